@@ -1,0 +1,1 @@
+"""Turning files a user picks into records the vault stores (notes, images)."""
