@@ -1,0 +1,410 @@
+"""The ``Vault``: opening, locking, accounts, audit and checks of the encrypted database.
+
+Patient records live in ``clinical.ClinicalRecords`` (mixed in); backups in ``backup``.
+Every public method takes one re-entrant lock, so worker threads may share a Vault, and
+every write (including the audit entry each read adds) runs in one transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from desktop.core.errors import ClinicDeskError, InputError
+from desktop.core.vault import audit, backup, connection, integrity, keys, schema
+from desktop.core.vault.clinical import ClinicalRecords
+from desktop.core.vault.errors import (
+    NotAVaultError,
+    PermissionDeniedError,
+    VaultLockedError,
+    WrongPassphraseError,
+)
+from desktop.core.vault.lockfile import VaultFileLock
+from desktop.core.vault.records import ROLES, AuditChainReport, AuditEntry, User
+
+MIN_PASSPHRASE = 8
+RECOVERY_USER = User(username="recovery", display_name="Recovery key", role="admin")
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+def _validate_passphrase(passphrase: str) -> None:
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise InputError(f"A passphrase needs at least {MIN_PASSPHRASE} characters.")
+
+
+def _validate_username(username: str) -> None:
+    if not _USERNAME.match(username) or username == RECOVERY_USER.username:
+        raise InputError(
+            f"'{username}' cannot be used as a user name: use lower-case letters, digits, "
+            "'.', '_' or '-' (up to 64), and not 'recovery'."
+        )
+
+
+class Vault(ClinicalRecords):
+    """An unlocked vault. Get one from ``create``, ``unlock`` or ``unlock_with_recovery``."""
+
+    def __init__(self, path: Path, conn: Any, keyring: keys.Keyring, db_key: bytes,
+                 user: User, file_lock: VaultFileLock, kdf: keys.KdfParams) -> None:
+        self.path = path
+        self._conn: Any = conn
+        self._keyring = keyring
+        self._db_key: bytes | None = db_key
+        self.user = user
+        self._file_lock = file_lock
+        self._kdf = kdf
+        self._lock = threading.RLock()
+
+    # --- opening ------------------------------------------------------------------
+    @staticmethod
+    def exists(path: Path | str) -> bool:
+        path = Path(path)
+        return path.is_file() and keys.keyring_path(path).is_file()
+
+    @classmethod
+    def create(cls, path: Path | str, username: str, display_name: str, passphrase: str,
+               *, kdf: keys.KdfParams | None = None) -> tuple[Vault, str]:
+        """A new vault whose first account (an administrator) is ``username``.
+
+        Returns the vault and the recovery key, which must be shown to the user once and
+        is never stored in clear. ``kdf`` is for tests only (a cheaper scrypt).
+        """
+        path = Path(path)
+        kdf = kdf or keys.DEFAULT_KDF
+        _validate_username(username)
+        _validate_passphrase(passphrase)
+        if not display_name.strip():
+            raise InputError("Please enter the clinician's name as it should appear.")
+        keyring_file = keys.keyring_path(path)
+        if path.exists() or keyring_file.exists():
+            raise InputError(f"A vault already exists at {path}. Nothing was changed.")
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        file_lock = VaultFileLock(path)
+        file_lock.acquire()
+        db_key = keys.new_db_key()
+        recovery_key = keys.new_recovery_key()
+        vault_id = str(uuid.uuid4())
+        conn = None
+        try:
+            conn = connection.connect(path, db_key)
+            path.chmod(0o600)
+            now = audit.audit_now()
+            conn.execute("BEGIN IMMEDIATE")
+            schema.migrate(conn)
+            conn.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [("vault_id", vault_id), ("created_at", now)],
+            )
+            conn.execute(
+                "INSERT INTO users (username, display_name, role, created_at) "
+                "VALUES (?, ?, 'admin', ?)",
+                (username, display_name.strip(), now),
+            )
+            audit.append(conn, username, "create_vault", "vault")
+            conn.execute("COMMIT")
+            keyring = keys.Keyring.new(path, vault_id)
+            keyring.set_user(username, db_key, passphrase, kdf)
+            keyring.set_recovery(db_key, recovery_key, kdf)
+            keyring.save()
+        except BaseException as exc:
+            if conn is not None:
+                conn.close()
+            for leftover in (path, keyring_file, *_wal_files(path)):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+            file_lock.release()
+            if isinstance(exc, connection.DatabaseError):
+                raise (connection.translate(exc) or exc) from exc
+            raise
+        user = User(username, display_name.strip(), "admin", now)
+        return cls(path, conn, keyring, db_key, user, file_lock, kdf), recovery_key
+
+    @classmethod
+    def unlock(cls, path: Path | str, username: str, passphrase: str, *,
+               sleep: keys.Sleep | None = None, clock: keys.Clock | None = None) -> Vault:
+        """Open with a clinician's passphrase. After 3 misses in a row each try waits longer
+        (1 s, 2 s, 4 s ... 30 s); the count survives restarts. ``sleep``/``clock`` are for tests.
+        """
+        return cls._open(Path(path), username, passphrase, sleep=sleep, clock=clock)
+
+    @classmethod
+    def unlock_with_recovery(cls, path: Path | str, recovery_key: str, *,
+                             sleep: keys.Sleep | None = None,
+                             clock: keys.Clock | None = None) -> Vault:
+        """Emergency access as the built-in 'recovery' administrator (to reset passphrases)."""
+        return cls._open(Path(path), None, recovery_key, sleep=sleep, clock=clock)
+
+    @classmethod
+    def _open(cls, path: Path, username: str | None, secret: str, *,
+              sleep: keys.Sleep | None, clock: keys.Clock | None) -> Vault:
+        if not path.is_file():
+            raise NotAVaultError(f"There is no vault at {path}.")
+        if connection.looks_like_plain_sqlite(path):
+            raise NotAVaultError(
+                f"{path.name} is an unencrypted database, not a ClinicDesk vault. Nothing was "
+                "changed."
+            )
+        file_lock = VaultFileLock(path)
+        file_lock.acquire()
+        try:
+            keyring = keys.Keyring.load(path)
+            bucket = username if username is not None else keys.RECOVERY_ENTRY
+            (sleep or keys.DEFAULT_SLEEP)(keys.failure_delay(keyring.failures(bucket)))
+            try:
+                if username is None:
+                    db_key = keyring.unwrap_recovery(secret)
+                    entry = keyring.data["recovery"]
+                else:
+                    db_key = keyring.unwrap_user(username, secret)
+                    entry = keyring.data["users"][username]
+            except WrongPassphraseError:
+                with contextlib.suppress(ClinicDeskError):
+                    keyring.record_failure(bucket, (clock or keys.DEFAULT_CLOCK)())
+                raise
+            conn = connection.connect(path, db_key)
+            try:
+                user = cls._prepare(conn, keyring, username)
+            except BaseException:
+                conn.close()
+                raise
+            with contextlib.suppress(ClinicDeskError):
+                keyring.clear_failures(bucket)
+            kdf = keys.KdfParams(n=int(entry["n"]), r=int(entry["r"]), p=int(entry["p"]))
+            vault = cls(path, conn, keyring, db_key, user, file_lock, kdf)
+        except BaseException:
+            file_lock.release()
+            raise
+        with vault._write() as conn:
+            audit.append(conn, user.username, "unlock", "vault")
+        return vault
+
+    @staticmethod
+    def _prepare(conn: Any, keyring: keys.Keyring, username: str | None) -> User:
+        """Check the schema and vault id, migrate if older, and find the account."""
+        try:
+            schema.check_supported(conn)
+            if schema.schema_version(conn) < schema.SCHEMA_VERSION:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    schema.migrate(conn)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+            row = conn.execute("SELECT value FROM meta WHERE key = 'vault_id'").fetchone()
+        except connection.DatabaseError as exc:
+            raise (connection.translate(exc) or exc) from exc
+        if row is None or row[0] != keyring.vault_id:
+            raise NotAVaultError(
+                "The vault's key file belongs to a different vault. Nothing was changed."
+            )
+        if username is None:
+            return RECOVERY_USER
+        found = conn.execute(
+            "SELECT username, display_name, role, created_at, revoked_at FROM users "
+            "WHERE username = ?", (username,),
+        ).fetchone()
+        if found is None or found[4] is not None:
+            raise WrongPassphraseError(f"The account '{username}' has been revoked.")
+        return User(*found)
+
+    # --- locking ------------------------------------------------------------------
+    def lock(self) -> None:
+        """Close the database and forget the key. Safe to call twice."""
+        with self._lock:
+            if self._conn is None:
+                return
+            with contextlib.suppress(connection.DatabaseError):
+                audit.append(self._conn, self.user.username, "lock", "vault")
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._conn.close()
+            self._conn = None
+            self._db_key = None
+            self._file_lock.release()
+
+    close = lock
+
+    @property
+    def is_locked(self) -> bool:
+        return self._conn is None
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.lock()
+
+    # --- transactions (used by the mixins) ------------------------------------------
+    def _open_conn(self) -> Any:
+        if self._conn is None:
+            raise VaultLockedError("The vault is locked. Unlock it to continue.")
+        return self._conn
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Any]:
+        """One IMMEDIATE transaction under the thread lock; SQLite errors become clear ones."""
+        with self._lock:
+            conn = self._open_conn()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    with contextlib.suppress(connection.DatabaseError):
+                        conn.execute("ROLLBACK")
+                if isinstance(exc, connection.DatabaseError):
+                    translated = connection.translate(exc)
+                    if translated is not None:
+                        raise translated from exc
+                raise
+
+    def _audit(self, conn: Any, action: str, record_type: str, record_id: int | None = None,
+               detail: str = "") -> None:
+        audit.append(conn, self.user.username, action, record_type, record_id, detail)
+
+    def _require_admin(self, what: str) -> None:
+        if not self.user.is_admin:
+            raise PermissionDeniedError(f"Only an administrator can {what}.")
+
+    # --- accounts -----------------------------------------------------------------
+    def list_users(self, include_revoked: bool = True) -> list[User]:
+        with self._lock:
+            sql = "SELECT username, display_name, role, created_at, revoked_at FROM users"
+            if not include_revoked:
+                sql += " WHERE revoked_at IS NULL"
+            return [User(*row) for row in self._open_conn().execute(sql + " ORDER BY username")]
+
+    def add_user(self, username: str, display_name: str, passphrase: str,
+                 role: str = "clinician") -> User:
+        self._require_admin("add accounts")
+        _validate_username(username)
+        _validate_passphrase(passphrase)
+        if role not in ROLES:
+            raise InputError(f"Unknown role '{role}'; use one of: {', '.join(ROLES)}.")
+        if not display_name.strip():
+            raise InputError("Please enter the clinician's name as it should appear.")
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
+                raise InputError(f"An account '{username}' already exists. Nothing was changed.")
+            now = audit.audit_now()
+            conn.execute(
+                "INSERT INTO users (username, display_name, role, created_at) VALUES (?, ?, ?, ?)",
+                (username, display_name.strip(), role, now),
+            )
+            self._audit(conn, "add_user", "user", None, username)
+            self._save_keyring(lambda ring: ring.set_user(username, self._key(), passphrase,
+                                                          self._kdf))
+        return User(username, display_name.strip(), role, now)
+
+    def change_passphrase(self, username: str, old: str, new: str) -> None:
+        """Re-wrap the key for ``username``; needs their current passphrase."""
+        _validate_passphrase(new)
+        with self._lock:
+            self._open_conn()
+            self._keyring.unwrap_user(username, old)
+            with self._write() as conn:
+                self._audit(conn, "change_passphrase", "user", None, username)
+                self._save_keyring(lambda ring: ring.set_user(username, self._key(), new,
+                                                              self._kdf))
+
+    def reset_passphrase(self, username: str, new: str) -> None:
+        """Administrator (or recovery-key) reset for a clinician who forgot theirs."""
+        self._require_admin("reset another account's passphrase")
+        _validate_passphrase(new)
+        with self._write() as conn:
+            row = conn.execute("SELECT revoked_at FROM users WHERE username = ?",
+                               (username,)).fetchone()
+            if row is None or row[0] is not None:
+                raise InputError(f"There is no active account '{username}'.")
+            self._audit(conn, "reset_passphrase", "user", None, username)
+            self._save_keyring(lambda ring: ring.set_user(username, self._key(), new, self._kdf))
+
+    def revoke_user(self, username: str) -> None:
+        """Remove the account's wrapped key. Someone who copied the key file earlier (or the
+        database key itself) keeps access to that copy; only re-encrypting the vault stops that.
+        """
+        self._require_admin("revoke accounts")
+        if username == self.user.username:
+            raise InputError("You cannot revoke the account you are signed in with.")
+        with self._write() as conn:
+            row = conn.execute("SELECT revoked_at FROM users WHERE username = ?",
+                               (username,)).fetchone()
+            if row is None or row[0] is not None:
+                raise InputError(f"There is no active account '{username}'.")
+            conn.execute("UPDATE users SET revoked_at = ? WHERE username = ?",
+                         (audit.audit_now(), username))
+            self._audit(conn, "revoke_user", "user", None, username)
+            self._save_keyring(lambda ring: ring.remove_user(username))
+
+    def new_recovery_key(self) -> str:
+        """Replace the recovery key (the old one stops working); show the result once."""
+        self._require_admin("replace the recovery key")
+        recovery_key = keys.new_recovery_key()
+        with self._write() as conn:
+            self._audit(conn, "new_recovery_key", "vault")
+            self._save_keyring(lambda ring: ring.set_recovery(self._key(), recovery_key,
+                                                              self._kdf))
+        return recovery_key
+
+    def _key(self) -> bytes:
+        if self._db_key is None:
+            raise VaultLockedError("The vault is locked. Unlock it to continue.")
+        return self._db_key
+
+    def _save_keyring(self, change: Any) -> None:
+        """Apply ``change`` to the keyring and write it; on failure memory matches disk."""
+        before = self._keyring.snapshot()
+        try:
+            change(self._keyring)
+            self._keyring.save()
+        except BaseException:
+            self._keyring.data = before
+            raise
+
+    # --- audit and checks ------------------------------------------------------------
+    def audit_log(self, limit: int | None = 200, *, record_type: str | None = None,
+                  record_id: int | None = None) -> list[AuditEntry]:
+        with self._lock:
+            return audit.entries(self._open_conn(), limit, record_type, record_id)
+
+    def verify_audit_chain(self) -> AuditChainReport:
+        with self._lock:
+            return audit.verify(self._open_conn())
+
+    def integrity_check(self) -> list[str]:
+        """Problems found (empty = OK): page HMACs, SQLite structure, links, audit chain."""
+        with self._lock:
+            return integrity.problems(self._open_conn())
+
+    def row_counts(self) -> dict[str, int]:
+        with self._lock:
+            return integrity.row_counts(self._open_conn())
+
+    # --- backup ---------------------------------------------------------------------
+    def backup(self, dest: Path | str) -> Path:
+        """Write a verified encrypted copy (``dest`` and ``dest.keys``); returns ``dest``."""
+        with self._lock:
+            conn = self._open_conn()
+            with self._write() as tx:
+                self._audit(tx, "backup", "vault")
+            return backup.export(conn, self._key(), self._keyring, Path(dest))
+
+    @classmethod
+    def restore(cls, backup_path: Path | str, dest_path: Path | str, *,
+                username: str | None = None, passphrase: str | None = None,
+                recovery_key: str | None = None, overwrite: bool = False) -> Path:
+        """Verify a backup and install it at ``dest_path``. An existing vault there is kept
+        aside (renamed ``*.before-restore-<time>``) only when ``overwrite`` is set.
+        """
+        return backup.restore(Path(backup_path), Path(dest_path), username=username,
+                              passphrase=passphrase, recovery_key=recovery_key,
+                              overwrite=overwrite)
+
+
+def _wal_files(path: Path) -> tuple[Path, Path]:
+    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
