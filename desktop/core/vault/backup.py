@@ -46,13 +46,18 @@ def _verify_copy(path: Path, db_key: bytes, expected: dict[str, int] | None) -> 
     try:
         schema.check_supported(conn)
         found = integrity.problems(conn)
-        counts = integrity.row_counts(conn)
+        counts = {} if found else integrity.row_counts(conn)
+    except connection.DatabaseError as exc:
+        found, counts = [str(exc)], {}
     finally:
         conn.close()
-    if expected is not None and counts != expected:
+    if not found and expected is not None and counts != expected:
         found.append(f"row counts differ from the vault: {counts} != {expected}")
     if found:
-        raise NotAVaultError(f"{path.name} failed verification: {'; '.join(found)}")
+        raise NotAVaultError(
+            f"{path.name} is damaged and cannot be used; nothing was changed. "
+            f"Details: {'; '.join(found)}"
+        )
     return counts
 
 
