@@ -8,6 +8,7 @@ every write (including the audit entry each read adds) runs in one transaction.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import threading
 import uuid
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.errors import ClinicDeskError, InputError
+from desktop.core.logging_setup import safe
 from desktop.core.vault import audit, backup, connection, integrity, keys, schema
 from desktop.core.vault.clinical import ClinicalRecords
 from desktop.core.vault.errors import (
@@ -27,6 +29,7 @@ from desktop.core.vault.errors import (
 from desktop.core.vault.lockfile import VaultFileLock
 from desktop.core.vault.records import ROLES, AuditChainReport, AuditEntry, User
 
+log = logging.getLogger(__name__)
 MIN_PASSPHRASE = 8
 RECOVERY_USER = User(username="recovery", display_name="Recovery key", role="admin")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -164,6 +167,8 @@ class Vault(ClinicalRecords):
             except WrongPassphraseError:
                 with contextlib.suppress(ClinicDeskError):
                     keyring.record_failure(bucket, (clock or keys.DEFAULT_CLOCK)())
+                log.warning("unlock refused for %s (%s failures in a row)", safe(bucket),
+                            keyring.failures(bucket))
                 raise
             conn = connection.connect(path, db_key)
             try:
@@ -180,6 +185,7 @@ class Vault(ClinicalRecords):
             raise
         with vault._write() as conn:
             audit.append(conn, user.username, "unlock", "vault")
+        log.info("vault unlocked by %s", safe(user.username))
         return vault
 
     @staticmethod
@@ -223,6 +229,7 @@ class Vault(ClinicalRecords):
                 self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._conn.close()
             self._conn = None
+            log.info("vault locked")
             self._db_key = None
             self._file_lock.release()
 
@@ -392,7 +399,9 @@ class Vault(ClinicalRecords):
             conn = self._open_conn()
             with self._write() as tx:
                 self._audit(tx, "backup", "vault")
-            return backup.export(conn, self._key(), self._keyring, Path(dest))
+            written = backup.export(conn, self._key(), self._keyring, Path(dest))
+            log.info("backup written and verified")
+            return written
 
     @classmethod
     def restore(cls, backup_path: Path | str, dest_path: Path | str, *,
