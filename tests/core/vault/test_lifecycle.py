@@ -166,3 +166,31 @@ def test_raw_key_opens_database_directly(vault, vault_path):
     conn = connect(vault_path, key)
     assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == 1
     conn.close()
+
+
+def test_another_process_holding_the_vault_blocks_opening(vault, vault_path):
+    import subprocess
+    import sys
+
+    vault.lock()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\n"
+         "from desktop.core.vault import Vault\n"
+         "v = Vault.unlock(sys.argv[1], sys.argv[2], sys.argv[3])\n"
+         "print('open', flush=True)\n"
+         "time.sleep(60)\n",
+         str(vault_path), VAULT_USER, VAULT_PASSPHRASE],
+        stdout=subprocess.PIPE, cwd=Path(__file__).resolve().parents[3],
+    )
+    try:
+        assert holder.stdout.readline() == b"open\n"
+        before = vault_path.read_bytes()
+        with pytest.raises(VaultInUseError, match="already open in ClinicDesk on this computer"):
+            Vault.unlock(vault_path, VAULT_USER, VAULT_PASSPHRASE)
+        assert vault_path.read_bytes() == before
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    Vault.unlock(vault_path, VAULT_USER, VAULT_PASSPHRASE).lock()  # the lock died with it

@@ -1,0 +1,117 @@
+"""``desktop vault ...`` as IT would script it: secrets on stdin, never in argv."""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+
+import pytest
+
+from desktop.cli import main
+from desktop.core.vault import Vault, keys
+from tests.fixtures.vault import VAULT_PASSPHRASE, VAULT_USER
+
+PASS = VAULT_PASSPHRASE + "\n"
+
+
+def run(monkeypatch, capsys, argv: list[str], stdin: str = "") -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(["vault", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def initialised(fast_kdf, monkeypatch, capsys, vault_path) -> str:
+    code, out, _ = run(monkeypatch, capsys,
+                       ["init", "--user", VAULT_USER, "--display-name", "Dr Grey"], PASS)
+    assert code == 0
+    match = re.search(r"\b([A-Z2-7]{4}(?:-[A-Z2-7]{4}){7})\b", out)
+    assert match, out
+    return match.group(1)
+
+
+def test_init_creates_a_vault_and_shows_the_recovery_key_once(initialised, vault_path):
+    assert Vault.exists(vault_path)
+    Vault.unlock_with_recovery(vault_path, initialised).lock()
+    assert initialised not in keys.keyring_path(vault_path).read_text()
+
+
+def test_check_and_audit_verify(initialised, monkeypatch, capsys, vault_path):
+    code, out, _ = run(monkeypatch, capsys, ["check", "--user", VAULT_USER], PASS)
+    assert code == 0 and out.startswith("OK:") and "1 users" in out
+    code, out, _ = run(monkeypatch, capsys, ["audit-verify", "--recovery"], initialised + "\n")
+    assert code == 0 and "intact" in out
+    with Vault.unlock(vault_path, VAULT_USER, VAULT_PASSPHRASE) as vault:
+        vault._conn.execute("UPDATE audit_log SET action = 'nothing' WHERE id = 1")
+    code, out, _ = run(monkeypatch, capsys, ["audit-verify", "--user", VAULT_USER], PASS)
+    assert code == 1 and "altered" in out
+    code, out, _ = run(monkeypatch, capsys, ["check", "--user", VAULT_USER], PASS)
+    assert code == 1 and "problems" in out
+
+
+def test_wrong_passphrase_is_a_clear_error(initialised, monkeypatch, capsys):
+    code, out, err = run(monkeypatch, capsys, ["check", "--user", VAULT_USER], "nope nope\n")
+    assert code == 2 and "passphrase is not correct" in err
+    code, _, err = run(monkeypatch, capsys, ["check"], PASS)
+    assert code == 2 and "--user" in err
+    code, _, err = run(monkeypatch, capsys, ["check", "--user", VAULT_USER], "")
+    assert code == 2 and "standard input" in err
+
+
+def test_backup_and_restore(initialised, monkeypatch, capsys, vault_path, tmp_path):
+    with Vault.unlock(vault_path, VAULT_USER, VAULT_PASSPHRASE) as vault:
+        pid = vault.add_patient("Backup Patient")
+    code, out, _ = run(monkeypatch, capsys, ["backup", "--user", VAULT_USER], PASS)
+    assert code == 0 and "verified" in out
+    written = list((vault_path.parent / "backups").glob("clinicdesk-*.vault"))
+    assert len(written) == 1
+    code, _, err = run(monkeypatch, capsys, ["restore", str(written[0]), "--user", VAULT_USER],
+                       PASS)
+    assert code == 2 and "already exists" in err
+    target = tmp_path / "other" / "restored.vault"
+    code, out, _ = run(monkeypatch, capsys, ["restore", str(written[0]), "--vault", str(target),
+                                             "--recovery"], initialised + "\n")
+    assert code == 0
+    with Vault.unlock(target, VAULT_USER, VAULT_PASSPHRASE) as restored:
+        assert restored.get_patient(pid).name == "Backup Patient"
+    code, _, _ = run(monkeypatch, capsys, ["restore", str(written[0]), "--overwrite",
+                                           "--user", VAULT_USER], PASS)
+    assert code == 0
+
+
+def test_accounts_from_the_command_line(initialised, monkeypatch, capsys, vault_path):
+    code, out, _ = run(monkeypatch, capsys,
+                       ["add-user", "n.okafor", "--display-name", "Nurse Okafor",
+                        "--user", VAULT_USER], PASS + "nurse passphrase 1\n")
+    assert code == 0 and "clinician account 'n.okafor'" in out
+    code, _, _ = run(monkeypatch, capsys, ["change-passphrase", "--user", "n.okafor"],
+                     "nurse passphrase 1\nnurse passphrase 2\n")
+    assert code == 0
+    Vault.unlock(vault_path, "n.okafor", "nurse passphrase 2").lock()
+    code, _, err = run(monkeypatch, capsys,
+                       ["add-user", "x.y", "--display-name", "X", "--user", "n.okafor"],
+                       "nurse passphrase 2\nsome passphrase\n")
+    assert code == 2 and "administrator" in err
+    code, _, _ = run(monkeypatch, capsys, ["reset-passphrase", "n.okafor", "--recovery"],
+                     f"{initialised}\nnurse passphrase 3\n")
+    assert code == 0
+    Vault.unlock(vault_path, "n.okafor", "nurse passphrase 3").lock()
+    code, out, _ = run(monkeypatch, capsys, ["revoke-user", "n.okafor", "--user", VAULT_USER],
+                       PASS)
+    assert code == 0 and "Revoked" in out
+    code, _, err = run(monkeypatch, capsys, ["check", "--user", "n.okafor"],
+                       "nurse passphrase 3\n")
+    assert code == 2 and "not correct" in err
+
+
+def test_second_process_gets_a_clear_message(initialised, monkeypatch, capsys, vault_path):
+    with Vault.unlock(vault_path, VAULT_USER, VAULT_PASSPHRASE):
+        code, _, err = run(monkeypatch, capsys, ["check", "--user", VAULT_USER], PASS)
+    assert code == 2 and "already open" in err
+
+
+def test_passphrases_are_not_accepted_as_arguments(initialised, monkeypatch, capsys):
+    with pytest.raises(SystemExit):
+        run(monkeypatch, capsys, ["check", "--user", VAULT_USER, "--passphrase", "x"])
