@@ -11,19 +11,21 @@ content) and shown as "Something went wrong; nothing was lost".
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
 from desktop.core.errors import ClinicDeskError
 from desktop.core.tasks import Cancelled, CancelToken
 
 log = logging.getLogger(__name__)
 
+RELEASE_DELAY_MS = 1000
 UNEXPECTED_MESSAGE = (
     "Something went wrong; nothing was lost. The details were written to the log for IT "
     "(reference {ref})."
@@ -109,14 +111,21 @@ class Job(QObject):
         self.finished.emit()
 
 
-class _Runnable(QRunnable):
+class _WorkerCall:
+    """The callable the pool runs; PySide wraps it in its own C++-owned runnable."""
+
     def __init__(self, job: Job, work: Callable[[JobContext], Any]) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
         self._job = job
         self._work = work
+        self.returned = threading.Event()
 
-    def run(self) -> None:  # worker thread
+    def __call__(self) -> None:  # worker thread
+        try:
+            self._run()
+        finally:
+            self.returned.set()
+
+    def _run(self) -> None:
         job = self._job
         try:
             job.token.raise_if_cancelled()
@@ -157,6 +166,7 @@ class JobRunner(QObject):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
         self._active: list[Job] = []
+        self._calls: dict[int, tuple[Job, _WorkerCall]] = {}
 
     @property
     def active_jobs(self) -> list[Job]:
@@ -195,14 +205,29 @@ class JobRunner(QObject):
         job.finished.connect(lambda: self._finish(job))
         self._active.append(job)
         self.job_started.emit(job)
-        self._pool.start(_Runnable(job, work))
+        call = _WorkerCall(job, work)
+        self._calls[id(job)] = (job, call)
+        self._pool.start(call)
         return job
 
     def _finish(self, job: Job) -> None:
         if job in self._active:
             self._active.remove(job)
+        # The worker thread may still be inside the signal emission that delivered this;
+        # the Job is only deleted well after its worker call has returned.
+        QTimer.singleShot(RELEASE_DELAY_MS, self, lambda: self._release(id(job)))
         self.job_finished.emit(job)
-        job.deleteLater()
+
+    def _release(self, key: int) -> None:
+        entry = self._calls.get(key)
+        if entry is None:
+            return
+        job, call = entry
+        if call.returned.is_set():
+            del self._calls[key]
+            job.deleteLater()
+        else:
+            QTimer.singleShot(RELEASE_DELAY_MS, self, lambda: self._release(key))
 
     def cancel_all(self) -> None:
         for job in self._active:
