@@ -110,6 +110,16 @@ def _tiny_inference(runtime: object, pack: object) -> str:
         if result.provenance.checksum != pack.checksum:  # type: ignore[attr-defined]
             raise ClinicDeskError("The text model's provenance does not match its pack.")
         return f"generated {len(result.text)} characters"
+    if task == "cxr-classification":
+        import numpy as np
+
+        import desktop.core.analysis.imaging  # noqa: F401  (registers the pack's loader)
+
+        ramp = np.tile(np.linspace(0, 255, 256).astype(np.uint8), (256, 1))
+        prediction = runtime.run_with_model(pack, lambda model: model.predict(ramp))  # type: ignore[attr-defined]
+        if not np.isfinite(prediction.probabilities).all():
+            raise ClinicDeskError("The chest X-ray model returned invalid scores.")
+        return f"scored a test image ({len(prediction.probabilities)} findings)"
     runtime.load(pack.id)  # type: ignore[attr-defined]
     return "loaded"
 

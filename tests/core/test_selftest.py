@@ -86,3 +86,12 @@ def test_network_attempts_are_caught() -> None:
         sock.connect(("127.0.0.1", 9))  # the discard port: refused, nothing leaves the host
     watch.active = False
     assert watch.attempts == ["connect to 127.0.0.1:9"]
+
+
+@pytest.mark.slow
+def test_chest_xray_pack_gets_a_tiny_inference(cxr_pack) -> None:
+    checks = dict(selftest.model_pack_checks(load_settings()))
+    result = selftest._run("pack", checks[f"Model pack {cxr_pack.id}"])
+    assert result.status == "ok", result.detail
+    assert "checksum OK" in result.detail and "scored a test image (18 findings)" in result.detail
+    selftest._run("close", checks["Model runtime shutdown"])
