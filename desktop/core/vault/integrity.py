@@ -54,5 +54,6 @@ def problems(conn: Any) -> list[str]:
 
 
 def row_counts(conn: Any) -> dict[str, int]:
+    present = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     return {table: int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-            for table in COUNTED_TABLES}
+            for table in COUNTED_TABLES if table in present}

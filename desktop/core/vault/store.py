@@ -23,6 +23,7 @@ from desktop.core.vault.clinical import ClinicalRecords
 from desktop.core.vault.errors import (
     NotAVaultError,
     PermissionDeniedError,
+    VaultError,
     VaultLockedError,
     WrongPassphraseError,
 )
@@ -173,6 +174,7 @@ class Vault(ClinicalRecords):
             conn = connection.connect(path, db_key)
             try:
                 user = cls._prepare(conn, keyring, username)
+                cls._upgrade(path, conn, db_key, keyring)
             except BaseException:
                 conn.close()
                 raise
@@ -190,17 +192,9 @@ class Vault(ClinicalRecords):
 
     @staticmethod
     def _prepare(conn: Any, keyring: keys.Keyring, username: str | None) -> User:
-        """Check the schema and vault id, migrate if older, and find the account."""
+        """Check the schema version, the vault id and the account (nothing is written)."""
         try:
             schema.check_supported(conn)
-            if schema.schema_version(conn) < schema.SCHEMA_VERSION:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    schema.migrate(conn)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
             row = conn.execute("SELECT value FROM meta WHERE key = 'vault_id'").fetchone()
         except connection.DatabaseError as exc:
             raise (connection.translate(exc) or exc) from exc
@@ -217,6 +211,30 @@ class Vault(ClinicalRecords):
         if found is None or found[4] is not None:
             raise WrongPassphraseError(f"The account '{username}' has been revoked.")
         return User(*found)
+
+    @staticmethod
+    def _upgrade(path: Path, conn: Any, db_key: bytes, keyring: keys.Keyring) -> None:
+        """Migrate an older vault, after keeping a verified copy of it beside the vault."""
+        old = schema.schema_version(conn)
+        if old >= schema.SCHEMA_VERSION:
+            return
+        safety = path.with_name(f"{path.name}.before-upgrade-v{old}")
+        if not safety.exists():
+            backup.export(conn, db_key, keyring, safety)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            schema.migrate(conn)
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            conn.execute("ROLLBACK")
+            if isinstance(exc, connection.DatabaseError) and connection.translate(exc):
+                raise connection.translate(exc) from exc
+            raise VaultError(
+                f"Upgrading the vault from data format {old} failed ({type(exc).__name__}). "
+                f"Nothing was changed; a verified copy is also kept at {safety.name}. "
+                "Please report this to IT."
+            ) from exc
+        log.info("vault upgraded from schema %s to %s", old, schema.SCHEMA_VERSION)
 
     # --- locking ------------------------------------------------------------------
     def lock(self) -> None:
