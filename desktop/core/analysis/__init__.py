@@ -1,0 +1,1 @@
+"""AI analyses of stored notes and images: diagnoses, summaries and image findings."""

@@ -1,0 +1,1 @@
+"""Concept extraction: term lists and measurement rules -> medspaCy TargetMatcher."""

@@ -1,0 +1,99 @@
+"""Concept extraction with medspaCy's TargetMatcher from the term and measurement files.
+
+Problems/symptoms/findings come from ICD-10-CM-derived terms plus the curated common list
+(curated entries win on clashes); medications and procedures from curated lists; vitals
+and labs from regular expressions whose named groups give ``value`` and ``unit``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+
+from medspacy.target_matcher import TargetRule
+from spacy.language import Language
+from spacy.tokens import Span
+
+from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
+
+ALLERGY_CUE = re.compile(r"\ballerg(?:y|ies|ic)\b|\bintoleran", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _measurement_patterns() -> dict[str, re.Pattern[str]]:
+    data = json.loads((nlp_resources_dir() / "measurement_rules.json").read_text("utf-8"))
+    rules = data["measurement_rules"]
+    return {r["literal"]: re.compile(r["pattern"], re.IGNORECASE) for r in rules}
+
+
+def build_target_rules() -> list[TargetRule]:
+    base = nlp_resources_dir() / "terms"
+    by_term: dict[str, TargetRule] = {}
+
+    def put(term: str, category: str, codes: list[str]) -> None:
+        by_term[term.lower()] = TargetRule(
+            term.lower(), category, metadata={"codes": codes, "term": term.lower()}
+        )
+
+    for term, codes, category in read_table(base / "icd10cm_terms.tsv"):
+        put(term, category, codes.split("|"))
+    for name in read_table(base / "procedures.txt"):
+        put(name[0], "procedure", [])
+    for name in read_table(base / "medications.txt"):
+        put(name[0], "medication", [])
+    for term, category, codes in read_table(base / "common_clinical_terms.tsv"):
+        put(term, category, [c for c in codes.split("|") if c])
+    rules = list(by_term.values())
+    for literal, pattern in _measurement_patterns().items():
+        data_category = "vital" if _is_vital(literal) else "lab"
+        rules.append(TargetRule(literal, data_category, pattern=pattern.pattern,
+                                metadata={"codes": [], "term": literal}))
+    return rules
+
+
+@lru_cache(maxsize=1)
+def _vital_literals() -> frozenset[str]:
+    data = json.loads((nlp_resources_dir() / "measurement_rules.json").read_text("utf-8"))
+    return frozenset(r["literal"] for r in data["measurement_rules"] if r["category"] == "vital")
+
+
+def _is_vital(literal: str) -> bool:
+    return literal in _vital_literals()
+
+
+def add_target_matcher(nlp: Language) -> None:
+    matcher = nlp.add_pipe("medspacy_target_matcher")
+    # MedspacyMatcher runs the whole pipeline on every phrase it adds; with no other pipes
+    # enabled that is just the tokenizer, which keeps start-up to a few seconds.
+    with nlp.select_pipes(disable=nlp.pipe_names):
+        matcher.add(build_target_rules())
+
+
+def measurement_of(span: Span) -> tuple[str | None, str | None]:
+    """``(value, unit)`` of a vital or lab span, from its rule's named groups."""
+    rule = span._.target_rule
+    pattern = _measurement_patterns().get(rule.literal) if rule is not None else None
+    if pattern is None:
+        return None, None
+    match = pattern.search(span.text)
+    if not match:
+        return None, None
+    unit = match.groupdict().get("unit")
+    return re.sub(r"\s+", "", match.group("value")), (unit.strip() if unit else None)
+
+
+def category_of(span: Span, section: str) -> str:
+    """A medication named in the allergy section or after "allergic to" is an allergy."""
+    category = span.label_
+    if category == "medication":
+        before = span.sent.text[: span.start_char - span.sent.start_char]
+        if section == "allergies" or ALLERGY_CUE.search(before):
+            return "allergy"
+    return category
+
+
+def rule_metadata(span: Span) -> tuple[str, tuple[str, ...]]:
+    rule = span._.target_rule
+    meta = (rule.metadata or {}) if rule is not None else {}
+    return str(meta.get("term", span.text.lower())), tuple(meta.get("codes", ()))

@@ -1,0 +1,1 @@
+"""Assertion of concepts with medspaCy ConText (negated, possible, family...)."""

@@ -1,0 +1,99 @@
+"""What ``analyse_note`` returns: sections, sentences and concepts as character spans."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+CATEGORIES = (
+    "problem", "symptom", "finding", "medication", "allergy", "vital", "lab", "procedure",
+)
+ASSERTIONS = ("present", "negated", "possible", "historical", "family", "hypothetical")
+# Conditions the patient has (or had) — the only ones that may be coded as a diagnosis.
+PATIENT_ASSERTIONS = ("present", "historical")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A note section ``[start, end)``; ``name`` is a category such as ``family_history``."""
+
+    name: str
+    start: int
+    end: int
+    header: str = ""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A clinical concept at ``text[start:end]`` with its ConText assertion.
+
+    ``term`` is the normalised term that matched; ``codes`` are ICD-10-CM codes the term
+    list names for it (may be empty); ``value``/``unit`` are set for vitals and labs.
+    """
+
+    text: str
+    start: int
+    end: int
+    category: str
+    assertion: str
+    section: str
+    value: str | None = None
+    unit: str | None = None
+    term: str = ""
+    codes: tuple[str, ...] = ()
+    modifiers: tuple[str, ...] = ()
+
+    @property
+    def is_patient_condition(self) -> bool:
+        return self.assertion in PATIENT_ASSERTIONS
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["codes"] = list(self.codes)
+        data["modifiers"] = list(self.modifiers)
+        return data
+
+
+@dataclass(frozen=True)
+class NoteAnalysis:
+    text: str
+    note_id: int | None
+    sections: tuple[Section, ...]
+    sentences: tuple[Sentence, ...]
+    concepts: tuple[Concept, ...]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def concepts_of(self, *categories: str, assertions: tuple[str, ...] | None = None
+                    ) -> list[Concept]:
+        """Concepts in any of ``categories`` (all when empty), optionally by assertion."""
+        return [
+            c for c in self.concepts
+            if (not categories or c.category in categories)
+            and (assertions is None or c.assertion in assertions)
+        ]
+
+    def section_at(self, offset: int) -> Section | None:
+        for section in self.sections:
+            if section.start <= offset < section.end:
+                return section
+        return None
+
+    def sentence_at(self, offset: int) -> Sentence | None:
+        for sentence in self.sentences:
+            if sentence.start <= offset < sentence.end:
+                return sentence
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "note_id": self.note_id,
+            "sections": [asdict(s) for s in self.sections],
+            "sentences": [asdict(s) for s in self.sentences],
+            "concepts": [c.to_dict() for c in self.concepts],
+        }

@@ -1,0 +1,116 @@
+"""``analyse_note``: the medspaCy pipeline that turns note text into a ``NoteAnalysis``.
+
+The pipeline (tokenizer, PyRuSH sentences, TargetMatcher, Sectionizer, ConText) is built
+once per process from the files in ``resources/nlp`` and shared; calls are serialised
+because spaCy components are not documented as thread-safe.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+
+from desktop.core.analysis.notes.concepts.extraction import (
+    add_target_matcher,
+    category_of,
+    measurement_of,
+    rule_metadata,
+)
+from desktop.core.analysis.notes.context.assertion import (
+    add_context,
+    assertion_of,
+    modifier_names,
+)
+from desktop.core.analysis.notes.note_analysis import Concept, NoteAnalysis
+from desktop.core.analysis.notes.rule_files import rules_checksum
+from desktop.core.analysis.notes.sections import (
+    UNLABELLED,
+    add_sectionizer,
+    section_assertions,
+    sections_of,
+)
+from desktop.core.analysis.notes.sentences import sentences_of
+from desktop.core.errors import InputError
+from desktop.core.provenance import Provenance
+
+RULES_ID = "rules:clinicdesk-notes"
+RULES_VERSION = "1"
+MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
+
+# spaCy warns on every call that the TargetMatcher's token Matcher is empty (we use phrases).
+warnings.filterwarnings("ignore", message=r"\[W036\]")
+
+_lock = threading.Lock()
+_nlp = None
+
+
+def _quiet_pyrush() -> None:
+    # PyRuSH logs every sentence it splits (note text!) through loguru at DEBUG level.
+    from loguru import logger
+
+    logger.disable("PyRuSH")
+
+
+def _build_nlp():
+    import medspacy
+
+    _quiet_pyrush()
+    # Only components that need no download: tokenizer + PyRuSH (its rules ship in the wheel).
+    nlp = medspacy.load(medspacy_enable=["medspacy_tokenizer", "medspacy_pyrush"])
+    add_target_matcher(nlp)
+    add_context(nlp)
+    add_sectionizer(nlp)
+    return nlp
+
+
+def get_pipeline():
+    """The shared medspaCy pipeline (built on first use, a few seconds)."""
+    global _nlp
+    with _lock:
+        if _nlp is None:
+            _nlp = _build_nlp()
+        return _nlp
+
+
+def rules_provenance() -> Provenance:
+    return Provenance(pack_id=RULES_ID, version=RULES_VERSION, checksum=rules_checksum(),
+                      parameters={"engine": "medspaCy 1.3.1"})
+
+
+def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
+    """Sections, sentences and concepts (with assertion) of ``text``.
+
+    Raises InputError for an empty note. All offsets index into ``text`` as given.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("This note is empty, so there is nothing to analyse.")
+    if len(text) > MAX_NOTE_CHARS:
+        raise InputError("This note is too long to analyse (over 2 million characters). "
+                         "Split it into separate notes.")
+    nlp = get_pipeline()
+    with _lock:
+        doc = nlp(text)
+    sections = sections_of(doc)
+    defaults = section_assertions()
+    headers = [(s.start, s.start + len(s.header)) for s in sections if s.header]
+    concepts = []
+    for span in doc.ents:
+        if any(span.start_char < h_end and span.end_char > h_start for h_start, h_end in headers):
+            continue  # a header such as "ALLERGIES:" is not a concept
+        section = span[0]._.section
+        section_name = (section.category if section is not None else None) or UNLABELLED
+        category = category_of(span, section_name)
+        if category in ("vital", "lab"):
+            value, unit = measurement_of(span)
+            assertion = "present"
+        else:
+            value = unit = None
+            assertion = assertion_of(span, defaults.get(section_name))
+        term, codes = rule_metadata(span)
+        concepts.append(Concept(
+            text=span.text, start=span.start_char, end=span.end_char, category=category,
+            assertion=assertion, section=section_name, value=value, unit=unit,
+            term=term, codes=codes, modifiers=modifier_names(span),
+        ))
+    return NoteAnalysis(text=text, note_id=note_id, sections=sections,
+                        sentences=sentences_of(doc), concepts=tuple(concepts))

@@ -1,0 +1,55 @@
+"""Where the clinical rule and term files live, and a checksum of them for provenance."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+from desktop.core.errors import NotAvailableError
+
+
+def nlp_resources_dir() -> Path:
+    """``resources/nlp`` beside the package (source tree) or inside a PyInstaller bundle."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    candidates = [Path(bundle) / "resources" / "nlp"] if bundle else []
+    candidates.append(Path(__file__).resolve().parents[4] / "resources" / "nlp")
+    for candidate in candidates:
+        if (candidate / "section_rules.json").is_file():
+            return candidate
+    raise NotAvailableError(
+        "The clinical rule files (resources/nlp) are missing from this installation. "
+        "Ask IT to reinstall ClinicDesk."
+    )
+
+
+RULE_FILES = (
+    "section_rules.json",
+    "context_rules.json",
+    "measurement_rules.json",
+    "terms/icd10cm_terms.tsv",
+    "terms/common_clinical_terms.tsv",
+    "terms/medications.txt",
+    "terms/procedures.txt",
+)
+
+
+@lru_cache(maxsize=1)
+def rules_checksum() -> str:
+    """sha256 over every rule file, so a stored result names the exact rules that made it."""
+    digest = hashlib.sha256()
+    base = nlp_resources_dir()
+    for name in RULE_FILES:
+        digest.update(name.encode())
+        digest.update((base / name).read_bytes())
+    return digest.hexdigest()
+
+
+def read_table(path: Path) -> list[list[str]]:
+    """Rows of a tab-separated (or one-column) term file, skipping ``#`` comments and blanks."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            rows.append(line.split("\t"))
+    return rows

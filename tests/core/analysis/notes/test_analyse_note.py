@@ -1,0 +1,115 @@
+"""analyse_note: what a clinician would notice in the problem list of a note."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop.core.analysis.notes import ASSERTIONS, CATEGORIES, analyse_note
+from desktop.core.errors import InputError
+
+
+def find(analysis, text: str):
+    hits = [c for c in analysis.concepts if c.text.lower() == text.lower()]
+    assert hits, f"{text!r} not found in {[c.text for c in analysis.concepts]}"
+    return hits[0]
+
+
+def test_denied_symptom_is_negated(clinic_note):
+    analysis = analyse_note(clinic_note)
+    chest_pain = [c for c in analysis.concepts if c.text.lower() == "chest pain"]
+    assert chest_pain[0].assertion == "negated"
+    assert find(analysis, "hemoptysis").assertion == "negated"
+    assert find(analysis, "leg swelling").assertion == "negated"
+
+
+def test_family_history_is_family_not_patient(clinic_note):
+    analysis = analyse_note(clinic_note)
+    cancer = find(analysis, "breast cancer")
+    assert cancer.assertion == "family"
+    assert cancer.section == "family_history"
+    assert not cancer.is_patient_condition
+
+
+def test_family_experiencer_outside_family_section():
+    analysis = analyse_note("Her mother had breast cancer. The patient has asthma.")
+    assert find(analysis, "breast cancer").assertion == "family"
+    assert find(analysis, "asthma").assertion == "present"
+
+
+def test_present_problems_and_spans_index_the_text(clinic_note):
+    analysis = analyse_note(clinic_note, note_id=7)
+    assert analysis.note_id == 7
+    pneumonia = find(analysis, "pneumonia")
+    assert pneumonia.assertion == "present"
+    assert pneumonia.section == "assessment_plan"
+    assert "J18.9" in pneumonia.codes
+    for concept in analysis.concepts:
+        assert clinic_note[concept.start:concept.end] == concept.text
+        assert concept.category in CATEGORIES
+        assert concept.assertion in ASSERTIONS
+
+
+def test_possible_historical_and_hypothetical():
+    analysis = analyse_note(
+        "Possible pulmonary embolism. History of stroke. Return if fever develops. "
+        "Rule out appendicitis."
+    )
+    assert find(analysis, "pulmonary embolism").assertion == "possible"
+    assert find(analysis, "stroke").assertion == "historical"
+    assert find(analysis, "fever").assertion == "hypothetical"
+    assert find(analysis, "appendicitis").assertion == "possible"
+
+
+def test_medications_allergies_vitals(clinic_note):
+    analysis = analyse_note(clinic_note)
+    assert find(analysis, "lisinopril").category == "medication"
+    assert find(analysis, "azithromycin").category == "medication"
+    assert find(analysis, "penicillin").category == "allergy"
+    vitals = {c.term: c for c in analysis.concepts_of("vital")}
+    assert vitals["blood pressure"].value == "138/84"
+    assert vitals["temperature"].value == "38.6"
+    assert vitals["temperature"].unit == "C"
+    assert vitals["oxygen saturation"].value == "91"
+    assert vitals["heart rate"].value == "104"
+
+
+def test_allergic_to_drug_outside_allergy_section():
+    analysis = analyse_note("She is allergic to sulfamethoxazole. Takes aspirin daily.")
+    assert find(analysis, "sulfamethoxazole").category == "allergy"
+    assert find(analysis, "aspirin").category == "medication"
+
+
+def test_sections_and_sentences(clinic_note):
+    analysis = analyse_note(clinic_note)
+    names = [s.name for s in analysis.sections]
+    for expected in ("chief_complaint", "history_of_present_illness", "past_medical_history",
+                     "family_history", "medications", "allergies", "vital_signs",
+                     "physical_exam", "assessment_plan"):
+        assert expected in names
+    assert find(analysis, "Type 2 diabetes mellitus").assertion == "historical"
+    assert len(analysis.sentences) >= 10
+    for sentence in analysis.sentences:
+        text = clinic_note[sentence.start:sentence.end]
+        assert text == text.strip() and text
+    # No header word ("ALLERGIES:") is reported as a concept.
+    assert not any(c.text.isupper() and len(c.text) > 4 for c in analysis.concepts
+                   if c.category in ("problem", "symptom"))
+
+
+def test_sections_in_real_mtsamples_note(mtsamples_notes):
+    note = next(r for r in mtsamples_notes if "PAST MEDICAL HISTORY:" in r["transcription"]
+                and "ASSESSMENT" in r["transcription"])
+    text = note["transcription"]
+    analysis = analyse_note(text)
+    names = {s.name for s in analysis.sections}
+    assert {"past_medical_history"} <= names
+    assert names & {"assessment", "assessment_plan"}
+    pmh = next(s for s in analysis.sections if s.name == "past_medical_history")
+    assert text[pmh.start:pmh.end].upper().startswith("PAST MEDICAL HISTORY:")
+    assert analysis.concepts_of("problem", "symptom")
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t  "])
+def test_empty_note_is_a_clear_input_error(text):
+    with pytest.raises(InputError, match="empty"):
+        analyse_note(text)
