@@ -139,8 +139,24 @@ def _revoke_user(args: argparse.Namespace) -> int:
     with _open(args) as vault:
         vault.revoke_user(args.username)
     print(f"Revoked '{args.username}': their key entry was removed and they can no longer "
-          "unlock this vault. A copy of the vault and key file taken earlier still opens with "
-          "their old passphrase; keep backups locked away.")
+          "unlock this vault. A copy of the key file taken earlier would still open it; run "
+          "`desktop vault rekey` if that is a risk. Backups keep the old key file.")
+    return 0
+
+
+def _rekey(args: argparse.Namespace) -> int:
+    if not args.user:
+        raise InputError("Re-encrypting needs an administrator: --user NAME.")
+    passphrase = read_secret(f"Passphrase for {args.user}: ")
+    with Vault.unlock(_vault_path(args), args.user, passphrase) as vault:
+        recovery_key, others = vault.rekey(passphrase)
+    print("Re-encrypted the vault with a new key; copies of the old key file no longer open it.")
+    print("NEW RECOVERY KEY (the old one stopped working; shown only now):")
+    print(f"    {recovery_key}")
+    if others:
+        print("These accounts need a new passphrase (`desktop vault reset-passphrase NAME`): "
+              + ", ".join(others))
+    print("Backups made before now still open with the old key file and passphrases.")
     return 0
 
 
@@ -200,3 +216,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                  help="remove an account's access (administrators)")
     revoke.add_argument("username")
     revoke.set_defaults(func=_revoke_user)
+
+    rekey = commands.add_parser("rekey", parents=[common],
+                                help="re-encrypt under a new key (after revoking someone)")
+    rekey.add_argument("--user", required=True, help="an administrator account")
+    rekey.set_defaults(func=_rekey)

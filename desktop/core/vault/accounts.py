@@ -12,6 +12,7 @@ from typing import Any
 
 from desktop.core.errors import InputError
 from desktop.core.vault import audit, keys
+from desktop.core.vault.connection import key_literal
 from desktop.core.vault.errors import PermissionDeniedError, VaultLockedError
 from desktop.core.vault.records import ROLES, User
 
@@ -20,12 +21,12 @@ RECOVERY_USER = User(username="recovery", display_name="Recovery key", role="adm
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
-def _validate_passphrase(passphrase: str) -> None:
+def validate_passphrase(passphrase: str) -> None:
     if len(passphrase) < MIN_PASSPHRASE:
         raise InputError(f"A passphrase needs at least {MIN_PASSPHRASE} characters.")
 
 
-def _validate_username(username: str) -> None:
+def validate_username(username: str) -> None:
     if not _USERNAME.match(username) or username == RECOVERY_USER.username:
         raise InputError(
             f"'{username}' cannot be used as a user name: use lower-case letters, digits, "
@@ -66,8 +67,8 @@ class Accounts:
     def add_user(self, username: str, display_name: str, passphrase: str,
                  role: str = "clinician") -> User:
         self._require_admin("add accounts")
-        _validate_username(username)
-        _validate_passphrase(passphrase)
+        validate_username(username)
+        validate_passphrase(passphrase)
         if role not in ROLES:
             raise InputError(f"Unknown role '{role}'; use one of: {', '.join(ROLES)}.")
         if not display_name.strip():
@@ -87,7 +88,7 @@ class Accounts:
 
     def change_passphrase(self, username: str, old: str, new: str) -> None:
         """Re-wrap the key for ``username``; needs their current passphrase."""
-        _validate_passphrase(new)
+        validate_passphrase(new)
         with self._lock:
             self._open_conn()
             self._keyring.unwrap_user(username, old)
@@ -99,7 +100,7 @@ class Accounts:
     def reset_passphrase(self, username: str, new: str) -> None:
         """Administrator (or recovery-key) reset for a clinician who forgot theirs."""
         self._require_admin("reset another account's passphrase")
-        _validate_passphrase(new)
+        validate_passphrase(new)
         with self._write() as conn:
             row = conn.execute("SELECT revoked_at FROM users WHERE username = ?",
                                (username,)).fetchone()
@@ -149,4 +150,42 @@ class Accounts:
         except BaseException:
             self._keyring.data = before
             raise
+
+    def rekey(self, passphrase: str) -> tuple[str, list[str]]:
+        """Re-encrypt the whole vault under a fresh random key.
+
+        Use after revoking someone who may have copied the key file: their copy then no
+        longer opens the vault. Only the signed-in administrator keeps a key entry; every
+        other account needs a new passphrase via ``reset_passphrase``. Returns the new
+        recovery key (show it once) and those accounts. Old backups keep the old key.
+        """
+        self._require_admin("re-encrypt the vault")
+        if self.user.username == RECOVERY_USER.username:
+            raise InputError("Sign in with an administrator account (not the recovery key) "
+                             "to re-encrypt the vault.")
+        with self._lock:
+            conn = self._open_conn()
+            me = self.user.username
+            self._keyring.unwrap_user(me, passphrase)
+            new_key, recovery_key = keys.new_db_key(), keys.new_recovery_key()
+            others = [name for name in self._keyring.usernames() if name != me]
+            vault_path = self._keyring.path.with_name(self._keyring.path.name[: -len(".keys")])
+            data = {**self._keyring.snapshot(), "users": {}, "recovery": None, "failures": {}}
+            pending = keys.Keyring(keys.pending_keyring_path(vault_path), data)
+            pending.set_user(me, new_key, passphrase, self._kdf)
+            pending.set_recovery(new_key, recovery_key, self._kdf)
+            # Written first: whatever happens next, one of the two key files opens the vault.
+            pending.save()
+            try:
+                with self._write() as tx:
+                    self._audit(tx, "rekey", "vault", None,
+                                "accounts needing a new passphrase: " + ",".join(others))
+                conn.execute(f"PRAGMA rekey = \"{key_literal(new_key)}\"").fetchall()
+            except BaseException:
+                pending.path.unlink(missing_ok=True)
+                raise
+            self._db_key = new_key
+            keys.promote_pending(vault_path)
+            self._keyring = keys.Keyring.load(vault_path)
+            return recovery_key, others
 

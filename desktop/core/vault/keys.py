@@ -61,6 +61,20 @@ def keyring_path(vault_path: Path) -> Path:
     return vault_path.with_name(vault_path.name + ".keys")
 
 
+def pending_keyring_path(vault_path: Path) -> Path:
+    """Key file for a new database key, written before ``PRAGMA rekey`` (see accounts.rekey)."""
+    return vault_path.with_name(vault_path.name + ".keys.pending")
+
+
+def promote_pending(vault_path: Path) -> None:
+    """The database now uses the pending key: make the pending key file the real one."""
+    try:
+        os.replace(pending_keyring_path(vault_path), keyring_path(vault_path))
+        fsync_dir(vault_path.parent)
+    except OSError as exc:
+        raise disk_error(exc, "the new key file (it will be completed at next unlock)") from exc
+
+
 def new_db_key() -> bytes:
     return secrets.token_bytes(DB_KEY_BYTES)
 
@@ -143,8 +157,9 @@ class Keyring:
         return cls(keyring_path(vault_path), data)
 
     @classmethod
-    def load(cls, vault_path: Path) -> Keyring:
-        path = keyring_path(vault_path)
+    def load(cls, vault_path: Path, path: Path | None = None) -> Keyring:
+        """The key file of ``vault_path`` (or the file ``path``, e.g. a pending re-key)."""
+        path = path or keyring_path(vault_path)
         if not path.is_file():
             raise NotAVaultError(
                 f"{vault_path} is not a ClinicDesk vault: its key file {path.name} is missing. "

@@ -1,6 +1,7 @@
 """The ``Vault``: opening, locking, accounts, audit and checks of the encrypted database.
 
-Patient records live in ``clinical.ClinicalRecords`` (mixed in); backups in ``backup``.
+Patient records live in ``clinical.ClinicalRecords`` and accounts in ``accounts.Accounts``
+(both mixed in); backups in ``backup``.
 Every public method takes one re-entrant lock, so worker threads may share a Vault, and
 every write (including the audit entry each read adds) runs in one transaction.
 """
@@ -21,8 +22,8 @@ from desktop.core.vault import audit, backup, connection, integrity, keys, schem
 from desktop.core.vault.accounts import (
     RECOVERY_USER,
     Accounts,
-    _validate_passphrase,
-    _validate_username,
+    validate_passphrase,
+    validate_username,
 )
 from desktop.core.vault.clinical import ClinicalRecords
 from desktop.core.vault.errors import (
@@ -67,8 +68,8 @@ class Vault(Accounts, ClinicalRecords):
         """
         path = Path(path)
         kdf = kdf or keys.DEFAULT_KDF
-        _validate_username(username)
-        _validate_passphrase(passphrase)
+        validate_username(username)
+        validate_passphrase(passphrase)
         if not display_name.strip():
             raise InputError("Please enter the clinician's name as it should appear.")
         keyring_file = keys.keyring_path(path)
@@ -159,7 +160,7 @@ class Vault(Accounts, ClinicalRecords):
                 log.warning("unlock refused for %s (%s failures in a row)", safe(bucket),
                             keyring.failures(bucket))
                 raise
-            conn = connection.connect(path, db_key)
+            conn, db_key, keyring = cls._connect(path, db_key, keyring, username, secret)
             try:
                 user = cls._prepare(conn, keyring, username)
                 cls._upgrade(path, conn, db_key, keyring)
@@ -177,6 +178,35 @@ class Vault(Accounts, ClinicalRecords):
             audit.append(conn, user.username, "unlock", "vault")
         log.info("vault unlocked by %s", safe(user.username))
         return vault
+
+    @staticmethod
+    def _connect(path: Path, db_key: bytes, keyring: keys.Keyring, username: str | None,
+                 secret: str) -> tuple[Any, bytes, keys.Keyring]:
+        """Open the database; finish a re-key that was interrupted after ``PRAGMA rekey``."""
+        pending_path = keys.pending_keyring_path(path)
+        try:
+            conn = connection.connect(path, db_key)
+        except NotAVaultError:
+            if not pending_path.is_file():
+                raise
+            pending = keys.Keyring.load(path, pending_path)
+            try:
+                if username is None:
+                    db_key = pending.unwrap_recovery(secret)
+                else:
+                    db_key = pending.unwrap_user(username, secret)
+            except WrongPassphraseError:
+                raise WrongPassphraseError(
+                    "The vault was re-encrypted and your old key no longer opens it. Ask the "
+                    "administrator to open it and give you a new passphrase."
+                ) from None
+            conn = connection.connect(path, db_key)
+            keys.promote_pending(path)
+            log.info("finished an interrupted re-key")
+            return conn, db_key, keys.Keyring.load(path)
+        if pending_path.is_file():  # a re-key that never reached the database
+            pending_path.unlink()
+        return conn, db_key, keyring
 
     @staticmethod
     def _prepare(conn: Any, keyring: keys.Keyring, username: str | None) -> User:

@@ -106,6 +106,16 @@ def test_accounts_from_the_command_line(initialised, monkeypatch, capsys, vault_
     assert code == 2 and "not correct" in err
 
 
+def test_rekey_from_the_command_line(initialised, monkeypatch, capsys, vault_path):
+    code, out, _ = run(monkeypatch, capsys, ["rekey", "--user", VAULT_USER], PASS)
+    assert code == 0 and "NEW RECOVERY KEY" in out
+    new_key = re.search(r"\b([A-Z2-7]{4}(?:-[A-Z2-7]{4}){7})\b", out).group(1)
+    assert new_key != initialised
+    Vault.unlock_with_recovery(vault_path, new_key).lock()
+    code, out, _ = run(monkeypatch, capsys, ["check", "--user", VAULT_USER], PASS)
+    assert code == 0
+
+
 def test_second_process_gets_a_clear_message(initialised, monkeypatch, capsys, vault_path):
     with Vault.unlock(vault_path, VAULT_USER, VAULT_PASSPHRASE):
         code, _, err = run(monkeypatch, capsys, ["check", "--user", VAULT_USER], PASS)
