@@ -125,7 +125,9 @@ class ImageViewer(QWidget):
         self.heatmap_toggle = QCheckBox("Heatmap")
         self.heatmap_toggle.setObjectName("heatmapToggle")
         self.heatmap_toggle.setEnabled(False)
-        self.heatmap_toggle.toggled.connect(self.canvas.heatmap_item.setVisible)
+        # Not connected to the item's method directly: PySide mis-counts references when a
+        # signal calls a bound method of a non-QObject (crashes the interpreter later).
+        self.heatmap_toggle.toggled.connect(self._heatmap_toggled)
         buttons = QHBoxLayout()
         for text, slot, tip in (
             ("Fit", self.canvas.fit, "Fit the image to the window"),
@@ -216,6 +218,9 @@ class ImageViewer(QWidget):
             self.canvas.region_items.append(rect)
         if self.canvas.region_items:
             self.canvas.ensureVisible(self.canvas.region_items[0])
+
+    def _heatmap_toggled(self, on: bool) -> None:
+        self.canvas.heatmap_item.setVisible(bool(on))
 
     def set_heatmap(self, png_base64: str | None) -> None:
         """Overlay a heatmap (base64 PNG from the result), stretched over the image."""
