@@ -119,10 +119,12 @@ class ClinicalRecords:
 
     def search_patients(self, query: str = "", limit: int = 500) -> list[Patient]:
         """Patients whose name or MRN contains ``query`` (case-insensitive), by name."""
-        pattern = f"%{query.strip()}%"
+        escaped = query.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
         with self._write() as conn:
             rows = conn.execute(
-                f"SELECT {_PATIENT_COLS} FROM patients WHERE name LIKE ? OR mrn LIKE ? "
+                f"SELECT {_PATIENT_COLS} FROM patients "
+                "WHERE name LIKE ? ESCAPE '\\' OR mrn LIKE ? ESCAPE '\\' "
                 "ORDER BY name COLLATE NOCASE, id LIMIT ?",
                 (pattern, pattern, limit),
             ).fetchall()

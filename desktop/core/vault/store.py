@@ -260,9 +260,10 @@ class Vault(Accounts, ClinicalRecords):
         with self._lock:
             if self._conn is None:
                 return
-            with contextlib.suppress(connection.DatabaseError):
-                audit.append(self._conn, self.user.username, "lock", "vault")
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            with contextlib.suppress(ClinicDeskError, connection.DatabaseError):
+                with self._write() as conn:
+                    self._audit(conn, "lock", "vault")
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
             self._conn.close()
             self._conn = None
             log.info("vault locked")

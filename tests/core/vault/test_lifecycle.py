@@ -194,3 +194,20 @@ def test_another_process_holding_the_vault_blocks_opening(vault, vault_path):
         holder.wait()
         holder.stdout.close()
     Vault.unlock(vault_path, VAULT_USER, VAULT_PASSPHRASE).lock()  # the lock died with it
+
+
+def test_create_on_a_full_disk_leaves_nothing_behind(vault_path, monkeypatch):
+    import errno
+    import os
+
+    def no_space(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "replace", no_space)
+        with pytest.raises(Exception, match="disk is full"):
+            Vault.create(vault_path, VAULT_USER, "Dr Grey", VAULT_PASSPHRASE,
+                         kdf=keys.TEST_KDF)
+    leftovers = [p.name for p in vault_path.parent.iterdir() if not p.name.endswith(".lock")]
+    assert leftovers == []
+    assert not Vault.exists(vault_path)

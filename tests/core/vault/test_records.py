@@ -170,3 +170,10 @@ def test_data_survives_lock_and_unlock(vault, vault_path):
     with Vault.unlock(vault_path, VAULT_USER, VAULT_PASSPHRASE) as again:
         assert again.get_note(nid).text == NOTE
         assert again.integrity_check() == []
+
+
+def test_search_treats_wildcards_literally(vault):
+    plain = vault.add_patient("Kim 100% Lee")
+    vault.add_patient("Kimberly Lee")
+    assert [p.id for p in vault.search_patients("100%")] == [plain]
+    assert vault.search_patients("K_m") == []
