@@ -59,8 +59,7 @@ def _init(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     with _open(args) as vault:
         problems = vault.integrity_check()
-        counts = vault.row_counts()
-    summary = ", ".join(f"{n} {table}" for table, n in counts.items())
+        counts = {} if problems else vault.row_counts()
     if problems:
         print(f"The vault {_vault_path(args)} has problems:")
         for problem in problems:
@@ -68,7 +67,7 @@ def _check(args: argparse.Namespace) -> int:
         print("Restore the latest good backup (`desktop vault restore`).")
         return 1
     print("OK: encrypted pages, database structure, record links and audit chain verified.")
-    print(f"Contents: {summary}.")
+    print("Contents: " + ", ".join(f"{n} {table}" for table, n in counts.items()) + ".")
     return 0
 
 

@@ -49,6 +49,9 @@ class Accounts:
     def _open_conn(self) -> Any:  # provided by Vault
         raise NotImplementedError
 
+    def _read(self) -> Any:  # provided by Vault
+        raise NotImplementedError
+
     def _audit(self, conn: Any, action: str, record_type: str, record_id: int | None = None,
                detail: str = "") -> None:
         raise NotImplementedError
@@ -58,11 +61,11 @@ class Accounts:
             raise PermissionDeniedError(f"Only an administrator can {what}.")
 
     def list_users(self, include_revoked: bool = True) -> list[User]:
-        with self._lock:
-            sql = "SELECT username, display_name, role, created_at, revoked_at FROM users"
-            if not include_revoked:
-                sql += " WHERE revoked_at IS NULL"
-            return [User(*row) for row in self._open_conn().execute(sql + " ORDER BY username")]
+        sql = "SELECT username, display_name, role, created_at, revoked_at FROM users"
+        if not include_revoked:
+            sql += " WHERE revoked_at IS NULL"
+        with self._read() as conn:
+            return [User(*row) for row in conn.execute(sql + " ORDER BY username")]
 
     def add_user(self, username: str, display_name: str, passphrase: str,
                  role: str = "clinician") -> User:

@@ -171,13 +171,15 @@ class Keyring:
             raise NotAVaultError(f"The vault's key file {path} is damaged: {exc}") from exc
         if not isinstance(data, dict) or data.get("format") != KEYRING_FORMAT:
             raise NotAVaultError(f"{path} is not a ClinicDesk key file.")
+        if not isinstance(data.get("vault_id"), str) or not isinstance(data.get("users"), dict):
+            raise NotAVaultError(f"The vault's key file {path} is damaged (missing entries).")
         if int(data.get("version", 0)) > KEYRING_VERSION:
             raise VaultTooNewError(
                 "This vault's key file was written by a newer version of ClinicDesk. "
                 "Update ClinicDesk to open it; nothing was changed."
             )
-        data.setdefault("users", {})
-        data.setdefault("failures", {})
+        if not isinstance(data.get("failures"), dict):
+            data["failures"] = {}
         return cls(path, data)
 
     @property
@@ -229,7 +231,10 @@ class Keyring:
         return UNKNOWN_USER_BUCKET
 
     def failures(self, name: str) -> int:
-        return int(self.data["failures"].get(self._bucket(name), {}).get("count", 0))
+        try:
+            return int(self.data["failures"].get(self._bucket(name), {}).get("count", 0))
+        except (AttributeError, TypeError, ValueError):
+            return 5  # a tampered counter is treated as several failures, not as none
 
     def record_failure(self, name: str, now: float) -> None:
         bucket = self._bucket(name)

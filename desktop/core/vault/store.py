@@ -307,6 +307,15 @@ class Vault(Accounts, ClinicalRecords):
                         raise translated from exc
                 raise
 
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Any]:
+        """The connection under the thread lock, for reads that add no audit entry."""
+        with self._lock:
+            try:
+                yield self._open_conn()
+            except connection.DatabaseError as exc:
+                raise (connection.translate(exc) or exc) from exc
+
     def _audit(self, conn: Any, action: str, record_type: str, record_id: int | None = None,
                detail: str = "") -> None:
         audit.append(conn, self.user.username, action, record_type, record_id, detail)
@@ -314,12 +323,12 @@ class Vault(Accounts, ClinicalRecords):
     # --- audit and checks ------------------------------------------------------------
     def audit_log(self, limit: int | None = 200, *, record_type: str | None = None,
                   record_id: int | None = None) -> list[AuditEntry]:
-        with self._lock:
-            return audit.entries(self._open_conn(), limit, record_type, record_id)
+        with self._read() as conn:
+            return audit.entries(conn, limit, record_type, record_id)
 
     def verify_audit_chain(self) -> AuditChainReport:
-        with self._lock:
-            return audit.verify(self._open_conn())
+        with self._read() as conn:
+            return audit.verify(conn)
 
     def integrity_check(self) -> list[str]:
         """Problems found (empty = OK): page HMACs, SQLite structure, links, audit chain."""
@@ -327,8 +336,8 @@ class Vault(Accounts, ClinicalRecords):
             return integrity.problems(self._open_conn())
 
     def row_counts(self) -> dict[str, int]:
-        with self._lock:
-            return integrity.row_counts(self._open_conn())
+        with self._read() as conn:
+            return integrity.row_counts(conn)
 
     # --- backup ---------------------------------------------------------------------
     def backup(self, dest: Path | str) -> Path:

@@ -125,3 +125,18 @@ def test_second_process_gets_a_clear_message(initialised, monkeypatch, capsys, v
 def test_passphrases_are_not_accepted_as_arguments(initialised, monkeypatch, capsys):
     with pytest.raises(SystemExit):
         run(monkeypatch, capsys, ["check", "--user", VAULT_USER, "--passphrase", "x"])
+
+
+def test_check_reports_a_damaged_page(initialised, monkeypatch, capsys, vault_path):
+    with Vault.unlock(vault_path, VAULT_USER, VAULT_PASSPHRASE) as vault:
+        pid = vault.add_patient("Page Damage")
+        for i in range(40):
+            vault.add_note(pid, f"note {i} " + "lorem ipsum " * 300)
+    data = bytearray(vault_path.read_bytes())
+    page = 4096
+    assert len(data) > 20 * page
+    data[len(data) - 3 * page + 100] ^= 0x01  # one bit in a page near the end (note data)
+    vault_path.write_bytes(bytes(data))
+    code, out, err = run(monkeypatch, capsys, ["check", "--user", VAULT_USER], PASS)
+    assert code == 1, (out, err)
+    assert "encrypted page check" in out and "restore" in out.lower()

@@ -211,3 +211,16 @@ def test_create_on_a_full_disk_leaves_nothing_behind(vault_path, monkeypatch):
     leftovers = [p.name for p in vault_path.parent.iterdir() if not p.name.endswith(".lock")]
     assert leftovers == []
     assert not Vault.exists(vault_path)
+
+
+def test_damaged_key_file_is_a_clear_error(vault, vault_path):
+    vault.lock()
+    ring = keys.keyring_path(vault_path)
+    for content in ("{not json", '{"format": "something-else"}',
+                    '{"format": "clinicdesk-keyring", "version": 1}'):
+        ring.write_text(content)
+        with pytest.raises(NotAVaultError, match="key file"):
+            Vault.unlock(vault_path, VAULT_USER, VAULT_PASSPHRASE)
+    ring.unlink()
+    with pytest.raises(NotAVaultError, match="key file .* is missing"):
+        Vault.unlock(vault_path, VAULT_USER, VAULT_PASSPHRASE)
