@@ -69,9 +69,14 @@ def append(
 
 
 def entries(conn: Any, limit: int | None = 200, record_type: str | None = None,
-            record_id: int | None = None) -> list[AuditEntry]:
-    """Newest first."""
-    where, params = [], []
+            record_id: int | None = None, patient_id: int | None = None) -> list[AuditEntry]:
+    """Newest first. ``patient_id`` selects everything done to that patient's records."""
+    where: list[str] = []
+    params: list[Any] = []
+    if patient_id is not None:
+        where.append("((record_type = 'patient' AND record_id = ?) OR detail = ? "
+                     "OR detail LIKE ?)")
+        params.extend([patient_id, f"patient={patient_id}", f"patient={patient_id} %"])
     if record_type is not None:
         where.append("record_type = ?")
         params.append(record_type)

@@ -322,9 +322,11 @@ class Vault(Accounts, ClinicalRecords):
 
     # --- audit and checks ------------------------------------------------------------
     def audit_log(self, limit: int | None = 200, *, record_type: str | None = None,
-                  record_id: int | None = None) -> list[AuditEntry]:
+                  record_id: int | None = None,
+                  patient_id: int | None = None) -> list[AuditEntry]:
+        """Newest first; filter by record, or by patient (all of their records)."""
         with self._read() as conn:
-            return audit.entries(conn, limit, record_type, record_id)
+            return audit.entries(conn, limit, record_type, record_id, patient_id)
 
     def verify_audit_chain(self) -> AuditChainReport:
         with self._read() as conn:

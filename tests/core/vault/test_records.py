@@ -177,3 +177,16 @@ def test_search_treats_wildcards_literally(vault):
     vault.add_patient("Kimberly Lee")
     assert [p.id for p in vault.search_patients("100%")] == [plain]
     assert vault.search_patients("K_m") == []
+
+
+def test_audit_log_of_one_patient(vault):
+    first = vault.add_patient("Lia One")
+    second = vault.add_patient("Max Two")
+    note = vault.add_note(first, NOTE)
+    vault.add_note(second, NOTE)
+    vault.get_note(note)
+    vault.list_notes(first)
+    trail = vault.audit_log(patient_id=first)
+    assert [(e.action, e.record_type) for e in reversed(trail)] == [
+        ("create", "patient"), ("create", "note"), ("read", "note"), ("list_notes", "patient")]
+    assert all(e.record_id != second for e in trail if e.record_type == "patient")
