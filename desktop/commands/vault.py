@@ -143,6 +143,15 @@ def _revoke_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _users(args: argparse.Namespace) -> int:
+    with _open(args) as vault:
+        users = vault.list_users()
+    for user in users:
+        state = f"revoked {user.revoked_at[:10]}" if user.revoked_at else "active"
+        print(f"{user.username:24} {user.role:10} {state:18} {user.display_name}")
+    return 0
+
+
 def _rekey(args: argparse.Namespace) -> int:
     if not args.user:
         raise InputError("Re-encrypting needs an administrator: --user NAME.")
@@ -215,6 +224,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                  help="remove an account's access (administrators)")
     revoke.add_argument("username")
     revoke.set_defaults(func=_revoke_user)
+
+    users = commands.add_parser("users", parents=[common, who], help="list the accounts")
+    users.set_defaults(func=_users)
 
     rekey = commands.add_parser("rekey", parents=[common],
                                 help="re-encrypt under a new key (after revoking someone)")

@@ -7,6 +7,7 @@ a vault that cannot be opened. The lock file holds no data and is left in place.
 from __future__ import annotations
 
 import os
+import weakref
 from pathlib import Path
 
 from desktop.core.vault.errors import VaultInUseError
@@ -40,10 +41,13 @@ class VaultFileLock:
                 "or another user's session). Close it there first, then try again."
             ) from None
         self._fd = fd
+        # A Vault dropped without lock() must not keep the vault blocked until exit.
+        self._finalizer = weakref.finalize(self, os.close, fd)
 
     def release(self) -> None:
         if self._fd is None:
             return
+        self._finalizer.detach()
         try:
             if os.name == "nt":  # pragma: no cover
                 msvcrt.locking(self._fd, msvcrt.LK_UNLCK, 1)

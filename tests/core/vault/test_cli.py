@@ -101,6 +101,10 @@ def test_accounts_from_the_command_line(initialised, monkeypatch, capsys, vault_
     code, out, _ = run(monkeypatch, capsys, ["revoke-user", "n.okafor", "--user", VAULT_USER],
                        PASS)
     assert code == 0 and "Revoked" in out
+    code, out, _ = run(monkeypatch, capsys, ["users", "--user", VAULT_USER], PASS)
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == [VAULT_USER, "admin", "active"]
+    assert lines[1].split()[:3] == ["n.okafor", "clinician", "revoked"]
     code, _, err = run(monkeypatch, capsys, ["check", "--user", "n.okafor"],
                        "nurse passphrase 3\n")
     assert code == 2 and "not correct" in err

@@ -224,3 +224,13 @@ def test_damaged_key_file_is_a_clear_error(vault, vault_path):
     ring.unlink()
     with pytest.raises(NotAVaultError, match="key file .* is missing"):
         Vault.unlock(vault_path, VAULT_USER, VAULT_PASSPHRASE)
+
+
+def test_forgotten_vault_object_does_not_keep_the_vault_blocked(vault_path):
+    import gc
+
+    vault, _ = Vault.create(vault_path, VAULT_USER, "Dr Grey", VAULT_PASSPHRASE,
+                            kdf=keys.TEST_KDF)
+    del vault
+    gc.collect()
+    Vault.unlock(vault_path, VAULT_USER, VAULT_PASSPHRASE).lock()
