@@ -174,8 +174,15 @@ class Vault(Accounts, ClinicalRecords):
         except BaseException:
             file_lock.release()
             raise
-        with vault._write() as conn:
-            audit.append(conn, user.username, "unlock", "vault")
+        try:
+            with vault._write() as conn:
+                audit.append(conn, user.username, "unlock", "vault")
+        except BaseException:
+            # e.g. a full disk: an unlock that cannot be audited does not happen.
+            vault._conn.close()
+            vault._conn = None
+            file_lock.release()
+            raise
         log.info("vault unlocked by %s", safe(user.username))
         return vault
 
