@@ -90,7 +90,16 @@ class Accounts:
         return User(username, display_name.strip(), role, now)
 
     def change_passphrase(self, username: str, old: str, new: str) -> None:
-        """Re-wrap the key for ``username``; needs their current passphrase."""
+        """Re-wrap the key for the signed-in ``username``; needs the current passphrase.
+
+        Only for one's own account, so an open session cannot be used to guess another
+        clinician's passphrase (administrators use ``reset_passphrase`` for others).
+        """
+        if username != self.user.username:
+            raise PermissionDeniedError(
+                "You can only change your own passphrase; an administrator can reset another "
+                "account's passphrase."
+            )
         validate_passphrase(new)
         with self._lock:
             self._open_conn()

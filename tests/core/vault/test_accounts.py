@@ -115,3 +115,9 @@ def test_failed_key_file_write_leaves_accounts_unchanged(vault, vault_path, monk
     assert [u.username for u in vault.list_users()] == [VAULT_USER]  # DB rolled back too
     assert not list(vault_path.parent.glob("*.tmp"))
     vault.add_user("n.okafor", "Nurse Okafor", NURSE_PASS)  # works once space is back
+
+
+def test_cannot_change_someone_elses_passphrase(vault):
+    vault.add_user("n.okafor", "Nurse Okafor", NURSE_PASS)
+    with pytest.raises(PermissionDeniedError, match="own passphrase"):
+        vault.change_passphrase("n.okafor", NURSE_PASS, "hijacked passphrase")
