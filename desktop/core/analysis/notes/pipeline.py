@@ -72,6 +72,23 @@ def get_pipeline():
         return _nlp
 
 
+def assert_span(text: str, start: int, end: int, category: str = "problem") -> str:
+    """ConText assertion of ``text[start:end]`` taken as a given target (no term lookup).
+
+    Used to evaluate ConText against annotated corpora whose targets are given.
+    """
+    nlp = get_pipeline()
+    with _lock:
+        doc = nlp.make_doc(text)
+        doc = nlp.get_pipe("medspacy_pyrush")(doc)
+        span = doc.char_span(start, end, label=category, alignment_mode="expand")
+        if span is None:
+            raise InputError("The target span does not fall inside the text.")
+        doc.ents = [span]
+        doc = nlp.get_pipe("medspacy_context")(doc)
+    return assertion_of(doc.ents[0], None)
+
+
 def rules_provenance() -> Provenance:
     return Provenance(pack_id=RULES_ID, version=RULES_VERSION, checksum=rules_checksum(),
                       parameters={"engine": "medspaCy 1.3.1"})
