@@ -190,3 +190,30 @@ def test_audit_log_of_one_patient(vault):
     assert [(e.action, e.record_type) for e in reversed(trail)] == [
         ("create", "patient"), ("create", "note"), ("read", "note"), ("list_notes", "patient")]
     assert all(e.record_id != second for e in trail if e.record_type == "patient")
+
+
+def test_locking_while_a_worker_reads_stops_it_cleanly(vault):
+    """Auto-lock fires while a worker thread is busy: it gets VaultLockedError, no crash."""
+    from desktop.core.vault import VaultLockedError
+
+    pid = vault.add_patient("Nadia Busy")
+    vault.add_note(pid, NOTE)
+    outcome: list[BaseException] = []
+    started = threading.Event()
+
+    def worker() -> None:
+        try:
+            while True:
+                vault.list_notes(pid)
+                started.set()
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    started.wait(10)
+    vault.lock()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], VaultLockedError)
+    assert "locked" in str(outcome[0])
