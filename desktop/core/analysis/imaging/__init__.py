@@ -30,7 +30,8 @@ HEATMAP_COUNT = 3  # overlays stored for the top findings
 HOW_TO_INSTALL_CXR = (
     "No chest X-ray model pack is installed, so no image findings can be produced. "
     "IT can import the TorchXRayVision densenet121-res224-all weights with "
-    "`desktop models import <torchxrayvision .pt file> --task cxr-classification`, "
+    "`desktop models import <torchxrayvision .pt file> --task cxr-classification "
+    "--id xrv-densenet121-all`, "
     "or build a clinic baseline from labelled images with "
     "`desktop train-cxr --images DIR --labels CSV`."
 )

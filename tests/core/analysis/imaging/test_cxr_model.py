@@ -103,7 +103,16 @@ def test_checkpoint_that_would_run_code_is_refused(tmp_path: Path) -> None:
         read_state_dict(path)
 
 
-def test_grad_cam_closed_form_matches_autograd() -> None:
+@pytest.fixture
+def one_thread():
+    """Backward passes on a busy 2-core machine are far faster single-threaded."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def test_grad_cam_closed_form_matches_autograd(one_thread: None) -> None:
     torch.manual_seed(3)
     net = CxrDenseNet().eval()
     x = torch.randn(1, 1, 96, 96) * 400  # small input keeps the test fast; 3x3 map
@@ -150,3 +159,22 @@ def test_preprocessing_is_xrv_centre_crop_resize_and_scale() -> None:
     assert torch.allclose(x, torch.full_like(x, 1024.0))
     x, _ = to_model_input(np.zeros((50, 50), dtype=np.uint8))
     assert torch.allclose(x, torch.full_like(x, -1024.0))
+
+
+def test_models_import_cli_then_findings_cli(
+    xrv_checkpoint: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from desktop.cli import main
+
+    assert main([
+        "models", "import", str(xrv_checkpoint), "--task", "cxr-classification",
+        "--id", "xrv-densenet121-all",
+    ]) == 0
+    capsys.readouterr()
+    image = shared_data / "dicom/chest_xray/c64d5667-a776-4f95-9e21-bfabafb07740.dcm"
+    assert main(["findings", str(image), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["provenance"]["pack_id"] == "xrv-densenet121-all"
+    assert len(result["items"]) == 18 and result["refusal"] is None
