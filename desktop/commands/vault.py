@@ -86,8 +86,15 @@ def _audit_verify(args: argparse.Namespace) -> int:
 def _backup(args: argparse.Namespace) -> int:
     dest = Path(args.dest) if args.dest else (
         load_settings().backups_dir / f"clinicdesk-{time.strftime('%Y%m%d-%H%M%S')}.vault")
-    with _open(args) as vault:
-        written = vault.backup(dest)
+    path = _vault_path(args)
+    # Works while ClinicDesk is open on the vault (e.g. a nightly scheduled backup).
+    if args.recovery:
+        written = Vault.backup_file(path, dest, recovery_key=read_secret("Recovery key: "))
+    elif args.user:
+        written = Vault.backup_file(path, dest, username=args.user,
+                                    passphrase=read_secret(f"Passphrase for {args.user}: "))
+    else:
+        raise InputError("Say who you are with --user NAME (or use --recovery).")
     print(f"Backup written and verified: {written} (and {written.name}.keys beside it).")
     return 0
 

@@ -71,13 +71,21 @@ def export(conn: Any, db_key: bytes, keyring: keys.Keyring, dest: Path) -> Path:
     for stale in (partial, partial_keys):
         stale.unlink(missing_ok=True)
     try:
-        expected = integrity.row_counts(conn)
         conn.execute("ATTACH DATABASE ? AS backup KEY ?",
                      (str(partial), connection.key_literal(db_key)))
         try:
-            conn.execute("SELECT sqlcipher_export('backup')").fetchall()
-            # sqlcipher_export copies tables, not the schema version.
-            conn.execute(f"PRAGMA backup.user_version = {schema.schema_version(conn)}")
+            # One read transaction: the counts and the copy see the same snapshot even if
+            # another process (the open app) writes meanwhile.
+            conn.execute("BEGIN")
+            try:
+                expected = integrity.row_counts(conn)
+                conn.execute("SELECT sqlcipher_export('backup')").fetchall()
+                # sqlcipher_export copies tables, not the schema version.
+                conn.execute(f"PRAGMA backup.user_version = {schema.schema_version(conn)}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
         finally:
             conn.execute("DETACH DATABASE backup")
         partial.chmod(0o600)

@@ -44,6 +44,8 @@ def configure(conn: Any) -> None:
     # Temporary tables and sort spills stay in RAM: no plaintext temp files.
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute("PRAGMA foreign_keys = ON")
+    # A scheduled backup may read (and add its audit entry) while the app is open.
+    conn.execute("PRAGMA busy_timeout = 10000")
     # FULL: a committed clinical record survives power loss, not only a crash.
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")

@@ -18,9 +18,8 @@ from typing import Any
 
 from desktop.core.errors import ClinicDeskError, InputError
 from desktop.core.logging_setup import safe
-from desktop.core.vault import audit, backup, connection, integrity, keys, schema
+from desktop.core.vault import audit, backup, connection, integrity, keys, opening, schema
 from desktop.core.vault.accounts import (
-    RECOVERY_USER,
     Accounts,
     validate_passphrase,
     validate_username,
@@ -28,7 +27,7 @@ from desktop.core.vault.accounts import (
 from desktop.core.vault.clinical import ClinicalRecords
 from desktop.core.vault.errors import (
     NotAVaultError,
-    VaultError,
+    VaultInUseError,
     VaultLockedError,
     WrongPassphraseError,
 )
@@ -160,10 +159,11 @@ class Vault(Accounts, ClinicalRecords):
                 log.warning("unlock refused for %s (%s failures in a row)", safe(bucket),
                             keyring.failures(bucket))
                 raise
-            conn, db_key, keyring = cls._connect(path, db_key, keyring, username, secret)
+            conn, db_key, keyring = opening.connect_finishing_rekey(path, db_key, keyring,
+                                                                    username, secret)
             try:
-                user = cls._prepare(conn, keyring, username)
-                cls._upgrade(path, conn, db_key, keyring)
+                user = opening.check_vault(conn, keyring, username)
+                opening.upgrade(path, conn, db_key, keyring)
             except BaseException:
                 conn.close()
                 raise
@@ -186,81 +186,6 @@ class Vault(Accounts, ClinicalRecords):
         log.info("vault unlocked by %s", safe(user.username))
         return vault
 
-    @staticmethod
-    def _connect(path: Path, db_key: bytes, keyring: keys.Keyring, username: str | None,
-                 secret: str) -> tuple[Any, bytes, keys.Keyring]:
-        """Open the database; finish a re-key that was interrupted after ``PRAGMA rekey``."""
-        pending_path = keys.pending_keyring_path(path)
-        try:
-            conn = connection.connect(path, db_key)
-        except NotAVaultError:
-            if not pending_path.is_file():
-                raise
-            pending = keys.Keyring.load(path, pending_path)
-            try:
-                if username is None:
-                    db_key = pending.unwrap_recovery(secret)
-                else:
-                    db_key = pending.unwrap_user(username, secret)
-            except WrongPassphraseError:
-                raise WrongPassphraseError(
-                    "The vault was re-encrypted and your old key no longer opens it. Ask the "
-                    "administrator to open it and give you a new passphrase."
-                ) from None
-            conn = connection.connect(path, db_key)
-            keys.promote_pending(path)
-            log.info("finished an interrupted re-key")
-            return conn, db_key, keys.Keyring.load(path)
-        if pending_path.is_file():  # a re-key that never reached the database
-            pending_path.unlink()
-        return conn, db_key, keyring
-
-    @staticmethod
-    def _prepare(conn: Any, keyring: keys.Keyring, username: str | None) -> User:
-        """Check the schema version, the vault id and the account (nothing is written)."""
-        try:
-            schema.check_supported(conn)
-            row = conn.execute("SELECT value FROM meta WHERE key = 'vault_id'").fetchone()
-        except connection.DatabaseError as exc:
-            raise (connection.translate(exc) or exc) from exc
-        if row is None or row[0] != keyring.vault_id:
-            raise NotAVaultError(
-                "The vault's key file belongs to a different vault. Nothing was changed."
-            )
-        if username is None:
-            return RECOVERY_USER
-        found = conn.execute(
-            "SELECT username, display_name, role, created_at, revoked_at FROM users "
-            "WHERE username = ?", (username,),
-        ).fetchone()
-        if found is None or found[4] is not None:
-            raise WrongPassphraseError(f"The account '{username}' has been revoked.")
-        return User(*found)
-
-    @staticmethod
-    def _upgrade(path: Path, conn: Any, db_key: bytes, keyring: keys.Keyring) -> None:
-        """Migrate an older vault, after keeping a verified copy of it beside the vault."""
-        old = schema.schema_version(conn)
-        if old >= schema.SCHEMA_VERSION:
-            return
-        safety = path.with_name(f"{path.name}.before-upgrade-v{old}")
-        if not safety.exists():
-            backup.export(conn, db_key, keyring, safety)
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            schema.migrate(conn)
-            conn.execute("COMMIT")
-        except BaseException as exc:
-            conn.execute("ROLLBACK")
-            if isinstance(exc, connection.DatabaseError) and connection.translate(exc):
-                raise connection.translate(exc) from exc
-            raise VaultError(
-                f"Upgrading the vault from data format {old} failed ({type(exc).__name__}). "
-                f"Nothing was changed; a verified copy is also kept at {safety.name}. "
-                "Please report this to IT."
-            ) from exc
-        log.info("vault upgraded from schema %s to %s", old, schema.SCHEMA_VERSION)
-
     # --- locking ------------------------------------------------------------------
     def lock(self) -> None:
         """Close the database and forget the key. Safe to call twice."""
@@ -270,7 +195,8 @@ class Vault(Accounts, ClinicalRecords):
             with contextlib.suppress(ClinicDeskError, connection.DatabaseError):
                 with self._write() as conn:
                     self._audit(conn, "lock", "vault")
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                # PASSIVE: never wait for a backup that is reading at this moment.
+                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
             self._conn.close()
             self._conn = None
             log.info("vault locked")
@@ -358,6 +284,51 @@ class Vault(Accounts, ClinicalRecords):
             written = backup.export(conn, self._key(), self._keyring, Path(dest))
             log.info("backup written and verified")
             return written
+
+    @classmethod
+    def backup_file(cls, path: Path | str, dest: Path | str, *, username: str | None = None,
+                    passphrase: str | None = None, recovery_key: str | None = None,
+                    sleep: keys.Sleep | None = None) -> Path:
+        """Back up the vault at ``path`` without a GUI session (scheduled backups).
+
+        Works while ClinicDesk has the vault open: SQLite lets this process read a
+        consistent snapshot and add its audit entry between the app's transactions.
+        """
+        path, dest = Path(path), Path(dest)
+        if recovery_key:
+            who, secret = None, recovery_key
+        elif username and passphrase is not None:
+            who, secret = username, passphrase
+        else:
+            raise InputError("To back up, give a user name and passphrase, or the recovery key.")
+        try:
+            with cls._open(path, who, secret, sleep=sleep, clock=None) as vault:
+                return vault.backup(dest)
+        except VaultInUseError:
+            pass
+        # Open elsewhere. The key file is only read here: writing a failure count could undo
+        # a change the open app is making to it, so the delay applies but is not counted.
+        keyring = keys.Keyring.load(path)
+        bucket = who if who is not None else keys.RECOVERY_ENTRY
+        (sleep or keys.DEFAULT_SLEEP)(keys.failure_delay(keyring.failures(bucket)))
+        db_key = keyring.unwrap_recovery(secret) if who is None else keyring.unwrap_user(
+            who, secret)
+        conn = connection.connect(path, db_key)
+        try:
+            user = opening.check_vault(conn, keyring, who)
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                audit.append(conn, user.username, "backup", "vault", None, "while open")
+                conn.execute("COMMIT")
+            except connection.DatabaseError as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise (connection.translate(exc) or exc) from exc
+            written = backup.export(conn, db_key, keyring, dest)
+        finally:
+            conn.close()
+        log.info("backup written and verified while the vault was open")
+        return written
 
     @classmethod
     def restore(cls, backup_path: Path | str, dest_path: Path | str, *,

@@ -128,3 +128,55 @@ def test_full_disk_during_a_write_keeps_the_vault_intact(vault, vault_path):
     vault.lock()
     with Vault.unlock(vault_path, VAULT_USER, VAULT_PASSPHRASE) as again:
         assert len(again.list_images(pid)) == 1
+
+
+def test_scheduled_backup_while_the_app_has_the_vault_open(vault, vault_path, tmp_path):
+    """A nightly backup runs while a clinician's session keeps writing."""
+    import threading
+
+    pid = vault.add_patient("Pia Open")
+    stop = threading.Event()
+    written: list[int] = []
+
+    def clinician() -> None:
+        while not stop.is_set():
+            written.append(vault.add_note(pid, "ongoing work " * 50))
+
+    thread = threading.Thread(target=clinician)
+    thread.start()
+    try:
+        dest = Vault.backup_file(vault_path, tmp_path / "nightly.vault", username=VAULT_USER,
+                                 passphrase=VAULT_PASSPHRASE)
+    finally:
+        stop.set()
+        thread.join()
+    assert written  # the session really was writing during the backup
+    assert any(e.action == "backup" and e.detail == "while open"
+               for e in vault.audit_log(limit=None, record_type="vault"))
+    assert vault.integrity_check() == []
+    restored = tmp_path / "restored" / "clinicdesk.vault"
+    Vault.restore(dest, restored, username=VAULT_USER, passphrase=VAULT_PASSPHRASE)
+    with Vault.unlock(restored, VAULT_USER, VAULT_PASSPHRASE) as copy:
+        assert copy.integrity_check() == []
+        assert copy.get_patient(pid).name == "Pia Open"
+        assert 0 <= copy.row_counts()["notes"] <= len(written)
+
+
+def test_scheduled_backup_with_a_wrong_passphrase_writes_nothing(vault, vault_path, tmp_path):
+    ring_before = vault_keys.keyring_path(vault_path).read_bytes()
+    with pytest.raises(WrongPassphraseError):
+        Vault.backup_file(vault_path, tmp_path / "x.vault", username=VAULT_USER,
+                          passphrase="not the passphrase")
+    assert not (tmp_path / "x.vault").exists()
+    assert vault_keys.keyring_path(vault_path).read_bytes() == ring_before
+
+
+def test_backup_file_when_nobody_has_it_open(vault, vault_path, tmp_path):
+    vault.lock()
+    dest = Vault.backup_file(vault_path, tmp_path / "closed.vault", username=VAULT_USER,
+                             passphrase=VAULT_PASSPHRASE)
+    with Vault.unlock(vault_path, VAULT_USER, VAULT_PASSPHRASE) as live:
+        actions = [e.action for e in live.audit_log(limit=4)]
+        assert actions[:4] == ["unlock", "lock", "backup", "unlock"]
+    Vault.restore(dest, tmp_path / "r" / "c.vault", username=VAULT_USER,
+                  passphrase=VAULT_PASSPHRASE)

@@ -120,6 +120,16 @@ def test_rekey_from_the_command_line(initialised, monkeypatch, capsys, vault_pat
     assert code == 0
 
 
+def test_backup_from_the_command_line_while_the_app_is_open(initialised, monkeypatch, capsys,
+                                                          vault_path, tmp_path):
+    with Vault.unlock(vault_path, VAULT_USER, VAULT_PASSPHRASE) as session:
+        session.add_patient("Open Session")
+        code, out, err = run(monkeypatch, capsys, ["backup", str(tmp_path / "n.vault"),
+                                                   "--user", VAULT_USER], PASS)
+        assert code == 0, err
+    assert "verified" in out
+
+
 def test_second_process_gets_a_clear_message(initialised, monkeypatch, capsys, vault_path):
     with Vault.unlock(vault_path, VAULT_USER, VAULT_PASSPHRASE):
         code, _, err = run(monkeypatch, capsys, ["check", "--user", VAULT_USER], PASS)
