@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import pickle
 import types
+import warnings
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -97,9 +98,11 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
         obj: Any = torch.load(path, map_location="cpu", weights_only=True)
     except Exception:  # noqa: BLE001 - not a plain tensor file; try the inert unpickler
         try:
-            obj = torch.load(
-                path, map_location="cpu", weights_only=False, pickle_module=_inert_pickle
-            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # old files: "cannot retrieve source code"
+                obj = torch.load(
+                    path, map_location="cpu", weights_only=False, pickle_module=_inert_pickle
+                )
         except Exception as exc:  # noqa: BLE001 - every failure means "not usable weights"
             raise InputError(
                 f"{path.name} is not a readable PyTorch checkpoint ({str(exc)[:160]})."

@@ -47,6 +47,20 @@ def test_torchxrayvision_whole_model_checkpoint_loads_exactly(xrv_checkpoint: Pa
     np.testing.assert_allclose(net.op_threshs.numpy(), XRV_ALL_OP_THRESHS, rtol=1e-6)
 
 
+def test_legacy_format_torchxrayvision_file_loads(tmp_path: Path) -> None:
+    import warnings
+
+    from tests.fixtures.imaging import save_as_torchxrayvision_model
+
+    net = CxrDenseNet()
+    expected = net.classifier.weight.detach().clone()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns it cannot keep module source code
+        save_as_torchxrayvision_model(net, tmp_path / "old.pt", legacy_format=True)
+    loaded = load_cxr_densenet(tmp_path / "old.pt")
+    assert torch.equal(loaded.classifier.weight, expected)
+
+
 def test_imported_pack_loads_through_the_runtime_and_predicts(
     cxr_runtime: ModelRuntime, cxr_pack: InstalledPack, shared_data: Path
 ) -> None:
