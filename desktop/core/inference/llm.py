@@ -35,6 +35,7 @@ class LoadedLLM:
     dtype: str
     quantization: str
     chat_template: str  # "pack" or "fallback"
+    kv_cache: str = "dynamic"  # or "static" (preallocated; see bench/bench_generation.py)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ def load_causal_lm(pack: InstalledPack) -> LoadedLLM:
     template = "pack"
     if not getattr(tokenizer, "chat_template", None):
         tokenizer.chat_template, template = _FALLBACK_TEMPLATE, "fallback"
-    return LoadedLLM(model, tokenizer, dtype, quantization, template)
+    kv_cache = str(options.get("kv_cache", "dynamic"))
+    return LoadedLLM(model, tokenizer, dtype, quantization, template, kv_cache)
 
 
 def _check_messages(messages: list[dict[str, str]]) -> None:
@@ -180,6 +182,12 @@ def _generate(pack: InstalledPack, llm: LoadedLLM, req: _Request) -> GenerationR
         req.messages, add_generation_prompt=True, return_dict=True, return_tensors="pt"
     )
     prompt_len = int(inputs["input_ids"].shape[1])
+    limit = getattr(llm.model.config, "max_position_embeddings", None)
+    if limit and prompt_len + req.max_new_tokens > limit:
+        raise InputError(
+            f"The text is too long for the model '{pack.id}' ({prompt_len} tokens plus "
+            f"{req.max_new_tokens} to write; its limit is {limit}). Select fewer or shorter notes."
+        )
     sampling = req.temperature > 0
     params: dict[str, Any] = {
         "max_new_tokens": req.max_new_tokens,
@@ -188,6 +196,7 @@ def _generate(pack: InstalledPack, llm: LoadedLLM, req: _Request) -> GenerationR
         "dtype": llm.dtype,
         "quantization": llm.quantization,
         "chat_template": llm.chat_template,
+        "kv_cache": llm.kv_cache,
         "prompt_tokens": prompt_len,
     }
     gen_kwargs: dict[str, Any] = {"do_sample": False, "temperature": None, "top_p": None,
@@ -196,6 +205,8 @@ def _generate(pack: InstalledPack, llm: LoadedLLM, req: _Request) -> GenerationR
         torch.manual_seed(req.seed)
         params["seed"] = req.seed
         gen_kwargs = {"do_sample": True, "temperature": req.temperature}
+    if llm.kv_cache == "static":
+        gen_kwargs["cache_implementation"] = "static"
     streamer = _Stream(tok, skip_prompt=True, skip_special_tokens=True)
     eos = llm.model.generation_config.eos_token_id or tok.eos_token_id
     with torch.inference_mode():

@@ -117,6 +117,14 @@ def test_registered_loader_runs_on_the_worker_and_its_failures_are_contained(
         runtime.close()
 
 
+def test_a_prompt_longer_than_the_context_window_is_refused_clearly(tiny_runtime):
+    generator = tiny_runtime.generator("tiny-llm")
+    long_note = " ".join(["chest pain"] * 400)  # 800 tokens; the tiny model holds 512
+    with pytest.raises(InputError, match="too long for the model 'tiny-llm'"):
+        generator.generate([{"role": "user", "content": long_note}], max_new_tokens=8)
+    assert generator.generate(HELLO, max_new_tokens=2).new_tokens == 2
+
+
 def test_wrong_task_is_refused(tiny_runtime):
     with pytest.raises(NotAvailableError, match="is for sentence-embedding"):
         tiny_runtime.generator("tiny-encoder")
