@@ -26,6 +26,11 @@ def validate_passphrase(passphrase: str) -> None:
         raise InputError(f"A passphrase needs at least {MIN_PASSPHRASE} characters.")
 
 
+def normalise_username(username: str) -> str:
+    """User names are stored lower-case; what people type may not be."""
+    return username.strip().lower()
+
+
 def validate_username(username: str) -> None:
     if not _USERNAME.match(username) or username == RECOVERY_USER.username:
         raise InputError(
@@ -70,6 +75,7 @@ class Accounts:
     def add_user(self, username: str, display_name: str, passphrase: str,
                  role: str = "clinician") -> User:
         self._require_admin("add accounts")
+        username = normalise_username(username)
         validate_username(username)
         validate_passphrase(passphrase)
         if role not in ROLES:

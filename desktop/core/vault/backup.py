@@ -121,7 +121,7 @@ def restore(backup_path: Path, dest: Path, *, username: str | None, passphrase: 
     if recovery_key:
         db_key = keyring.unwrap_recovery(recovery_key)
     elif username and passphrase is not None:
-        db_key = keyring.unwrap_user(username, passphrase)
+        db_key = keyring.unwrap_user(username.strip().lower(), passphrase)
     else:
         raise InputError("To restore, give a user name and passphrase, or the recovery key.")
     counts = _verify_copy(backup_path, db_key, None)

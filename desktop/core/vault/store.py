@@ -21,6 +21,7 @@ from desktop.core.logging_setup import safe
 from desktop.core.vault import audit, backup, connection, integrity, keys, opening, schema
 from desktop.core.vault.accounts import (
     Accounts,
+    normalise_username,
     validate_passphrase,
     validate_username,
 )
@@ -67,6 +68,7 @@ class Vault(Accounts, ClinicalRecords):
         """
         path = Path(path)
         kdf = kdf or keys.DEFAULT_KDF
+        username = normalise_username(username)
         validate_username(username)
         validate_passphrase(passphrase)
         if not display_name.strip():
@@ -133,6 +135,7 @@ class Vault(Accounts, ClinicalRecords):
     @classmethod
     def _open(cls, path: Path, username: str | None, secret: str, *,
               sleep: keys.Sleep | None, clock: keys.Clock | None) -> Vault:
+        username = None if username is None else normalise_username(username)
         if not path.is_file():
             raise NotAVaultError(f"There is no vault at {path}.")
         if connection.looks_like_plain_sqlite(path):
@@ -298,7 +301,7 @@ class Vault(Accounts, ClinicalRecords):
         if recovery_key:
             who, secret = None, recovery_key
         elif username and passphrase is not None:
-            who, secret = username, passphrase
+            who, secret = normalise_username(username), passphrase
         else:
             raise InputError("To back up, give a user name and passphrase, or the recovery key.")
         try:

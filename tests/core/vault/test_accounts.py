@@ -21,8 +21,9 @@ def test_added_user_opens_the_same_data(vault, vault_path):
     with pytest.raises(InputError, match="already exists"):
         vault.add_user("n.okafor", "Someone", NURSE_PASS)
     vault.lock()
-    with Vault.unlock(vault_path, "n.okafor", NURSE_PASS) as nurse:
+    with Vault.unlock(vault_path, " N.Okafor ", NURSE_PASS) as nurse:  # as typed
         assert nurse.user.display_name == "Nurse Okafor"
+        assert nurse.user.username == "n.okafor"
         assert nurse.get_patient(pid).name == "Kofi Annan"
         with pytest.raises(PermissionDeniedError, match="administrator"):
             nurse.add_user("x.other", "X", NURSE_PASS)
