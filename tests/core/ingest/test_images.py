@@ -185,3 +185,37 @@ def test_decode_refuses_unknown_media_type() -> None:
     Image.new("L", (8, 8)).save(buf, format="PNG")
     with pytest.raises(InputError, match="unsupported type"):
         decode_image(buf.getvalue(), "image/webp")
+
+
+def test_voi_lut_sequence_is_used_for_the_default_display(dicom_dir: Path, tmp_path: Path) -> None:
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+
+    ds = pydicom.dcmread(dicom_dir / "pydicom_test_files/MR_small.dcm")
+    del ds.WindowCenter, ds.WindowWidth
+    item = Dataset()
+    item.LUTDescriptor = [4096, 0, 16]
+    # LUT Data (0028,3006): a gamma curve, which no linear window can reproduce
+    item.add_new(0x00283006, "US", [int(65535 * (v / 4095) ** 0.5) for v in range(4096)])
+    ds.VOILUTSequence = Sequence([item])
+    path = tmp_path / "voi.dcm"
+    ds.save_as(path)
+    decoded = decode_image(path.read_bytes(), DICOM)
+    assert decoded.voi_lut_display is not None
+    by_lut = to_display_uint8(decoded)
+    by_window = to_display_uint8(decoded, decoded.window_center, decoded.window_width)
+    assert not np.array_equal(by_lut, by_window)
+
+
+def test_multiframe_dicom_shows_its_first_frame(dicom_dir: Path, tmp_path: Path) -> None:
+    ds = pydicom.dcmread(dicom_dir / "pydicom_test_files/MR_small.dcm")
+    first = ds.pixel_array.copy()
+    ds.NumberOfFrames = 2
+    ds.PixelData = first.tobytes() + (first // 2).tobytes()
+    path = tmp_path / "two_frames.dcm"
+    ds.save_as(path)
+    imported = import_image_file(path, load_settings())
+    assert imported.metadata["frames"] == 2
+    decoded = decode_image(imported.data, DICOM)
+    np.testing.assert_allclose(decoded.pixels, first * float(ds.get("RescaleSlope", 1) or 1)
+                               + float(ds.get("RescaleIntercept", 0) or 0))
