@@ -101,6 +101,7 @@ class Accounts:
         Only for one's own account, so an open session cannot be used to guess another
         clinician's passphrase (administrators use ``reset_passphrase`` for others).
         """
+        username = normalise_username(username)
         if username != self.user.username:
             raise PermissionDeniedError(
                 "You can only change your own passphrase; an administrator can reset another "
@@ -118,6 +119,7 @@ class Accounts:
     def reset_passphrase(self, username: str, new: str) -> None:
         """Administrator (or recovery-key) reset for a clinician who forgot theirs."""
         self._require_admin("reset another account's passphrase")
+        username = normalise_username(username)
         validate_passphrase(new)
         with self._write() as conn:
             row = conn.execute("SELECT revoked_at FROM users WHERE username = ?",
@@ -131,6 +133,7 @@ class Accounts:
         """Remove the account's wrapped key. Someone who copied the key file earlier (or the
         database key itself) keeps access to that copy; only re-encrypting the vault stops that.
         """
+        username = normalise_username(username)
         self._require_admin("revoke accounts")
         if username == self.user.username:
             raise InputError("You cannot revoke the account you are signed in with.")
