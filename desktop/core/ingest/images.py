@@ -128,6 +128,8 @@ def sniff_media_type(data: bytes, name: str = "") -> str:
 def decode_image(data: bytes, media_type: str, *, source_name: str = "") -> DecodedImage:
     """Decode stored image bytes; ``InputError`` for anything that is not a usable image."""
     shown = source_name or "The image"
+    if not media_type:  # records stored without a type: trust the bytes' own signature
+        media_type = sniff_media_type(data, source_name)
     if media_type == DICOM:
         return _decode_dicom(data, shown)
     if media_type in (PNG, JPEG, TIFF):

@@ -180,11 +180,12 @@ def test_too_large_file_is_refused_before_reading(
     assert os.stat(path).st_size == 2 * 1024**3
 
 
-def test_decode_refuses_unknown_media_type() -> None:
+def test_decode_refuses_unknown_media_type_and_sniffs_a_missing_one() -> None:
     buf = io.BytesIO()
-    Image.new("L", (8, 8)).save(buf, format="PNG")
+    Image.new("L", (8, 8), 7).save(buf, format="PNG")
     with pytest.raises(InputError, match="unsupported type"):
         decode_image(buf.getvalue(), "image/webp")
+    assert decode_image(buf.getvalue(), "").pixels.max() == 7
 
 
 def test_voi_lut_sequence_is_used_for_the_default_display(dicom_dir: Path, tmp_path: Path) -> None:
