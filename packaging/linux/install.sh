@@ -58,12 +58,12 @@ rm -rf "$staging"
 cp -a "$HERE/ClinicDesk" "$staging"
 rm -rf "$APP/versions/$VERSION"
 mv "$staging" "$APP/versions/$VERSION"
-# Switch versions atomically; the old version stays until the next upgrade (rollback).
+# Switch versions atomically; the version it replaces stays (for rollback) until the next
+# upgrade, older ones are removed.
+previous=$(basename "$(readlink "$APP/current" 2>/dev/null || echo none)")
 ln -sfn "versions/$VERSION" "$APP/current.new" && mv -T "$APP/current.new" "$APP/current"
 for old in "$APP"/versions/*; do
-  [ "$(basename "$old")" = "$VERSION" ] && continue
-  [ -n "${previous:-}" ] && rm -rf "$previous"
-  previous="$old"
+  case "$(basename "$old")" in "$VERSION"|"$previous") ;; *) rm -rf "$old" ;; esac
 done
 mkdir -p "$(dirname "$BIN")" "$(dirname "$DESKTOP_FILE")" "$(dirname "$ICON")"
 ln -sfn "$PREFIX/current/ClinicDesk" "$BIN"

@@ -117,6 +117,31 @@ def test_bundle_installs_default_packs_and_passes_its_selftest(installed) -> Non
     assert str(installed["data"]) in report  # it used the policy file install.sh wrote
 
 
+def test_upgrade_switches_version_and_keeps_data_and_policy(installed) -> None:
+    root, unpacked = installed["root"], installed["unpacked"]
+    policy = root / "etc/xdg/ClinicDesk/policy.toml"
+    policy.write_text(policy.read_text() + "auto_lock_minutes = 3\n")  # IT's own edit
+    packs_before = sorted(p.name for p in (installed["data"] / "models").iterdir())
+    # The same bundle presented as the next release, as IT would run a newer install.sh.
+    script = unpacked / "install.sh"
+    script.write_text(
+        script.read_text().replace(f'VERSION="{desktop.__version__}"', 'VERSION="99.0.0"')
+    )
+    result = subprocess.run(
+        [str(script), "--root", str(root), "--data-dir", str(installed["data"])],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    versions = root / "opt/clinicdesk/versions"
+    assert os.readlink(root / "opt/clinicdesk/current") == "versions/99.0.0"
+    assert sorted(p.name for p in versions.iterdir()) == [desktop.__version__, "99.0.0"]
+    assert "auto_lock_minutes = 3" in policy.read_text()
+    assert sorted(p.name for p in (installed["data"] / "models").iterdir()) == packs_before
+    result = _run_app(installed, "models", "list")
+    assert result.returncode == 0 and "minilm-l6-v2" in result.stdout, result.stderr
+
+
 def test_uninstall_keeps_the_data_folder(installed) -> None:
     root = installed["root"]
     (installed["data"]).mkdir(exist_ok=True)
