@@ -42,7 +42,11 @@ __all__ = ["KIND", "TASK", "find_cxr_pack", "findings_result", "run_image_findin
 
 
 def find_cxr_pack(runtime: ModelRuntime) -> InstalledPack:
-    """The enabled chest X-ray pack (checked against its manifest), or NotAvailableError."""
+    """The enabled chest X-ray pack (checked against its manifest), or NotAvailableError.
+
+    With several, the most recently installed one is used (IT's latest import or training
+    run wins); IT pins another by listing only it in the policy's ``enabled_packs``.
+    """
     registry = runtime.registry
     candidates = [p for p in registry.list() if p.task == TASK]
     enabled = [p for p in candidates if registry.settings.pack_enabled(p.id)]
@@ -53,7 +57,8 @@ def find_cxr_pack(runtime: ModelRuntime) -> InstalledPack:
                 "(enabled_packs), so no image findings can be produced."
             )
         raise NotAvailableError(HOW_TO_INSTALL_CXR)
-    return registry.get(sorted(p.id for p in enabled)[0])
+    newest = max(enabled, key=lambda p: ((p.path / "manifest.toml").stat().st_mtime_ns, p.id))
+    return registry.get(newest.id)
 
 
 def run_image_findings(

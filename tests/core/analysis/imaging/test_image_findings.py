@@ -109,3 +109,18 @@ def test_categories_follow_operating_points() -> None:
         np.array([0.2, 0.3, np.nan]), None,
     )
     assert [f.label for f in ranked] == ["Hernia", "Atelectasis"]  # Mass was not assessed
+
+
+def test_the_most_recently_installed_pack_is_used(
+    cxr_runtime: ModelRuntime, cxr_pack: InstalledPack, xrv_checkpoint: Path
+) -> None:
+    import os
+
+    from desktop.core.analysis.imaging import find_cxr_pack
+
+    newer = cxr_runtime.registry.import_path(
+        xrv_checkpoint, pack_id="cxr-second", task="cxr-classification"
+    )
+    old_manifest = cxr_pack.path / "manifest.toml"
+    os.utime(old_manifest, ns=(1, 1))  # make the first import clearly older
+    assert find_cxr_pack(cxr_runtime).id == newer.id
