@@ -24,7 +24,7 @@ from desktop.core.analysis.imaging.densenet import (
     ScoringNet,
 )
 from desktop.core.analysis.imaging.preprocess import CropBox, to_model_input
-from desktop.core.errors import InputError
+from desktop.core.errors import InputError, NotAvailableError
 from desktop.core.inference.packs import InstalledPack
 
 CHECKPOINT_SUFFIXES = (".safetensors", ".pt", ".pth", ".ckpt", ".bin")
@@ -69,13 +69,24 @@ def checkpoint_file(pack: InstalledPack) -> Path:
 
 
 def load_cxr_pack(pack: InstalledPack) -> CxrModel:
-    """The runtime loader for task "cxr-classification" (runs on the inference worker)."""
-    net = load_cxr_densenet(checkpoint_file(pack))
+    """The runtime loader for task "cxr-classification" (runs on the inference worker).
+
+    A pack whose file is not a usable classifier raises NotAvailableError naming the pack,
+    so the clinician sees that the model (not their image) is the problem.
+    """
+    try:
+        net = load_cxr_densenet(checkpoint_file(pack))
+    except InputError as exc:
+        raise NotAvailableError(
+            f"The chest X-ray model pack '{pack.id}' cannot be used: {exc} IT should remove "
+            "it (`desktop models remove`) and import the TorchXRayVision densenet121-res224-all "
+            "file or a pack made by `desktop train-cxr`."
+        ) from exc
     outputs = net.classifier.out_features
     if outputs != len(PATHOLOGIES):
-        raise InputError(
-            f"The model pack '{pack.id}' predicts {outputs} labels; ClinicDesk reads the 18 "
-            "TorchXRayVision pathologies (densenet121-res224-all order)."
+        raise NotAvailableError(
+            f"The chest X-ray model pack '{pack.id}' predicts {outputs} labels; ClinicDesk "
+            "reads the 18 TorchXRayVision pathologies (densenet121-res224-all order)."
         )
     size = int(pack.manifest.runtime.get("input_size", INPUT_SIZE))
     return CxrModel(net, input_size=size, pack=pack)

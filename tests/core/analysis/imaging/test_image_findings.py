@@ -124,3 +124,17 @@ def test_the_most_recently_installed_pack_is_used(
     old_manifest = cxr_pack.path / "manifest.toml"
     os.utime(old_manifest, ns=(1, 1))  # make the first import clearly older
     assert find_cxr_pack(cxr_runtime).id == newer.id
+
+
+def test_a_pack_with_an_unusable_file_is_named_in_the_error(
+    vault, cxr_runtime: ModelRuntime, shared_data: Path, tmp_path: Path
+) -> None:
+    import torch
+
+    bogus = tmp_path / "resnet.pt"
+    torch.save({"fc.weight": torch.zeros(2, 4)}, bogus)
+    cxr_runtime.registry.import_path(bogus, pack_id="not-a-densenet", task="cxr-classification")
+    patient_id, image_id = _store(vault, shared_data / "cxr/nih_examples/00000050_000.png")
+    with pytest.raises(NotAvailableError, match="'not-a-densenet' cannot be used"):
+        run_image_findings(vault, image_id, cxr_runtime)
+    assert vault.list_analyses(patient_id) == []
