@@ -37,9 +37,6 @@ RULES_ID = "rules:clinicdesk-notes"
 RULES_VERSION = "1"
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
-# spaCy warns on every call that the TargetMatcher's token Matcher is empty (we use phrases).
-warnings.filterwarnings("ignore", message=r"\[W036\]")
-
 _lock = threading.Lock()
 _nlp = None
 
@@ -105,7 +102,9 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
         raise InputError("This note is too long to analyse (over 2 million characters). "
                          "Split it into separate notes.")
     nlp = get_pipeline()
-    with _lock:
+    with _lock, warnings.catch_warnings():
+        # spaCy warns on every call that the TargetMatcher's token Matcher is empty.
+        warnings.filterwarnings("ignore", message=r"\[W036\]")
         doc = nlp(text)
     sections = sections_of(doc)
     defaults = section_assertions()

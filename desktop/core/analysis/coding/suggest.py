@@ -1,0 +1,122 @@
+"""Rank ICD-10-CM codes for the patient's own problems in a ``NoteAnalysis``.
+
+Each codable concept (problem, symptom or finding asserted present or historical — never
+negated, possible, hypothetical or family) gets candidates from two sources:
+- lexical: the codes its matched term names in the ICD-10-CM-derived term list;
+- embedding: nearest ICD-10-CM descriptions to its text (MiniLM via the runtime).
+A small prior from CodiEsp train code frequencies breaks ties toward commonly assigned
+codes. Note-level suggestions keep every supporting span as evidence.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from desktop.core.analysis.coding.embedding_index import IcdEmbeddingIndex
+from desktop.core.analysis.coding.icd_table import coding_priors, description, preferred_leaf
+from desktop.core.analysis.notes import Concept, NoteAnalysis
+from desktop.core.tasks import CancelToken, ProgressFn
+
+CODABLE_CATEGORIES = ("problem", "symptom", "finding")
+CODABLE_ASSERTIONS = ("present", "historical")
+EMBED_K = 5
+EMBED_MIN_COSINE = 0.55
+PRIOR_WEIGHT = 0.15
+HISTORICAL_FACTOR = 0.9
+# Symptoms and signs rank below diagnoses (ICD-10-CM guideline: signs integral to a
+# diagnosis are not coded separately); they still appear when nothing explains them.
+CATEGORY_FACTOR = {"problem": 1.0, "symptom": 0.9, "finding": 0.9}
+
+
+@dataclass
+class CodeSuggestion:
+    code: str
+    description: str
+    score: float
+    sources: set[str] = field(default_factory=set)  # "lexical" and/or "embedding"
+    concepts: list[Concept] = field(default_factory=list)
+
+    @property
+    def evidence(self) -> list[tuple[int, int, str]]:
+        seen = {}
+        for c in self.concepts:
+            seen.setdefault((c.start, c.end), c.text)
+        return [(s, e, t) for (s, e), t in sorted(seen.items())]
+
+
+def codable(concept: Concept) -> bool:
+    return concept.category in CODABLE_CATEGORIES and concept.assertion in CODABLE_ASSERTIONS
+
+
+def _prior_bonus(code: str) -> float:
+    share = coding_priors().get(code, 0.0)
+    return math.log1p(100 * share) / math.log1p(100 * 0.25)  # 25 % of documents -> 1.0
+
+
+class IcdCoder:
+    """Suggests codes; ``embedder`` is ``runtime.embedder()`` (or None for lexical only)."""
+
+    def __init__(self, embedder=None, cache_dir: Path | None = None) -> None:
+        self.index = None
+        if embedder is not None:
+            if cache_dir is None:
+                raise ValueError("cache_dir is needed with an embedder")
+            self.index = IcdEmbeddingIndex(embedder, cache_dir)
+        self.embedder = embedder
+
+    @property
+    def provenance(self):
+        return self.embedder.provenance if self.embedder is not None else None
+
+    def prepare(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None):
+        """Load (or build once) the ICD description vectors."""
+        if self.index is not None:
+            self.index.matrix(progress, cancel)
+
+    def candidates(self, concepts: list[Concept], cancel: CancelToken | None = None
+                   ) -> dict[int, dict[str, tuple[float, str]]]:
+        """Per concept index: code -> (score, source)."""
+        out: dict[int, dict[str, tuple[float, str]]] = {i: {} for i in range(len(concepts))}
+        for i, concept in enumerate(concepts):
+            for rank, code in enumerate(concept.codes):
+                out[i][preferred_leaf(code)] = (1.0 - 0.05 * rank, "lexical")
+        if self.index is not None and concepts:
+            texts = sorted({c.text.lower() for c in concepts})
+            vectors = self.embedder.encode(texts, cancel=cancel)
+            hits = dict(zip(texts, self.index.search(vectors, EMBED_K), strict=True))
+            for i, concept in enumerate(concepts):
+                for code, cosine in hits[concept.text.lower()]:
+                    if cosine < EMBED_MIN_COSINE:
+                        continue
+                    leaf = preferred_leaf(code)
+                    if cosine > out[i].get(leaf, (0.0, ""))[0]:
+                        out[i][leaf] = (cosine, "embedding")
+        return out
+
+    def suggest(self, analysis: NoteAnalysis, *, per_concept: int = 3,
+                cancel: CancelToken | None = None) -> list[CodeSuggestion]:
+        """Note-level ranked suggestions (best first), each with its supporting concepts."""
+        concepts = [c for c in analysis.concepts if codable(c)]
+        by_code: dict[str, CodeSuggestion] = {}
+        for i, cands in self.candidates(concepts, cancel).items():
+            concept = concepts[i]
+            factor = HISTORICAL_FACTOR if concept.assertion == "historical" else 1.0
+            factor *= CATEGORY_FACTOR[concept.category]
+            scored = sorted(
+                ((code, factor * ((1 - PRIOR_WEIGHT) * s + PRIOR_WEIGHT * _prior_bonus(code)), src)
+                 for code, (s, src) in cands.items()),
+                key=lambda t: -t[1],
+            )[:per_concept]
+            for code, score, source in scored:
+                sug = by_code.get(code)
+                if sug is None:
+                    sug = by_code[code] = CodeSuggestion(code, description(code), score)
+                sug.score = max(sug.score, score)
+                sug.sources.add(source)
+                sug.concepts.append(concept)
+        for sug in by_code.values():
+            mentions = len({c.start for c in sug.concepts})
+            sug.score = round(min(1.0, sug.score + 0.03 * (mentions - 1)), 4)
+        return sorted(by_code.values(), key=lambda s: (-s.score, s.code))

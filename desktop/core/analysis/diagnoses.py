@@ -1,0 +1,176 @@
+"""``run_diagnoses``: problem list, ICD-10-CM codes and a differential for one stored note.
+
+Stores one analysis of kind "diagnoses" in the shared result shape; every item carries
+the note spans that support it (offsets into the stored note text).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from desktop.core.analysis.coding import CodeSuggestion, IcdCoder
+from desktop.core.analysis.differential import DifferentialItem, differential
+from desktop.core.analysis.notes import Concept, NoteAnalysis, analyse_note, rules_provenance
+from desktop.core.errors import NotAvailableError
+from desktop.core.provenance import NoteSpan, Provenance
+from desktop.core.tasks import CancelToken, ProgressFn, no_progress
+
+log = logging.getLogger(__name__)
+
+KIND = "diagnoses"
+NOTICE = "Suggestions only — confirm clinically"
+MAX_CODES = 15
+PROBLEM_ASSERTIONS = ("present", "historical", "possible")
+ASSERTION_WORDS = {"present": "current", "historical": "past history", "possible": "possible"}
+
+
+def _span(note_id: int | None, concept: Concept) -> dict[str, Any]:
+    return NoteSpan(note_id, concept.start, concept.end, concept.text).to_dict()
+
+
+def problem_items(analysis: NoteAnalysis, note_id: int | None) -> list[dict[str, Any]]:
+    """One item per distinct problem (present, past or possible), all mentions as evidence."""
+    grouped: dict[str, list[Concept]] = {}
+    for concept in analysis.concepts_of("problem", assertions=PROBLEM_ASSERTIONS):
+        grouped.setdefault(concept.term or concept.text.lower(), []).append(concept)
+    items = []
+    for mentions in grouped.values():
+        first = mentions[0]
+        assertions = sorted({ASSERTION_WORDS[c.assertion] for c in mentions})
+        sections = sorted({c.section.replace("_", " ") for c in mentions})
+        items.append({
+            "label": first.text[:1].upper() + first.text[1:],
+            "detail": f"{', '.join(assertions).capitalize()}; mentioned in {', '.join(sections)}.",
+            "category": "problem",
+            "score": None,
+            "supported": True,
+            "evidence": [_span(note_id, c) for c in mentions],
+        })
+    return items
+
+
+def code_items(suggestions: list[CodeSuggestion], note_id: int | None) -> list[dict[str, Any]]:
+    items = []
+    for sug in suggestions[:MAX_CODES]:
+        texts = sorted({c.text for c in sug.concepts}, key=str.lower)
+        past = all(c.assertion == "historical" for c in sug.concepts)
+        quoted = ", ".join(f"\u201c{t}\u201d" for t in texts)
+        items.append({
+            "label": f"{sug.code} {sug.description}",
+            "detail": (f"For {quoted}"
+                       f"{' (past history)' if past else ''}; "
+                       f"matched by {' and '.join(sorted(sug.sources))}."),
+            "category": "icd10",
+            "code": sug.code,
+            "score": sug.score,
+            "supported": True,
+            "evidence": [_span(note_id, c) for c in sug.concepts],
+        })
+    return items
+
+
+def differential_items(items: list[DifferentialItem], note_id: int | None) -> list[dict[str, Any]]:
+    out = []
+    for item in items:
+        spans = [_span(note_id, c) for _, c in item.findings_for + item.findings_against]
+        out.append({
+            "label": item.name,
+            "detail": item.detail,
+            "category": "differential",
+            "code": item.icd10,
+            "score": item.score,
+            "supported": True,
+            "findings_for": sorted({f for f, _ in item.findings_for}),
+            "findings_against": sorted({f for f, _ in item.findings_against}),
+            "evidence": spans,
+        })
+    return out
+
+
+def coder_for(runtime) -> tuple[IcdCoder, str | None]:
+    """The embedding coder, or the lexical one with a notice when no embedder is installed."""
+    try:
+        embedder = runtime.embedder()
+    except NotAvailableError as exc:
+        log.warning("Diagnoses without embeddings: %s", exc)
+        return IcdCoder(), ("Codes come from the term index only: the sentence-embedding "
+                            "model pack is not installed.")
+    return IcdCoder(embedder, runtime.settings.data_dir / "cache"), None
+
+
+def build_result(analysis: NoteAnalysis, coder: IcdCoder, *, note_id: int | None,
+                 coder_notice: str | None = None, cancel: CancelToken | None = None
+                 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The stored result dict and the analysis-level evidence list for ``analysis``."""
+    suggestions = coder.suggest(analysis, cancel=cancel)
+    items = (problem_items(analysis, note_id) + code_items(suggestions, note_id)
+             + differential_items(differential(analysis), note_id))
+    evidence: list[dict[str, Any]] = []
+    for item in items:
+        for span in item["evidence"]:
+            if span not in evidence:
+                evidence.append(span)
+    result = {
+        "title": "Diagnoses",
+        "notice": NOTICE if coder_notice is None else f"{NOTICE}. {coder_notice}",
+        "refusal": None,
+        "items": items,
+        "sections": [{"name": s.name, "start": s.start, "end": s.end} for s in analysis.sections],
+        "excluded": _excluded(analysis, note_id),
+    }
+    return result, evidence
+
+
+def provenance_for(coder: IcdCoder) -> Provenance:
+    rules = rules_provenance()
+    model = coder.provenance
+    return Provenance(
+        pack_id=model.pack_id if model else rules.pack_id,
+        version=model.version if model else rules.version,
+        checksum=model.checksum if model else rules.checksum,
+        parameters={"rules": rules.to_dict(), "embedding": model.to_dict() if model else None},
+    )
+
+
+def run_diagnoses(vault, note_id: int, runtime, *, progress: ProgressFn | None = None,
+                  cancel: CancelToken | None = None) -> int:
+    """Analyse note ``note_id`` and store a "diagnoses" analysis; returns its id.
+
+    Raises InputError for an empty note and Cancelled when ``cancel`` is set (nothing is
+    stored then). Without the embedding pack, codes come from the term index alone.
+    """
+    progress = progress or no_progress
+    cancel = cancel or CancelToken()
+    progress(0.0, "Reading the note")
+    note = vault.get_note(note_id)
+    analysis = analyse_note(note.text, note_id)
+    cancel.raise_if_cancelled()
+    progress(0.2, "Finding problems, symptoms and findings")
+    coder, coder_notice = coder_for(runtime)
+    coder.prepare(lambda f, m: progress(0.2 + 0.5 * f, m), cancel)
+    cancel.raise_if_cancelled()
+    progress(0.7, "Suggesting ICD-10-CM codes and a differential")
+    result, evidence = build_result(analysis, coder, note_id=note_id,
+                                    coder_notice=coder_notice, cancel=cancel)
+    cancel.raise_if_cancelled()
+    analysis_id = vault.add_analysis(
+        KIND, patient_id=note.patient_id,
+        inputs={"note_id": note_id, "note_sha256": note.sha256},
+        provenance=provenance_for(coder).to_dict(),
+        parameters={"max_codes": MAX_CODES,
+                    "coder": "lexical" if coder.embedder is None else "lexical+embedding"},
+        result=result, evidence=evidence,
+    )
+    progress(1.0, "Diagnoses ready")
+    log.info("diagnoses analysis %s stored for note %s", analysis_id, note_id)
+    return analysis_id
+
+
+def _excluded(analysis: NoteAnalysis, note_id: int | None) -> list[dict[str, Any]]:
+    """Problems deliberately not coded (negated, family, hypothetical), so the UI can say why."""
+    return [
+        {"text": c.text, "assertion": c.assertion, "evidence": _span(note_id, c)}
+        for c in analysis.concepts_of("problem", "symptom", "finding")
+        if c.assertion in ("negated", "family", "hypothetical")
+    ]

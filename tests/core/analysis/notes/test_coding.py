@@ -1,0 +1,56 @@
+"""ICD-10-CM suggestions: only the patient's own problems are coded, each tied to its span."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop.core.analysis.coding import IcdCoder
+from desktop.core.analysis.coding.icd_table import normalise, preferred_leaf
+from desktop.core.analysis.notes import analyse_note
+
+
+def codes_of(suggestions):
+    return {s.code: s for s in suggestions}
+
+
+def test_present_pneumonia_is_coded_with_its_span(clinic_note):
+    analysis = analyse_note(clinic_note)
+    suggestions = codes_of(IcdCoder().suggest(analysis))
+    pneumonia = suggestions["J18.9"]
+    assert pneumonia.description == "Pneumonia, unspecified organism"
+    assert [clinic_note[s:e] for s, e, _ in pneumonia.evidence] == ["pneumonia"]
+    assert 0 < pneumonia.score <= 1
+
+
+def test_negated_family_and_hypothetical_problems_are_never_coded():
+    text = ("Patient denies chest pain. Mother had breast cancer. "
+            "Return if fever develops. No history of diabetes. He has asthma.")
+    suggestions = codes_of(IcdCoder().suggest(analyse_note(text)))
+    assert "J45.909" in suggestions  # the one present problem
+    for code in suggestions:
+        assert not code.startswith(("R07", "C50", "R50", "E11")), code
+
+
+def test_past_history_is_coded_below_a_current_problem():
+    text = "PAST MEDICAL HISTORY: Hypertension.\nASSESSMENT: Pneumonia."
+    ranked = [s.code for s in IcdCoder().suggest(analyse_note(text))]
+    assert ranked.index("J18.9") < ranked.index("I10")
+
+
+def test_code_table_helpers():
+    assert normalise("j189") == "J18.9"
+    assert normalise("not-a-code") is None
+    assert preferred_leaf("J18") == "J18.9"
+    assert preferred_leaf("I10") == "I10"
+
+
+@pytest.mark.slow
+def test_embedding_retrieval_adds_codes_beyond_the_term_list(runtime, packs_settings):
+    coder = IcdCoder(runtime.embedder(), packs_settings.data_dir / "cache")
+    coder.prepare()
+    analysis = analyse_note("ASSESSMENT: Kidney stones. He denies fever.")
+    suggestions = codes_of(coder.suggest(analysis))
+    assert "N20.0" in suggestions
+    assert any("embedding" in s.sources for s in suggestions.values())
+    assert not any(code.startswith("R50") for code in suggestions)
+    assert coder.provenance.pack_id == "minilm-l6-v2"

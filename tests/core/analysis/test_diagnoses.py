@@ -1,0 +1,95 @@
+"""run_diagnoses: a stored, evidence-linked diagnoses analysis in a real vault."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop.cli import main as cli_main
+from desktop.core.analysis.diagnoses import NOTICE, run_diagnoses
+from desktop.core.tasks import Cancelled, CancelToken
+
+
+def store_note(vault, text: str) -> tuple[int, int]:
+    patient_id = vault.add_patient("Test Patient")
+    return patient_id, vault.add_note(patient_id, text)
+
+
+def assert_spans_match(note_text: str, spans: list[dict]) -> None:
+    assert spans
+    for span in spans:
+        assert note_text[span["start"]:span["end"]] == span["text"]
+
+
+@pytest.mark.slow
+def test_run_diagnoses_stores_codes_problems_and_differential(vault, runtime, clinic_note):
+    patient_id, note_id = store_note(vault, clinic_note)
+    seen: list[float] = []
+    analysis_id = run_diagnoses(vault, note_id, runtime, progress=lambda f, m: seen.append(f))
+    stored = vault.get_analysis(analysis_id)
+    assert stored.kind == "diagnoses"
+    assert seen[-1] == 1.0
+    result = stored.result
+    assert result["notice"] == NOTICE
+    assert result["refusal"] is None
+    note_text = vault.get_note(note_id).text
+    by_category: dict[str, list[dict]] = {}
+    for item in result["items"]:
+        by_category.setdefault(item["category"], []).append(item)
+        assert_spans_match(note_text, item["evidence"])
+        assert all(span["note_id"] == note_id for span in item["evidence"])
+    assert_spans_match(note_text, stored.evidence)
+
+    codes = {item["code"]: item for item in by_category["icd10"]}
+    assert [e["text"] for e in codes["J18.9"]["evidence"]] == ["pneumonia"]
+    coded_texts = {e["text"].lower() for i in by_category["icd10"] for e in i["evidence"]}
+    assert "chest pain" not in coded_texts  # denied
+    assert "breast cancer" not in coded_texts  # mother's, not the patient's
+    assert not any(code.startswith("C50") for code in codes)
+
+    problems = {item["label"].lower() for item in by_category["problem"]}
+    assert "pneumonia" in problems and "breast cancer" not in problems
+    top = by_category["differential"][0]
+    assert top["label"] == "Community-acquired pneumonia"
+    assert "fever" in top["findings_for"] and "Findings for:" in top["detail"]
+
+    excluded = {(e["text"].lower(), e["assertion"]) for e in result["excluded"]}
+    assert ("chest pain", "negated") in excluded and ("breast cancer", "family") in excluded
+    assert stored.provenance["pack_id"] == "minilm-l6-v2"
+    assert stored.provenance["parameters"]["rules"]["pack_id"] == "rules:clinicdesk-notes"
+    assert [a.id for a in vault.list_analyses(patient_id, kind="diagnoses")] == [analysis_id]
+
+
+def test_without_embedding_pack_codes_still_come_from_terms(vault, tiny_free_runtime,
+                                                              clinic_note):
+    _, note_id = store_note(vault, clinic_note)
+    stored = vault.get_analysis(run_diagnoses(vault, note_id, tiny_free_runtime))
+    assert "term index only" in stored.result["notice"]
+    assert any(i.get("code") == "J18.9" for i in stored.result["items"])
+    assert stored.provenance["pack_id"] == "rules:clinicdesk-notes"
+
+
+def test_cancel_stores_nothing(vault, tiny_free_runtime, clinic_note):
+    patient_id, note_id = store_note(vault, clinic_note)
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        run_diagnoses(vault, note_id, tiny_free_runtime, cancel=token)
+    assert vault.list_analyses(patient_id) == []
+
+
+def test_cli_analyse_note_prints_codes_and_exclusions(tmp_path, capsys, clinic_note):
+    note = tmp_path / "visit.txt"
+    note.write_text(clinic_note, encoding="utf-8")
+    assert cli_main(["analyse", "note", str(note), "--no-embeddings"]) == 0
+    out = capsys.readouterr().out
+    assert "J18.9 Pneumonia, unspecified organism" in out
+    assert "Community-acquired pneumonia" in out
+    assert "negated" in out and "chest pain" in out
+    assert NOTICE in out
+
+
+def test_cli_analyse_empty_note_is_a_clear_error(tmp_path, capsys):
+    note = tmp_path / "empty.txt"
+    note.write_text("   \n", encoding="utf-8")
+    assert cli_main(["analyse", "note", str(note), "--no-embeddings"]) == 2
+    assert "empty" in capsys.readouterr().err.lower()
