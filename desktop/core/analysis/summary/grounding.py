@@ -29,7 +29,7 @@ from desktop.core.provenance import NoteSpan
 PROBLEM_CATEGORIES = {"problem", "symptom", "finding"}
 _AFFIRMED = {"present", "historical"}
 _STOP = frozenset(STOP_WORDS) | {"patient", "patients", "note", "notes", "summary", "also"}
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"(])|\n+")
+_SENTENCE_END = re.compile(r"(?<=[a-z)%][.!?])\s+(?=[A-Z0-9\"(])")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
 
@@ -50,12 +50,14 @@ class SentenceCheck:
 def split_generated(text: str) -> list[str]:
     """Sentences of model output (prose, bullets or numbered lines); headers dropped."""
     sentences = []
-    for piece in _SENTENCE_END.split(text):
-        piece = _BULLET.sub("", piece).strip().strip("*#").strip()
-        # "Summary:" or "**Plan**" alone is formatting, not a claim.
-        if not piece or (piece.endswith(":") and len(piece.split()) <= 4):
-            continue
-        sentences.append(piece)
+    for line in text.splitlines():
+        line = _BULLET.sub("", line.strip().strip("*#").strip())
+        for piece in _SENTENCE_END.split(line):
+            piece = piece.strip().strip("*#").strip()
+            # "Summary:" or "**Plan**" alone is formatting, not a claim.
+            if not piece or (piece.endswith(":") and len(piece.split()) <= 4):
+                continue
+            sentences.append(piece)
     return sentences
 
 
@@ -92,7 +94,7 @@ class GroundingChecker:
         self._sentences = [
             _NoteSentence(note, span, bool(claims.negation_cues_in(span.text, self.rules)))
             for note in self._notes
-            for span in note.sentence_spans()
+            for span in _comparison_spans(note)
         ]
         if not self._sentences:
             raise ValueError("grounding needs at least one note sentence")
@@ -104,6 +106,10 @@ class GroundingChecker:
         for claim in claims.find_numbers(corpus, self.rules, number_words=True):
             self._numbers.setdefault(claim.value, set()).add(claim.unit)
         self._vocab = {w[:5] for w in claims.content_words(corpus, _STOP)}
+        self._plain_to_clinical: dict[str, str] = {}
+        for clinical, plain_words in self.rules.lay_terms.items():
+            for plain in plain_words:
+                self._plain_to_clinical.setdefault(plain, clinical)
         self._note_concepts = [
             (note, c) for note in self._notes for c in getattr(note.analysis, "concepts", [])
         ]
@@ -117,7 +123,19 @@ class GroundingChecker:
             return []
         vectors = np.asarray(self._embedder.encode(sentences))
         sims = vectors @ self._matrix.T
+        if self.mode == "patient":
+            # Plain words ("high blood pressure", "you") are compared in the note's terms too.
+            rewritten = [self._clinical_wording(s) for s in sentences]
+            sims = np.maximum(sims, np.asarray(self._embedder.encode(rewritten)) @ self._matrix.T)
         return [self._check_one(s, sims[i]) for i, s in enumerate(sentences)]
+
+    def _clinical_wording(self, sentence: str) -> str:
+        text = f" {sentence} "
+        for plain, clinical in self._plain_to_clinical.items():
+            text = re.sub(rf"(?i)\b{re.escape(plain)}\b", clinical, text)
+        text = re.sub(r"(?i)\byour\b", "the patient's", text)
+        text = re.sub(r"(?i)\byou\b", "the patient", text)
+        return text.strip()
 
     # -- one sentence ---------------------------------------------------------------
 
@@ -132,9 +150,9 @@ class GroundingChecker:
 
         if len(claims.content_words(sentence, frozenset())) < 1 or len(sentence.split()) < 3:
             return verdict("too short to be checked against the note")
-        if not support:
-            return verdict(f"no note sentence says this (closest similarity {best:.2f})")
+        # Exact checks first: their reasons tell the clinician precisely what was invented.
         concepts = self._concepts_of(sentence)
+        exact: list[NoteSpan] = []
         for reason_or_spans in (
             self._check_numbers(sentence),
             self._check_drugs(sentence, concepts),
@@ -142,7 +160,10 @@ class GroundingChecker:
         ):
             if isinstance(reason_or_spans, str):
                 return verdict(reason_or_spans)
-            evidence.extend(s for s in reason_or_spans if s not in evidence)
+            exact.extend(s for s in reason_or_spans if s not in exact)
+        if not support:
+            return verdict(f"no note sentence says this (closest similarity {best:.2f})")
+        evidence.extend(s for s in exact if s not in evidence)
         negated = bool(claims.negation_cues_in(sentence, self.rules))
         if not any(s.negated == negated for s in support):
             return verdict(
@@ -241,6 +262,25 @@ class GroundingChecker:
                 names.append(clinical)
                 names.extend(plain_words)
         return list(dict.fromkeys(names))
+
+
+_LIST_PIECE = re.compile(r"[^,;]+")
+_LONG_SENTENCE = 150
+
+
+def _comparison_spans(note: SourceNote) -> list[NoteSpan]:
+    """Note sentences, plus the comma-separated pieces of long ones (medication lists), so
+    a short claim like "She takes Nexium 40 mg" can match the piece that says it."""
+    spans = []
+    for sentence in note.sentence_spans():
+        spans.append(sentence)
+        if len(sentence.text) > _LONG_SENTENCE:
+            for piece in _LIST_PIECE.finditer(sentence.text):
+                start = sentence.start + piece.start()
+                span = note.span(start, start + len(piece.group(0)))
+                if len(span.text.split()) >= 2:
+                    spans.append(span)
+    return spans
 
 
 def _same_problem(note_text: str, names: list[str]) -> bool:

@@ -7,6 +7,7 @@ the note analysis, so every item is supported by construction and points at its 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +29,11 @@ HEADINGS = {
 _MAX_PER_SECTION = 8
 _MAX_SYNOPSIS_CHARS = 240
 _ALLERGY_ASSERTIONS = {"present", "historical", "negated"}  # "no known allergies" matters
+# Separators of a medication list: "Nexium 40 mg q.d., Celebrex 200 mg q.d. and ..."
+_LIST_SEPARATOR = re.compile(r",\s+(?=[A-Za-z])|;|\n|\s+and\s+(?=[A-Za-z])|(?:^|\s)\d{1,2}[.)]\s+")
+_LEADING_JOINER = re.compile(r"^(?:and|or|plus)\s+", re.IGNORECASE)
+_TRAILING_NUMBER = re.compile(r"[.,]\s*\d{1,2}[.)]$")  # "...cheaper.,2." -> "...cheaper."
+_NOT_A_DRUG = re.compile(r"^(none|no|nil|n/?a|negative|unknown)\b", re.IGNORECASE)
 
 
 def _item(category: str, label: str, detail: str, spans: list[NoteSpan]) -> dict[str, Any]:
@@ -55,10 +61,17 @@ def _body_sentences(note: SourceNote, section: Any) -> list[NoteSpan]:
     heading = (getattr(section, "header", "") or section.name).lower().strip(" ,.:;")
     out = []
     for span in _sentences_in(note, section.start, section.end):
-        words = span.text.lower().strip(" ,.:;")
-        if words and words != heading:
+        trailing = _TRAILING_NUMBER.search(span.text)
+        if trailing:
+            span = note.span(span.start, span.start + trailing.start() + 1)
+        if _has_words(span.text) and span.text.lower().strip(" ,.:;") != heading:
             out.append(span)
     return out
+
+
+def _has_words(text: str) -> bool:
+    """At least one real word: "1." or "," alone is list numbering, not content."""
+    return any(len(w) >= 3 for w in re.findall(r"[A-Za-z]+", text))
 
 
 def _synopsis(note: SourceNote, rules: SummaryRules) -> dict[str, Any] | None:
@@ -89,7 +102,9 @@ def _concept_label(concept: Any) -> str:
     return " ".join(parts)
 
 
-def _concept_items(note: SourceNote, rules: SummaryRules) -> list[dict[str, Any]]:
+def _concept_items(
+    note: SourceNote, rules: SummaryRules, *, skip_medications: bool = False
+) -> list[dict[str, Any]]:
     items = []
     seen: set[tuple[str, str]] = set()
     concepts = sorted(note.analysis.concepts, key=lambda c: c.start)
@@ -105,8 +120,11 @@ def _concept_items(note: SourceNote, rules: SummaryRules) -> list[dict[str, Any]
         assertion = concept.assertion
         if category == "problem" and assertion != "present":
             continue
-        if category == "medication" and assertion not in {"present", "historical"}:
-            continue
+        if category == "medication" and (
+            assertion not in {"present", "historical"}
+            or (skip_medications and rules.section_role(concept.section) != "plan")
+        ):
+            continue  # the medication list already has it; new drugs in the plan still count
         if category == "allergy" and assertion not in _ALLERGY_ASSERTIONS:
             continue
         if category in {"vital", "lab"} and assertion in {"hypothetical", "family"}:
@@ -120,10 +138,45 @@ def _concept_items(note: SourceNote, rules: SummaryRules) -> list[dict[str, Any]
         if key in seen:
             continue
         seen.add(key)
-        section = getattr(concept, "section", "") or ""
+        section = _humanise(getattr(concept, "section", "") or "")
         detail = " · ".join(p for p in (note.label, section) if p)
         items.append(_item(category, label, detail, [note.span(concept.start, concept.end)]))
     return items
+
+
+def _list_entries(note: SourceNote, section: Any) -> list[NoteSpan]:
+    """Entries of a list section ("a 10 mg, b 5 mg and c"), each as a trimmed span."""
+    body_start = section.start
+    header = getattr(section, "header", "") or ""
+    if header and note.text.startswith(header, section.start):
+        body_start += len(header)
+    entries = []
+    cursor = body_start
+    body = note.text[body_start : section.end]
+    for sep in [*_LIST_SEPARATOR.finditer(body), None]:
+        end = body_start + (sep.start() if sep else len(body))
+        span = note.span(cursor, end)
+        lead = _LEADING_JOINER.match(span.text)
+        if lead:
+            span = note.span(span.start + lead.end(), span.end)
+        text = span.text.rstrip(" :")
+        if _has_words(text) and not _NOT_A_DRUG.match(text):
+            entries.append(note.span(span.start, span.start + len(text)))
+        cursor = body_start + (sep.end() if sep else len(body))
+    return entries
+
+
+def _medication_items(note: SourceNote, rules: SummaryRules) -> list[dict[str, Any]]:
+    """The medication list as written (with doses); else drugs the note says are taken."""
+    items = []
+    for section in _sections_with_role(note, "medications", rules):
+        detail = f"{note.label} · {_humanise(section.name)}"
+        items += [_item("medication", e.text, detail, [e]) for e in _list_entries(note, section)]
+    return items
+
+
+def _humanise(section_name: str) -> str:
+    return section_name.replace("_", " ").capitalize()
 
 
 def _allergy_section_items(note: SourceNote, rules: SummaryRules) -> list[dict[str, Any]]:
@@ -141,7 +194,8 @@ def _section_sentence_items(
     items = []
     for section in _sections_with_role(note, role, rules):
         for span in _body_sentences(note, section)[:_MAX_PER_SECTION]:
-            items.append(_item(role, span.text, f"{note.label} · {section.name}", [span]))
+            detail = f"{note.label} · {_humanise(section.name)}"
+            items.append(_item(role, span.text, detail, [span]))
     return items
 
 
@@ -153,7 +207,8 @@ def structured_items(notes: Sequence[SourceNote], rules: SummaryRules | None = N
         synopsis = _synopsis(note, rules)
         if synopsis:
             by_category["synopsis"].append(synopsis)
-        note_items = _concept_items(note, rules)
+        note_items = _medication_items(note, rules)
+        note_items += _concept_items(note, rules, skip_medications=bool(note_items))
         if not any(i["category"] == "allergy" for i in note_items):
             note_items += _allergy_section_items(note, rules)
         note_items += _section_sentence_items(note, "assessment", rules)

@@ -1,0 +1,78 @@
+"""The structured summary of real MTSamples notes: what a clinician sees at a glance, each
+line pointing at the exact note text it came from."""
+
+from __future__ import annotations
+
+from desktop.core.analysis.summary import structured_provenance
+from desktop.core.analysis.summary.sources import prepare_note
+from desktop.core.analysis.summary.structured import build_structured_result
+
+
+def _by_category(result, category):
+    return [item for item in result["items"] if item["category"] == category]
+
+
+def _assert_spans_match(note, items):
+    for item in items:
+        assert item["supported"] is True
+        assert item["evidence"], item["label"]
+        for span in item["evidence"]:
+            assert span["text"] == note.text[span["start"] : span["end"]]
+            assert span["note_id"] == note.note_id
+
+
+def test_medications_and_allergy_of_an_oncology_follow_up(mtsamples_text):
+    note = prepare_note(mtsamples_text("1457"), note_id=11, date="2024-04-02")
+    result = build_structured_result([note])
+    meds = _by_category(result, "medication")
+    names = {m["label"].split()[0].lower() for m in meds}
+    assert {"prilosec", "levothyroxine", "lopressor", "simvastatin", "prednisone"} <= names
+    _assert_spans_match(note, meds)
+    # the span of each medication is the drug name as written in the note
+    lopressor = next(m for m in meds if m["label"].lower().startswith("lopressor"))
+    assert lopressor["evidence"][0]["text"].lower().startswith("lopressor")
+    allergies = _by_category(result, "allergy")
+    assert any("vicodin" in a["label"].lower() for a in allergies)
+    _assert_spans_match(note, allergies)
+    assert all("Note of 2024-04-02" in i["detail"] for i in result["items"])
+
+
+def test_allergy_clinic_note_synopsis_problems_vitals_assessment_plan(mtsamples_text):
+    note = prepare_note(mtsamples_text("1"), note_id=3)
+    result = build_structured_result([note])
+    synopsis = _by_category(result, "synopsis")
+    assert len(synopsis) == 1
+    # MTSamples' own one-line summary: "A 23-year-old white female presents with
+    # complaint of allergies."
+    assert "23-year-old white female presents with complaint of allergies" in (
+        synopsis[0]["label"]
+    )
+    assert any(p["label"] == "Allergic rhinitis" for p in _by_category(result, "problem"))
+    assert any("no known medicine allergies" in a["label"] for a in _by_category(result, "allergy"))
+    vitals = " ".join(v["label"] for v in _by_category(result, "vital"))
+    assert "130" in vitals and "124/78" in vitals
+    assert any("Zyrtec instead of Allegra" in p["label"] for p in _by_category(result, "plan"))
+    _assert_spans_match(note, result["items"])
+    # a problem the note negates ("no known medicine allergies") is not an active problem
+    assert not any(p["label"].lower() == "allergies" and "allerg" in p["detail"]
+                   for p in _by_category(result, "problem"))
+
+
+def test_structured_summary_is_deterministic_with_rule_provenance(mtsamples_text):
+    note = prepare_note(mtsamples_text("1329"), note_id=5)
+    assert build_structured_result([note]) == build_structured_result([note])
+    provenance = structured_provenance()
+    assert provenance.pack_id == "rules:clinicdesk-summary"
+    assert len(provenance.checksum) == 64
+    assert provenance.parameters["note_analysis"]["pack_id"] == "rules:clinicdesk-notes"
+
+
+def test_several_notes_each_get_a_dated_synopsis_oldest_first(mtsamples_text):
+    newer = prepare_note(mtsamples_text("1457"), note_id=2, date="2024-05-20")
+    older = prepare_note(mtsamples_text("1329"), note_id=1, date="2023-11-02")
+    result = build_structured_result([older, newer])
+    synopsis = _by_category(result, "synopsis")
+    assert [s["detail"] for s in synopsis] == ["Note of 2023-11-02", "Note of 2024-05-20"]
+    assert [s["evidence"][0]["note_id"] for s in synopsis] == [1, 2]
+    assert result["notes"] == [{"note_id": 1, "date": "2023-11-02"},
+                               {"note_id": 2, "date": "2024-05-20"}]
