@@ -29,6 +29,7 @@ _ALLOWED_CALLABLES = {
     ("collections", "OrderedDict"): OrderedDict,
     ("torch._utils", "_rebuild_tensor_v2"): torch._utils._rebuild_tensor_v2,
     ("torch._utils", "_rebuild_parameter"): torch._utils._rebuild_parameter,
+    ("torch._utils", "_rebuild_parameter_with_state"): torch._utils._rebuild_parameter_with_state,
     ("builtins", "set"): set,
     ("__builtin__", "set"): set,  # protocol-2 pickles spell builtins the Python 2 way
 }
