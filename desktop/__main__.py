@@ -22,7 +22,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop.cli import main as cli_main
 
         return cli_main(args)
+    from desktop.core.config import load_settings
+    from desktop.core.errors import ClinicDeskError
+    from desktop.core.logging_setup import configure_logging
     from desktop.ui.app import run_gui
+
+    try:
+        configure_logging(load_settings())
+    except (ClinicDeskError, OSError):
+        pass  # the GUI reports a bad policy file itself; logging is best-effort
 
     return run_gui(args)
 

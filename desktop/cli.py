@@ -12,7 +12,9 @@ import sys
 from collections.abc import Sequence
 
 import desktop  # noqa: F401  (forces offline mode before anything else loads)
+from desktop.core.config import load_settings
 from desktop.core.errors import ClinicDeskError
+from desktop.core.logging_setup import configure_logging
 
 # Modules in desktop/commands/ with a ``register(subparsers)`` function. Each sets
 # ``func`` on its parsers: ``func(args) -> int`` (the exit code).
@@ -37,6 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        # Logs go to the data dir and record ids only (see logging_setup).
+        configure_logging(load_settings())
         return int(args.func(args) or 0)
     except ClinicDeskError as exc:
         print(f"error: {exc}", file=sys.stderr)
