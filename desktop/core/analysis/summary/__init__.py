@@ -106,12 +106,14 @@ def run_summary(
     on_token: Callable[[str], None] | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
+    max_new_tokens: int = 160,
 ) -> int:
     """Summarise the patient's notes (all, or ``note_ids``) and store it; returns its id.
 
     ``mode`` "structured" needs no model (``runtime`` may be None). "abstractive" and
-    "patient" stream tokens to ``on_token`` as the model writes, then keep only sentences
-    the notes support. Cancelling raises ``Cancelled`` and stores nothing.
+    "patient" stream tokens to ``on_token`` as the model writes (a raw preview), then keep
+    only sentences the notes support; the stored result lists the others under "removed".
+    Cancelling raises ``Cancelled`` and stores nothing. ``max_new_tokens`` is per chunk.
     """
     if mode not in MODES:
         raise InputError(f"Unknown summary type {mode!r}; choose one of {', '.join(MODES)}.")
@@ -121,13 +123,18 @@ def run_summary(
     notes = load_source_notes(vault, patient_id, note_ids)
     cancel.raise_if_cancelled()
     result, provenance = summarise(
-        notes, runtime, mode=mode, on_token=on_token, progress=progress, cancel=cancel
+        notes, runtime, mode=mode, on_token=on_token, progress=progress, cancel=cancel,
+        max_new_tokens=max_new_tokens,
     )
     cancel.raise_if_cancelled()
     analysis_id = vault.add_analysis(
         f"summary.{mode}",
         patient_id=patient_id,
-        inputs={"note_ids": [n.note_id for n in notes], "mode": mode},
+        inputs={
+            "note_ids": [n.note_id for n in notes],
+            "note_sha256": {str(n.note_id): n.sha256 for n in notes},
+            "mode": mode,
+        },
         provenance=provenance.to_dict(),
         parameters=dict(provenance.parameters),
         result=result,

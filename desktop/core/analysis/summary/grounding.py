@@ -30,6 +30,7 @@ PROBLEM_CATEGORIES = {"problem", "symptom", "finding"}
 _AFFIRMED = {"present", "historical"}
 _STOP = frozenset(STOP_WORDS) | {"patient", "patients", "note", "notes", "summary", "also"}
 _SENTENCE_END = re.compile(r"(?<=[a-z)%][.!?])\s+(?=[A-Z0-9\"(])")
+_ALLERGY_WORDS = re.compile(r"(?i)allerg|reaction|intoleran|sensitiv|avoid")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
 
@@ -106,6 +107,7 @@ class GroundingChecker:
         for claim in claims.find_numbers(corpus, self.rules, number_words=True):
             self._numbers.setdefault(claim.value, set()).add(claim.unit)
         self._vocab = {w[:5] for w in claims.content_words(corpus, _STOP)}
+        self._allergens = self._find_allergens()
         self._plain_to_clinical: dict[str, str] = {}
         for clinical, plain_words in self.rules.lay_terms.items():
             for plain in plain_words:
@@ -113,6 +115,21 @@ class GroundingChecker:
         self._note_concepts = [
             (note, c) for note in self._notes for c in getattr(note.analysis, "concepts", [])
         ]
+
+    def _find_allergens(self) -> set[str]:
+        """Drugs the notes list as allergies: a summary must never say they are given."""
+        allergens = set()
+        for note in self._notes:
+            analysis = note.analysis
+            for concept in getattr(analysis, "concepts", []):
+                if concept.category == "allergy" and concept.assertion != "negated":
+                    allergens.add(concept.text.lower())
+            for section in getattr(analysis, "sections", []):
+                if section.name != "allergies":
+                    continue
+                body = note.text[section.start : section.end]
+                allergens.update(n.lower() for n in self._drug_names(body, []))
+        return allergens
 
     # -- public -----------------------------------------------------------------------
 
@@ -217,6 +234,8 @@ class GroundingChecker:
                 if len(first) < 4 or claims.contains_term(self._corpus_lower, first) < 0:
                     return f"the drug {name} is not in the note"
                 head = first
+            if head in self._allergens and not _ALLERGY_WORDS.search(sentence):
+                return f"the note lists {name} as an allergy"
             spans += self._spans_containing(head)
         return spans
 

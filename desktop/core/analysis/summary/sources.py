@@ -18,6 +18,7 @@ class SourceNote:
     date: str  # ISO date, or "" when the note has none
     text: str
     analysis: Any  # NoteAnalysis from desktop.core.analysis.notes
+    sha256: str = ""  # of the stored text the spans index into (from the vault)
 
     @property
     def label(self) -> str:
@@ -43,14 +44,16 @@ def _analyse(text: str, note_id: int | None) -> Any:
     return analyse_note(text, note_id=note_id)
 
 
-def prepare_note(text: str, *, note_id: int | None = None, date: str = "") -> SourceNote:
+def prepare_note(
+    text: str, *, note_id: int | None = None, date: str = "", sha256: str = ""
+) -> SourceNote:
     """Analyse one note's text; an empty note is refused with a clear message."""
     if not text or not text.strip():
         raise InputError(
             "This note is empty, so there is nothing to summarise. "
             "Import or paste the note text first."
         )
-    return SourceNote(note_id=note_id, date=date, text=text, analysis=_analyse(text, note_id))
+    return SourceNote(note_id, date, text, _analyse(text, note_id), sha256)
 
 
 def _note_date(note: Any) -> str:
@@ -83,4 +86,6 @@ def load_source_notes(
             "Import or paste the note text first."
         )
     usable.sort(key=lambda n: (_note_date(n), n.id))
-    return [prepare_note(n.text, note_id=n.id, date=_note_date(n)) for n in usable]
+    return [
+        prepare_note(n.text, note_id=n.id, date=_note_date(n), sha256=n.sha256) for n in usable
+    ]

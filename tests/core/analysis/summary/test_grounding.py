@@ -89,6 +89,14 @@ def test_family_history_is_not_the_patients_problem(clinic_checker):
     assert not verdict.supported
 
 
+def test_a_drug_the_patient_is_allergic_to_is_never_said_to_be_given(clinic_checker):
+    _, checkers = clinic_checker
+    # SmolLM2-135M wrote exactly this about the clinic note
+    verdict = _one(checkers["abstractive"], "He has been advised to take penicillin.")
+    assert not verdict.supported
+    assert "allergy" in verdict.reason
+
+
 def test_faithful_clinic_sentences_are_kept(clinic_checker):
     note, checkers = clinic_checker
     verdicts = checkers["abstractive"].check(
@@ -110,7 +118,9 @@ def test_the_patient_explanation_may_use_plain_words_but_not_new_facts(clinic_ch
 
 
 def test_model_output_is_split_into_sentences_without_headers():
-    text = "Summary:\n- He has cough.\n- No chest pain. He is 67.\n**Plan:**\n1. Start azithromycin."
+    text = (
+        "Summary:\n- He has cough.\n- No chest pain. He is 67.\n**Plan:**\n1. Start azithromycin."
+    )
     assert split_generated(text) == [
         "He has cough.", "No chest pain.", "He is 67.", "Start azithromycin."
     ]
