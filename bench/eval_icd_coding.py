@@ -78,6 +78,11 @@ def main() -> int:
         coders = {
             "lexical": IcdCoder(),
             "lexical+embedding": IcdCoder(embedder, PACKS_ROOT / "cache"),
+            # Diagnostic only: CodiEsp annotators also code negated mentions ("no fever" ->
+            # R50.9); the app never does. Shows how much of the gap is that convention.
+            "(all mentions)": IcdCoder(embedder, PACKS_ROOT / "cache",
+                                       assertions=("present", "historical", "negated",
+                                                   "possible", "hypothetical")),
         }
         started = time.perf_counter()
         coders["lexical+embedding"].prepare()

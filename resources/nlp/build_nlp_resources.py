@@ -22,7 +22,8 @@ HERE = Path(__file__).resolve().parent
 # External causes (V-Y) and health-status factors (Z) are not problems a note names.
 SKIP_CHAPTER_LETTERS = set("VWXYZ")
 SUFFIXES = [
-    r",? unspecified( \w+)?$",
+    r", unspecified( \w+)?$",
+    r" unspecified$",
     r",? not elsewhere classified$",
     r",? nos$",
     r" without (complications?|mention of .*|hyperosmolarity|coma)$",
@@ -44,6 +45,9 @@ AMBIGUOUS = {
 }
 
 
+DANGLING = {"in", "of", "with", "to", "and", "or", "the", "by", "due", "for", "from", "on", "other"}
+
+
 def clean_term(text: str) -> str | None:
     term = re.sub(r"\s*\([^)]*\)", "", text.lower()).strip()
     term = re.sub(r"\s*\[[^\]]*\]", "", term).strip()
@@ -52,6 +56,8 @@ def clean_term(text: str) -> str | None:
     if not term or "," in term or ";" in term or term.startswith(BAD_STARTS):
         return None
     words = term.split()
+    if words and words[-1] in DANGLING:
+        return None
     if len(words) > 6 or (len(words) == 1 and (term in AMBIGUOUS or len(term) < 5)):
         return None
     return term

@@ -24,6 +24,7 @@ CODABLE_ASSERTIONS = ("present", "historical")
 EMBED_K = 5
 EMBED_MIN_COSINE = 0.55
 PRIOR_WEIGHT = 0.15
+EMBEDDING_FACTOR = 0.85  # a nearest description is weaker evidence than a named term
 HISTORICAL_FACTOR = 0.9
 # Symptoms and signs rank below diagnoses (ICD-10-CM guideline: signs integral to a
 # diagnosis are not coded separately); they still appear when nothing explains them.
@@ -58,7 +59,11 @@ def _prior_bonus(code: str) -> float:
 class IcdCoder:
     """Suggests codes; ``embedder`` is ``runtime.embedder()`` (or None for lexical only)."""
 
-    def __init__(self, embedder=None, cache_dir: Path | None = None) -> None:
+    def __init__(self, embedder=None, cache_dir: Path | None = None, *,
+                 assertions: tuple[str, ...] = CODABLE_ASSERTIONS) -> None:
+        # ``assertions`` other than the default exist only for evaluation against corpora
+        # that code negated mentions too; the app never passes it.
+        self.assertions = assertions
         self.index = None
         if embedder is not None:
             if cache_dir is None:
@@ -91,14 +96,16 @@ class IcdCoder:
                     if cosine < EMBED_MIN_COSINE:
                         continue
                     leaf = preferred_leaf(code)
-                    if cosine > out[i].get(leaf, (0.0, ""))[0]:
-                        out[i][leaf] = (cosine, "embedding")
+                    score = EMBEDDING_FACTOR * cosine
+                    if score > out[i].get(leaf, (0.0, ""))[0]:
+                        out[i][leaf] = (score, "embedding")
         return out
 
     def suggest(self, analysis: NoteAnalysis, *, per_concept: int = 3,
                 cancel: CancelToken | None = None) -> list[CodeSuggestion]:
         """Note-level ranked suggestions (best first), each with its supporting concepts."""
-        concepts = [c for c in analysis.concepts if codable(c)]
+        concepts = [c for c in analysis.concepts
+                    if c.category in CODABLE_CATEGORIES and c.assertion in self.assertions]
         by_code: dict[str, CodeSuggestion] = {}
         for i, cands in self.candidates(concepts, cancel).items():
             concept = concepts[i]
