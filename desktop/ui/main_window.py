@@ -31,7 +31,7 @@ from desktop.core.errors import ClinicDeskError
 from desktop.ui.banner import MessageBanner
 from desktop.ui.idle_lock import IdleWatcher
 from desktop.ui.jobs import Job, JobRunner
-from desktop.ui.session import Session, core_feature
+from desktop.ui.session import RuntimeProvider, Session, core_feature
 from desktop.ui.setup_wizard import SetupWizard
 from desktop.ui.unlock_dialog import UnlockScreen
 from desktop.ui.workspace import Workspace
@@ -121,7 +121,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("ClinicDesk")
         self.setMinimumSize(1024, 640)
         self.resize(1366, 768)
-        self._runtime_factory = runtime_factory
+        self.runtimes = RuntimeProvider(settings, runtime_factory)
         self.jobs = JobRunner(self)
         self.session: Session | None = None
         self.workspace: Workspace | None = None
@@ -237,9 +237,7 @@ class MainWindow(QMainWindow):
     def open_session(self, vault: Any, *, demo: bool = False) -> None:
         self.close_workspace()
         self.banner.clear()
-        self.session = Session(
-            self.settings, vault, self.jobs, runtime_factory=self._runtime_factory, demo=demo
-        )
+        self.session = Session(self.settings, vault, self.jobs, self.runtimes, demo=demo)
         self.workspace = Workspace(self.session, self.banner)
         self.stack.addWidget(self.workspace)
         self.stack.setCurrentWidget(self.workspace)
@@ -285,4 +283,5 @@ class MainWindow(QMainWindow):
         self.lock()
         self.jobs.cancel_all()
         self.jobs.wait_for_done(15_000)
+        self.runtimes.close()
         super().closeEvent(event)

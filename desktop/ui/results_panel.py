@@ -18,9 +18,10 @@ from desktop.ui.jobs import Job
 from desktop.ui.results_pane import ResultsPane
 from desktop.ui.session import Session, core_feature
 
+# Structured first: it is instant and needs no model; the written ones run the local LLM.
 SUMMARY_MODES = (
+    ("structured", "Structured summary"),
     ("abstractive", "Written summary (AI, checked)"),
-    ("structured", "Structured summary (rules)"),
     ("patient", "Patient-friendly summary (AI, checked)"),
 )
 DIAGNOSES_NOTICE = (

@@ -31,6 +31,37 @@ def core_feature(module: str, name: str, feature: str) -> Any:
         ) from exc
 
 
+class RuntimeProvider:
+    """Creates the model runtime on first use and keeps it across lock/unlock (models are
+    not patient data; reloading them would cost the clinician time)."""
+
+    def __init__(self, settings: Settings, factory: Callable[[], Any] | None = None) -> None:
+        self._settings = settings
+        self._factory = factory
+        self._runtime: Any = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Any:
+        """Call from a job: the first call imports the model libraries."""
+        with self._lock:
+            if self._runtime is None:
+                if self._factory is not None:
+                    self._runtime = self._factory()
+                else:
+                    runtime_cls = core_feature(
+                        "desktop.core.inference", "ModelRuntime", "The AI model runtime"
+                    )
+                    self._runtime = runtime_cls(self._settings)
+            return self._runtime
+
+    def close(self) -> None:
+        """Stop the runtime's worker (only for runtimes this provider created)."""
+        with self._lock:
+            runtime, self._runtime = self._runtime, None
+        if runtime is not None and self._factory is None and hasattr(runtime, "close"):
+            runtime.close()
+
+
 class Session:
     """One unlocked vault and everything the window needs to work on it."""
 
@@ -39,17 +70,15 @@ class Session:
         settings: Settings,
         vault: Any,
         jobs: JobRunner,
+        runtimes: RuntimeProvider,
         *,
-        runtime_factory: Callable[[], Any] | None = None,
         demo: bool = False,
     ) -> None:
         self.settings = settings
         self.vault = vault
         self.jobs = jobs
         self.demo = demo
-        self._runtime_factory = runtime_factory
-        self._runtime: Any = None
-        self._runtime_lock = threading.Lock()
+        self._runtimes = runtimes
 
     @property
     def username(self) -> str:
@@ -58,13 +87,4 @@ class Session:
 
     def runtime(self) -> Any:
         """The model runtime, created on first use. Call from a job (it loads libraries)."""
-        with self._runtime_lock:
-            if self._runtime is None:
-                if self._runtime_factory is not None:
-                    self._runtime = self._runtime_factory()
-                else:
-                    runtime_cls = core_feature(
-                        "desktop.core.inference", "ModelRuntime", "The AI model runtime"
-                    )
-                    self._runtime = runtime_cls(self.settings)
-            return self._runtime
+        return self._runtimes.get()

@@ -37,6 +37,7 @@ def make_window(qtbot: Any, settings: Settings) -> Iterator[Any]:
         window.lock()
         window.jobs.cancel_all()
         window.jobs.wait_for_done(20_000)
+        window.runtimes.close()
 
 
 @pytest.fixture
@@ -65,3 +66,45 @@ def answer_patient_dialog(monkeypatch: pytest.MonkeyPatch, **fields: str) -> Non
 
 def wait_idle(qtbot: Any, window: MainWindow, timeout: int = 20_000) -> None:
     qtbot.waitUntil(lambda: not window.jobs.active_jobs, timeout=timeout)
+
+
+def all_widget_text() -> str:
+    """Every piece of text any live widget holds (to prove a lock cleared patient data)."""
+    import shiboken6
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QApplication,
+        QComboBox,
+        QLabel,
+        QLineEdit,
+        QListWidget,
+        QPlainTextEdit,
+        QTableWidget,
+        QTextEdit,
+        QTreeWidget,
+        QTreeWidgetItemIterator,
+    )
+
+    parts: list[str] = []
+    for widget in QApplication.allWidgets():
+        if not shiboken6.isValid(widget):
+            continue
+        parts.append(widget.windowTitle())
+        if isinstance(widget, (QLabel, QLineEdit, QAbstractButton)):
+            parts.append(widget.text())
+        elif isinstance(widget, (QPlainTextEdit, QTextEdit)):
+            parts.append(widget.toPlainText())
+        elif isinstance(widget, QListWidget):
+            parts += [widget.item(i).text() for i in range(widget.count())]
+        elif isinstance(widget, QComboBox):
+            parts += [widget.itemText(i) for i in range(widget.count())]
+        elif isinstance(widget, QTableWidget):
+            parts += [widget.item(r, c).text() for r in range(widget.rowCount())
+                      for c in range(widget.columnCount()) if widget.item(r, c)]
+        elif isinstance(widget, QTreeWidget):
+            iterator = QTreeWidgetItemIterator(widget)
+            while iterator.value():
+                item = iterator.value()
+                parts += [item.text(c) for c in range(item.columnCount())]
+                iterator += 1
+    return "\n".join(parts)
