@@ -206,10 +206,32 @@ def check_note_rules() -> str:
     return f"found {len(analysis.concepts)} concepts in a test note; ICD-10-CM table loaded"
 
 
+def check_note_import() -> str:
+    import docx
+
+    from desktop.core.ingest.notes import import_note_file
+
+    settings = load_settings()
+    # Synthetic, non-patient files in a throw-away folder: the same path a clinician's file takes.
+    with tempfile.TemporaryDirectory(prefix="clinicdesk-selftest-") as folder:
+        word = Path(folder) / "selftest.docx"
+        document = docx.Document()
+        document.add_paragraph("Self-test note.")
+        document.add_table(rows=1, cols=2).rows[0].cells[0].text = "Blood pressure"
+        document.save(str(word))
+        text_file = Path(folder) / "selftest.txt"
+        text_file.write_text("Self-test café note.", encoding="utf-16")
+        read = [import_note_file(p, settings) for p in (word, text_file)]
+    if "Blood pressure" not in read[0].text or "café" not in read[1].text:
+        raise ClinicDeskError("Word or text notes were not read correctly.")
+    return "read a Word document (with a table) and a UTF-16 text file"
+
+
 def check_ocr() -> str:
     from PIL import Image, ImageDraw, ImageFont
 
-    from desktop.core.ingest.ocr import INSTALL_HINT, ocr_available, ocr_image
+    from desktop.core.ingest.notes import import_note_file
+    from desktop.core.ingest.ocr import INSTALL_HINT, ocr_available
 
     if not ocr_available():
         raise CheckWarning(
@@ -224,10 +246,14 @@ def check_ocr() -> str:
     except OSError:
         font = ImageFont.load_default(size=64)
     ImageDraw.Draw(image).text((30, 40), "Clinic desk", font=font, fill=0)
-    text = ocr_image(image)
-    if "clinic" not in text.lower():
-        raise ClinicDeskError(f"Tesseract ran but misread a test image ({text.strip()!r}).")
-    return "Tesseract read a test image"
+    with tempfile.TemporaryDirectory(prefix="clinicdesk-selftest-") as folder:
+        photo, scan = Path(folder) / "photo.png", Path(folder) / "scan.pdf"
+        image.save(photo)
+        image.save(scan)  # a PDF page that is only an image, as scanners make
+        texts = [import_note_file(p, load_settings()).text for p in (photo, scan)]
+    if not all("clinic" in text.lower() for text in texts):
+        raise ClinicDeskError(f"Tesseract ran but misread a test image ({texts!r}).")
+    return "Tesseract read a test photo and a scanned PDF page"
 
 
 def check_gui_libraries() -> str:
@@ -248,6 +274,7 @@ def run_checks(settings: Settings, *, on_result: Callable[[CheckResult], None] |
         ("Encrypted vault", check_vault),
         ("DICOM decoding", check_dicom),
         ("Note understanding rules", check_note_rules),
+        ("Note import (Word, text)", check_note_import),
         ("OCR for scanned notes", check_ocr),
         ("GUI libraries", check_gui_libraries),
     ]

@@ -117,6 +117,32 @@ def test_bundle_installs_default_packs_and_passes_its_selftest(installed) -> Non
     assert str(installed["data"]) in report  # it used the policy file install.sh wrote
 
 
+def test_bundled_gui_starts_and_keeps_running(installed, tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        CLINICDESK_POLICY=str(tmp_path / "none.toml"),
+        CLINICDESK_DATA_DIR=str(tmp_path / "fresh"),  # first run: the set-up wizard
+    )
+    app = subprocess.Popen(
+        [str(installed["root"] / "opt/clinicdesk/current/ClinicDesk")],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        out, err = app.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        return  # still showing its window after 20 s: it started
+    finally:
+        if app.poll() is None:
+            app.terminate()
+            app.communicate(timeout=20)
+    pytest.fail(f"the GUI exited with {app.returncode}: {out}{err}")
+
+
 def test_upgrade_switches_version_and_keeps_data_and_policy(installed) -> None:
     root, unpacked = installed["root"], installed["unpacked"]
     policy = root / "etc/xdg/ClinicDesk/policy.toml"
