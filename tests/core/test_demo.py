@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-if not hasattr(pytest.importorskip("desktop.core.vault"), "Vault"):
-    pytest.skip("vault area not built yet", allow_module_level=True)
-
-from desktop.core.config import load_settings  # noqa: E402
-from desktop.core.demo import DEMO_PATIENTS, build_demo_vault, demo_vault_path  # noqa: E402
-from desktop.core.ingest.images import decode_image  # noqa: E402
-from desktop.core.vault import Vault  # noqa: E402
+from desktop.core.config import load_settings
+from desktop.core.demo import DEMO_PATIENTS, build_demo_vault, demo_vault_path
+from desktop.core.ingest.images import decode_image
+from desktop.core.vault import Vault
 
 
 def test_demo_vault_has_demo_patients_with_notes_and_images(tmp_path: Path) -> None:
