@@ -91,7 +91,7 @@ def generate_checked(
         out.provenance = out.provenance or result.provenance
         out.raw_texts.append(result.text)
         progress(0.1 + 0.8 * (index + 0.9) / len(chunks), "Checking against the note")
-        for check in checker.check(result.text):
+        for check in checker.check(result.text, truncated=result.stopped_early):
             key = check.text.lower()
             if key in seen:  # small models repeat themselves; once is enough
                 continue

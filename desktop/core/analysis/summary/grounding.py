@@ -30,6 +30,10 @@ PROBLEM_CATEGORIES = {"problem", "symptom", "finding"}
 _AFFIRMED = {"present", "historical"}
 _STOP = frozenset(STOP_WORDS) | {"patient", "patients", "note", "notes", "summary", "also"}
 _SENTENCE_END = re.compile(r"(?<=[a-z)%][.!?])\s+(?=[A-Z0-9\"(])")
+INCOMPLETE = "incomplete: the model reached its length limit mid-sentence"
+_ENDS = (".", "!", "?")
+# "Dr. X" and "e.g. fever" do not end a sentence.
+_ABBREVIATION_END = re.compile(r"(?i)\b(?:dr|mr|mrs|ms|st|vs|no|approx|e\.g|i\.e|[a-z])\.$")
 _ALLERGY_WORDS = re.compile(r"(?i)allerg|reaction|intoleran|sensitiv|avoid")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
@@ -53,7 +57,13 @@ def split_generated(text: str) -> list[str]:
     sentences = []
     for line in text.splitlines():
         line = _BULLET.sub("", line.strip().strip("*#").strip())
+        pieces: list[str] = []
         for piece in _SENTENCE_END.split(line):
+            if pieces and _ABBREVIATION_END.search(pieces[-1]):
+                pieces[-1] = f"{pieces[-1]} {piece}"
+            else:
+                pieces.append(piece)
+        for piece in pieces:
             piece = piece.strip().strip("*#").strip()
             # "Summary:" or "**Plan**" alone is formatting, not a claim.
             if not piece or (piece.endswith(":") and len(piece.split()) <= 4):
@@ -133,18 +143,25 @@ class GroundingChecker:
 
     # -- public -----------------------------------------------------------------------
 
-    def check(self, generated: str) -> list[SentenceCheck]:
-        """Verdicts for every sentence of ``generated``, in order."""
+    def check(self, generated: str, *, truncated: bool = False) -> list[SentenceCheck]:
+        """Verdicts for every sentence of ``generated``, in order.
+
+        ``truncated``: the model hit its token limit, so an unfinished last sentence is
+        removed as incomplete (half a sentence can say the opposite of the whole one).
+        """
         sentences = split_generated(generated)
+        tail: list[SentenceCheck] = []
+        if truncated and sentences and not sentences[-1].rstrip("\"')*").endswith(_ENDS):
+            tail = [SentenceCheck(sentences.pop(), False, INCOMPLETE, 0.0)]
         if not sentences:
-            return []
+            return tail
         vectors = np.asarray(self._embedder.encode(sentences))
         sims = vectors @ self._matrix.T
         if self.mode == "patient":
             # Plain words ("high blood pressure", "you") are compared in the note's terms too.
             rewritten = [self._clinical_wording(s) for s in sentences]
             sims = np.maximum(sims, np.asarray(self._embedder.encode(rewritten)) @ self._matrix.T)
-        return [self._check_one(s, sims[i]) for i, s in enumerate(sentences)]
+        return [self._check_one(s, sims[i]) for i, s in enumerate(sentences)] + tail
 
     def _clinical_wording(self, sentence: str) -> str:
         text = f" {sentence} "
@@ -165,7 +182,7 @@ class GroundingChecker:
         def verdict(reason: str) -> SentenceCheck:
             return SentenceCheck(sentence, not reason, reason, best, tuple(evidence))
 
-        if len(claims.content_words(sentence, frozenset())) < 1 or len(sentence.split()) < 3:
+        if len(sentence.split()) < 2 or not re.search(r"[A-Za-z]{3,}", sentence):
             return verdict("too short to be checked against the note")
         # Exact checks first: their reasons tell the clinician precisely what was invented.
         concepts = self._concepts_of(sentence)
@@ -284,7 +301,7 @@ class GroundingChecker:
 
 
 _LIST_PIECE = re.compile(r"[^,;]+")
-_LONG_SENTENCE = 150
+_LONG_SENTENCE = 60
 
 
 def _comparison_spans(note: SourceNote) -> list[NoteSpan]:

@@ -117,10 +117,22 @@ def test_the_patient_explanation_may_use_plain_words_but_not_new_facts(clinic_ch
     assert not invented.supported
 
 
+def test_a_sentence_cut_off_by_the_token_limit_is_removed_as_incomplete(clinic_checker):
+    _, checkers = clinic_checker
+    verdicts = checkers["abstractive"].check(
+        "He denies chest pain. He has been advised to", truncated=True
+    )
+    assert [v.supported for v in verdicts] == [True, False]
+    assert verdicts[1].reason.startswith("incomplete")
+
+
 def test_model_output_is_split_into_sentences_without_headers():
     text = (
         "Summary:\n- He has cough.\n- No chest pain. He is 67.\n**Plan:**\n1. Start azithromycin."
     )
     assert split_generated(text) == [
         "He has cough.", "No chest pain.", "He is 67.", "Start azithromycin."
+    ]
+    assert split_generated("He will see Dr. X next week. He is stable.") == [
+        "He will see Dr. X next week.", "He is stable."
     ]
