@@ -50,17 +50,25 @@ def problem_items(analysis: NoteAnalysis, note_id: int | None) -> list[dict[str,
     return items
 
 
+SOURCE_WORDS = {"lexical": "term list", "embedding": "similar ICD description",
+                "sentence": "whole-sentence similarity"}
+
+
 def code_items(suggestions: list[CodeSuggestion], note_id: int | None) -> list[dict[str, Any]]:
     items = []
     for sug in suggestions[:MAX_CODES]:
-        texts = sorted({c.text for c in sug.concepts}, key=str.lower)
-        past = all(c.assertion == "historical" for c in sug.concepts)
-        quoted = ", ".join(f"\u201c{t}\u201d" for t in texts)
+        named = [c for c in sug.concepts if c.category != "sentence"]
+        texts = sorted({c.text for c in named}, key=str.lower)
+        if texts:
+            quoted = ", ".join(f"\u201c{t}\u201d" for t in texts)
+            past = all(c.assertion == "historical" for c in named)
+            what = f"For {quoted}{' (past history)' if past else ''}"
+        else:
+            what = "Suggested by the highlighted sentence"
+        how = " and ".join(SOURCE_WORDS[s] for s in sorted(sug.sources))
         items.append({
             "label": f"{sug.code} {sug.description}",
-            "detail": (f"For {quoted}"
-                       f"{' (past history)' if past else ''}; "
-                       f"matched by {' and '.join(sorted(sug.sources))}."),
+            "detail": f"{what}; matched by {how}.",
             "category": "icd10",
             "code": sug.code,
             "score": sug.score,

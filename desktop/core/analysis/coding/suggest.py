@@ -4,6 +4,9 @@ Each codable concept (problem, symptom or finding asserted present or historical
 negated, possible, hypothetical or family) gets candidates from two sources:
 - lexical: the codes its matched term names in the ICD-10-CM-derived term list;
 - embedding: nearest ICD-10-CM descriptions to its text (MiniLM via the runtime).
+Sentences with no negated, family, hypothetical or possible concept are also matched
+against the descriptions as a whole (weaker, with the sentence as evidence): it finds
+conditions phrased in ways no term list names.
 A small prior from CodiEsp train code frequencies breaks ties toward commonly assigned
 codes. Note-level suggestions keep every supporting span as evidence.
 """
@@ -23,9 +26,25 @@ CODABLE_CATEGORIES = ("problem", "symptom", "finding")
 CODABLE_ASSERTIONS = ("present", "historical")
 EMBED_K = 5
 EMBED_MIN_COSINE = 0.55
-PRIOR_WEIGHT = 0.15
+PRIOR_WEIGHT = 0.3
 EMBEDDING_FACTOR = 0.85  # a nearest description is weaker evidence than a named term
-HISTORICAL_FACTOR = 0.9
+SENTENCE_FACTOR = 0.9
+SENTENCE_K = 8
+SENTENCE_MIN_COSINE = 0.4
+SENTENCE_MIN_WORDS = 4
+NOT_PATIENT = ("negated", "family", "hypothetical", "possible")
+
+
+@dataclass(frozen=True)
+class SentenceSpan:
+    """A whole sentence used as evidence (duck-types the span fields of ``Concept``)."""
+
+    text: str
+    start: int
+    end: int
+    assertion: str = "present"
+    category: str = "sentence"
+HISTORICAL_FACTOR = 0.8
 # Symptoms and signs rank below diagnoses (ICD-10-CM guideline: signs integral to a
 # diagnosis are not coded separately); they still appear when nothing explains them.
 CATEGORY_FACTOR = {"problem": 1.0, "symptom": 0.9, "finding": 0.9}
@@ -37,7 +56,7 @@ class CodeSuggestion:
     description: str
     score: float
     sources: set[str] = field(default_factory=set)  # "lexical" and/or "embedding"
-    concepts: list[Concept] = field(default_factory=list)
+    concepts: list[Concept | SentenceSpan] = field(default_factory=list)
 
     @property
     def evidence(self) -> list[tuple[int, int, str]]:
@@ -101,6 +120,29 @@ class IcdCoder:
                         out[i][leaf] = (score, "embedding")
         return out
 
+    def sentence_candidates(self, analysis: NoteAnalysis, cancel: CancelToken | None = None
+                            ) -> list[tuple[SentenceSpan, list[tuple[str, float]]]]:
+        if self.index is None:
+            return []
+        spans = []
+        for sentence in analysis.sentences:
+            inside = [c for c in analysis.concepts if sentence.start <= c.start < sentence.end]
+            text = analysis.text[sentence.start:sentence.end]
+            if any(c.assertion in NOT_PATIENT for c in inside):
+                continue  # "no history of stones" must not become a stone code
+            if len(text.split()) >= SENTENCE_MIN_WORDS:
+                spans.append(SentenceSpan(text, sentence.start, sentence.end))
+        if not spans:
+            return []
+        vectors = self.embedder.encode([s.text for s in spans], cancel=cancel)
+        out = []
+        for span, hits in zip(spans, self.index.search(vectors, SENTENCE_K), strict=True):
+            kept = [(preferred_leaf(code), SENTENCE_FACTOR * cos) for code, cos in hits
+                    if cos >= SENTENCE_MIN_COSINE]
+            if kept:
+                out.append((span, kept))
+        return out
+
     def suggest(self, analysis: NoteAnalysis, *, per_concept: int = 3,
                 cancel: CancelToken | None = None) -> list[CodeSuggestion]:
         """Note-level ranked suggestions (best first), each with its supporting concepts."""
@@ -123,6 +165,18 @@ class IcdCoder:
                 sug.score = max(sug.score, score)
                 sug.sources.add(source)
                 sug.concepts.append(concept)
+        for span, hits in self.sentence_candidates(analysis, cancel):
+            for code, s in hits:
+                score = (1 - PRIOR_WEIGHT) * s + PRIOR_WEIGHT * _prior_bonus(code)
+                sug = by_code.get(code)
+                if sug is None:
+                    sug = by_code[code] = CodeSuggestion(code, description(code), score)
+                elif any(span.start <= c.start < span.end for c in sug.concepts):
+                    continue  # a term in this sentence already supports the code
+                if score > sug.score:
+                    sug.score = score
+                sug.sources.add("sentence")
+                sug.concepts.append(span)
         for sug in by_code.values():
             mentions = len({c.start for c in sug.concepts})
             sug.score = round(min(1.0, sug.score + 0.03 * (mentions - 1)), 4)

@@ -32,6 +32,8 @@ RULE_FILES = (
     "terms/common_clinical_terms.tsv",
     "terms/medications.txt",
     "terms/procedures.txt",
+    "differential.json",
+    "coding_priors.tsv",
 )
 
 
