@@ -159,7 +159,7 @@ class ImageViewer(QWidget):
         side.addWidget(self.metadata, 1)
         side_widget = QWidget()
         side_widget.setLayout(side)
-        side_widget.setMaximumWidth(230)
+        side_widget.setMaximumWidth(210)
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.addWidget(self.canvas, 1)

@@ -20,7 +20,7 @@ SEARCH_DEBOUNCE_MS = 250
 
 
 def patient_line(patient: Any) -> str:
-    details = [d for d in (patient.birth_date, patient.sex, patient.mrn and f"MRN {patient.mrn}")]
+    details = (patient.birth_date, patient.sex, patient.mrn and f"MRN {patient.mrn}")
     extra = " · ".join(str(d) for d in details if d)
     return f"{patient.name}\n{extra}" if extra else patient.name
 
@@ -44,6 +44,8 @@ class PatientList(QWidget):
         self.search.returnPressed.connect(self._select_first)
         self.list = QListWidget()
         self.list.setObjectName("patientList")
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.currentItemChanged.connect(self._current_changed)
         self.empty = QLabel("No patients yet. Press Ctrl+N to add one.")
         self.empty.setObjectName("muted")

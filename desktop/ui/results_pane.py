@@ -84,10 +84,11 @@ class ResultsPane(QWidget):
         self.cancel_button.hide()
         self.state = QLabel()
         self.state.setObjectName("runState")
+        self.state.setWordWrap(True)
         self.controls = QHBoxLayout()
         self.controls.addWidget(self.run_button)
         self.controls.addWidget(self.cancel_button)
-        self.controls.addWidget(self.state, 1)
+        self.controls.addStretch(1)
 
         self.suggestion = QLabel(suggestion_text or "")
         self.suggestion.setObjectName("suggestionNotice")
@@ -118,6 +119,8 @@ class ResultsPane(QWidget):
         self.items.setUniformRowHeights(False)
         header = self.items.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(False)
         self.items.currentItemChanged.connect(self._item_changed)
         self.items.itemClicked.connect(lambda item, _col: self._item_changed(item, None))
@@ -145,7 +148,9 @@ class ResultsPane(QWidget):
             (self.reject_button, "rejected"),
         ):
             button.clicked.connect(lambda _c=False, w=word: self._decide(w))
-        decide = QHBoxLayout()
+        self.decide_row = QWidget()
+        decide = QHBoxLayout(self.decide_row)
+        decide.setContentsMargins(0, 0, 0, 0)
         decide.addWidget(self.accept_button)
         decide.addWidget(self.edit_button)
         decide.addWidget(self.reject_button)
@@ -153,14 +158,16 @@ class ResultsPane(QWidget):
         self.empty = QLabel("Nothing here yet.")
         self.empty.setObjectName("muted")
         self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(self.controls)
+        layout.addWidget(self.state)
         layout.addWidget(self.suggestion)
         layout.addWidget(self.live)
         layout.addWidget(self.history)
-        layout.addWidget(self.empty)
+        layout.addWidget(self.empty, 1)
         layout.addWidget(self.title)
         layout.addWidget(self.refusal)
         layout.addWidget(self.notice)
@@ -168,7 +175,7 @@ class ResultsPane(QWidget):
         layout.addWidget(self.detail)
         layout.addWidget(self.provenance)
         layout.addWidget(self.decision)
-        layout.addLayout(decide)
+        layout.addWidget(self.decide_row)
         self.show_analyses([])
 
     # --- content -------------------------------------------------------------------
@@ -202,7 +209,7 @@ class ResultsPane(QWidget):
         self.items.clear()
         self.detail.clear()
         has = analysis is not None
-        for widget in (self.title, self.items, self.provenance, self.decision):
+        for widget in (self.title, self.items, self.provenance, self.decision, self.decide_row):
             widget.setVisible(has)
         self.empty.setVisible(not has)
         for button in (self.accept_button, self.edit_button, self.reject_button):
@@ -239,7 +246,8 @@ class ResultsPane(QWidget):
             ]
         )
         row.setData(0, Qt.ItemDataRole.UserRole, entry)
-        tip = str(entry.get("detail") or "")
+        detail = str(entry.get("detail") or "")
+        tip = f"{entry.get('label', '')}\n{detail}".strip()
         if entry.get("supported") is False:
             tip = (tip + "\n" if tip else "") + "Not supported by the note: check carefully."
             for col in range(3):
@@ -251,9 +259,9 @@ class ResultsPane(QWidget):
         if item is None or self.current is None:
             return
         entry = item.data(0, Qt.ItemDataRole.UserRole) or {}
-        detail = str(entry.get("detail") or "")
+        detail = "\n".join(str(p) for p in (entry.get("label"), entry.get("detail")) if p)
         if entry.get("supported") is False:
-            detail = (detail + " " if detail else "") + "(Not supported by the source.)"
+            detail += "\n(Not supported by the source: check carefully.)"
         self.detail.setText(detail)
         self.evidence_requested.emit(list(entry.get("evidence") or []), self.current)
 
@@ -274,14 +282,19 @@ class ResultsPane(QWidget):
     def set_running(self, running: bool, state: str = "") -> None:
         self.run_button.setEnabled(not running)
         self.cancel_button.setVisible(running)
-        self.state.setText(state)
+        self.set_state(state)
         if running:
             self.live.clear()
         else:
             self.live.hide()
 
-    def set_state(self, text: str) -> None:
+    def set_state(self, text: str, level: str = "") -> None:
         self.state.setText(text)
+        self.state.setVisible(bool(text))
+        if self.state.property("level") != level:
+            self.state.setProperty("level", level)
+            self.state.style().unpolish(self.state)
+            self.state.style().polish(self.state)
 
     def append_live(self, text: str) -> None:
         self.live.show()

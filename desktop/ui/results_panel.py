@@ -163,13 +163,16 @@ class ResultsPanel(QTabWidget):
                 pane.set_state(message)
 
         def on_error(message: str) -> None:
-            pane.set_state(message)
-            pane.state.setProperty("level", "error")
+            pane.set_state(message, "error")
 
         def on_finished() -> None:
             self.running.pop(name, None)
             job_outcome = job.outcome
-            pane.set_running(False, pane.state.text() if job_outcome == "error" else "")
+            if job_outcome != "error":
+                pane.set_running(False)
+            else:
+                pane.set_running(False, pane.state.text())
+                pane.set_state(pane.state.text(), "error")
             if job_outcome == "cancelled":
                 pane.set_state("Cancelled; nothing was saved.")
 
@@ -184,7 +187,6 @@ class ResultsPanel(QTabWidget):
             on_finished=on_finished,
             owner=self,
         )
-        pane.state.setProperty("level", "")
         self.running[name] = job
         return True
 
