@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -50,7 +52,7 @@ def archive() -> Path:
 
 
 @pytest.fixture(scope="module")
-def installed(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def installed(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
     """Unpack the archive and run its install.sh into a staging root (no sudo needed)."""
     work = tmp_path_factory.mktemp("bundle")
     with tarfile.open(archive) as tar:
@@ -64,7 +66,8 @@ def installed(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    return {"root": root, "data": data, "unpacked": unpacked}
+    yield {"root": root, "data": data, "unpacked": unpacked}
+    shutil.rmtree(work, ignore_errors=True)  # ~3.5 GB of copies; pytest would keep them
 
 
 def _run_app(installed: dict[str, Path], *args: str, timeout: int = 900):
