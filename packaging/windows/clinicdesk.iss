@@ -92,8 +92,9 @@ end;
 
 procedure CurStepChanged(CurStep: TSetupStep);
 begin
-  // Written after the files and before [Run], so the model packs go into the data folder.
-  if (CurStep = ssPostInstall) and not FileExists(PolicyFile()) then
+  // Written before any file is installed (so certainly before [Run] installs the model
+  // packs into the data folder it names); an existing policy is IT's and is kept.
+  if (CurStep = ssInstall) and not FileExists(PolicyFile()) then
   begin
     ForceDirectories(ExtractFileDir(PolicyFile()));
     SaveStringToFile(PolicyFile(),
