@@ -4,6 +4,8 @@ install.sh, install the default model packs in it and run its self-test, all off
 Slow (a PyInstaller build of torch + transformers + Qt): skipped with SKIP_BUNDLE=1 so
 `make test` can leave it out when short of time; CI runs it. To reuse a bundle already
 built by `make package`, set CLINICDESK_BUNDLE_ARCHIVE=dist/ClinicDesk-<v>-linux-<arch>.tar.gz.
+The tests share one installation and run in file order, as IT would: install, install the
+default packs and self-test, start the GUI, upgrade, uninstall.
 """
 
 from __future__ import annotations
