@@ -33,6 +33,7 @@ _ALLERGY_ASSERTIONS = {"present", "historical", "negated"}  # "no known allergie
 _LIST_SEPARATOR = re.compile(r",\s+(?=[A-Za-z])|;|\n|\s+and\s+(?=[A-Za-z])|(?:^|\s)\d{1,2}[.)]\s+")
 _LEADING_JOINER = re.compile(r"^(?:and|or|plus)\s+", re.IGNORECASE)
 _TRAILING_NUMBER = re.compile(r"[.,]\s*\d{1,2}[.)]$")  # "...cheaper.,2." -> "...cheaper."
+_NUMBER_CONTINUES = re.compile(r"(?:,\d{3})+(?!\d)|\.\d+")
 _NOT_A_DRUG = re.compile(r"^(none|no|nil|n/?a|negative|unknown)\b", re.IGNORECASE)
 
 
@@ -131,7 +132,14 @@ def _concept_items(
             continue
         if category not in {"problem", "medication", "allergy", "vital", "lab"}:
             continue
+        span = note.span(concept.start, concept.end)
         label = _concept_label(concept)
+        if category in {"vital", "lab"}:
+            # Show the measurement as written, with the whole number: "41,900", not "41".
+            more = _NUMBER_CONTINUES.match(note.text, span.end)
+            if more:
+                span = note.span(span.start, more.end())
+            label = span.text
         if category == "allergy" and assertion == "negated":
             label = f"No {concept.text}"
         key = (category, label.lower())
@@ -140,7 +148,7 @@ def _concept_items(
         seen.add(key)
         section = _humanise(getattr(concept, "section", "") or "")
         detail = " · ".join(p for p in (note.label, section) if p)
-        items.append(_item(category, label, detail, [note.span(concept.start, concept.end)]))
+        items.append(_item(category, label, detail, [span]))
     return items
 
 

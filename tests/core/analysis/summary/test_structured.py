@@ -76,3 +76,22 @@ def test_several_notes_each_get_a_dated_synopsis_oldest_first(mtsamples_text):
     assert [s["evidence"][0]["note_id"] for s in synopsis] == [1, 2]
     assert result["notes"] == [{"note_id": 1, "date": "2023-11-02"},
                                {"note_id": 2, "date": "2024-05-20"}]
+
+
+def test_a_lab_value_is_shown_with_its_whole_number(mtsamples_text):
+    # MTSamples 1299-like wording: "a white count of 41,900" must not read as 41
+    text = (
+        "HISTORY OF PRESENT ILLNESS: The patient returns for follow-up.\n"
+        "LABORATORY DATA: CBC from today is significant for a white count of 41,900 with "
+        "hemoglobin 14.8 and platelet count 235,000.\n"
+        "ASSESSMENT: Leukocytosis."
+    )
+    note = prepare_note(text, note_id=9)
+    result = build_structured_result([note])
+    measured = [i for i in result["items"] if i["category"] in {"lab", "vital"}]
+    labels = " | ".join(i["label"] for i in measured)
+    for item in measured:
+        assert item["label"] == item["evidence"][0]["text"]
+    assert "white count of 41,900" in labels
+    assert "platelet count 235,000" in labels
+    _assert_spans_match(note, measured)
