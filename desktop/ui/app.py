@@ -32,19 +32,15 @@ def style_sheet() -> str:
 
 
 def setup_logging(settings: Settings) -> None:
-    """Log to a file in the data dir (ids and error types only, never patient content)."""
+    """File logging (ids only) when ``run_gui`` is called without ``desktop.__main__``."""
     if logging.getLogger().handlers:
         return
+    from desktop.core.logging_setup import configure_logging
+
     try:
-        settings.log_dir.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(
-            settings.log_dir / "clinicdesk.log", encoding="utf-8"
-        )
-    except OSError:
-        handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.getLogger().addHandler(handler)
-    logging.getLogger().setLevel(logging.INFO)
+        configure_logging(settings)
+    except (OSError, ClinicDeskError):
+        pass  # logging is best-effort; the window must still open
 
 
 def create_application(argv: Sequence[str] = ()) -> QApplication:
