@@ -170,7 +170,8 @@ def _decode_raster(data: bytes, media_type: str, shown: str) -> DecodedImage:
     except Image.DecompressionBombError as exc:
         raise InputError(f"{shown} is too many pixels to open safely.") from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise InputError(f"{shown} is damaged or not a readable image ({_short(exc)}).") from exc
+        # The library's own text (object addresses, parser jargon) is for developers only.
+        raise InputError(f"{shown} is damaged or not a readable image.") from exc
     _check_shape(pixels, shown)
     metadata: dict[str, Any] = {
         "format": media_type.split("/")[1].upper(),
@@ -224,7 +225,10 @@ def _decode_dicom(data: bytes, shown: str) -> DecodedImage:
                 "Export it again from the PACS or imaging device."
             ) from exc
         except Exception as exc:  # noqa: BLE001 - any parser failure means a damaged file
-            raise InputError(f"{shown} is a damaged DICOM file ({_short(exc)}).") from exc
+            raise InputError(
+                f"{shown} is a damaged DICOM file that cannot be read. "
+                "Export it again from the PACS or imaging device."
+            ) from exc
         metadata = _dicom_metadata(ds)
         if "PixelData" not in ds:
             kind = metadata.get("Modality", "")
@@ -253,8 +257,8 @@ def _decode_dicom(data: bytes, shown: str) -> DecodedImage:
                 voi = _unit_range(np.asarray(apply_voi_lut(raw, ds), dtype=np.float32))
         except Exception as exc:  # noqa: BLE001 - decoders raise many types for bad data
             raise InputError(
-                f"{shown} is a damaged DICOM file: its image data could not be decoded "
-                f"({_short(exc)})."
+                f"{shown} is a damaged DICOM file: its image data could not be decoded. "
+                "Export it again from the PACS or imaging device."
             ) from exc
     if modality.ndim == 3 and modality.shape[-1] == 3:  # colour DICOM (e.g. ultrasound)
         metadata.update(_colour_stats(np.clip(modality, 0, 255).astype(np.uint8)))
@@ -314,8 +318,3 @@ def _check_shape(pixels: np.ndarray, shown: str) -> None:
         raise InputError(f"{shown} does not contain a 2-D image that can be shown.")
     if not np.isfinite(pixels).all():
         raise InputError(f"{shown} has invalid pixel values.")
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:160]

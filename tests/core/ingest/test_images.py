@@ -86,8 +86,19 @@ def test_every_broken_dicom_is_refused_with_a_message(dicom_dir: Path, name: str
         import_image_file(dicom_dir / name, load_settings())
     message = str(info.value)
     assert Path(name).name in message and "DICOM" in message
+    # Written for a clinician: no parser text ("invalid literal for int()", "plugins").
+    cause = str(info.value.__cause__ or "").strip().splitlines()
+    assert not cause or cause[0][:40] not in message
     with pytest.raises(InputError):
         decode_image((dicom_dir / name).read_bytes(), DICOM)
+
+
+def test_a_garbage_png_is_refused_without_library_text(tmp_path: Path) -> None:
+    path = tmp_path / "scan.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 16)
+    with pytest.raises(InputError) as info:
+        import_image_file(path, load_settings())
+    assert str(info.value) == "scan.png is damaged or not a readable image."
 
 
 @pytest.mark.parametrize("name", NON_IMAGE_DICOMS)
