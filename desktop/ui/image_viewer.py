@@ -11,7 +11,17 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QMouseEvent, QPainter, QPen, QPixmap, QWheelEvent
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QPixmap,
+    QTransform,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
@@ -55,7 +65,7 @@ class ImageCanvas(QGraphicsView):
         self.setBackgroundBrush(QBrush(QColor("#111418")))
         self.pixmap_item = QGraphicsPixmapItem()
         self.heatmap_item = QGraphicsPixmapItem()
-        self.heatmap_item.setOpacity(0.45)
+        self.heatmap_item.setOpacity(0.8)  # the PNG carries its own alpha
         self.heatmap_item.setZValue(1)
         self.scene().addItem(self.pixmap_item)
         self.scene().addItem(self.heatmap_item)
@@ -228,12 +238,11 @@ class ImageViewer(QWidget):
         if png_base64:
             pixmap.loadFromData(base64.b64decode(png_base64))
         self.canvas.heatmap_item.setPixmap(pixmap)
-        base = self.canvas.pixmap_item.pixmap()
-        if not pixmap.isNull() and not base.isNull():
+        if not pixmap.isNull() and self.decoded is not None:
+            # Scale to the image's pixel size (the display pixmap may still be rendering).
+            rows, columns = self.decoded.pixels.shape[:2]
             self.canvas.heatmap_item.setTransform(
-                self.canvas.heatmap_item.transform().fromScale(
-                    base.width() / pixmap.width(), base.height() / pixmap.height()
-                )
+                QTransform.fromScale(columns / pixmap.width(), rows / pixmap.height())
             )
         self.heatmap_toggle.setEnabled(not pixmap.isNull())
         self.heatmap_toggle.setChecked(not pixmap.isNull())

@@ -58,7 +58,7 @@ class ResultsPane(QWidget):
     run_requested = Signal()
     cancel_requested = Signal()
     decision_requested = Signal(int, str)  # analysis id, "accepted" | "edit" | "rejected"
-    evidence_requested = Signal(object, object)  # evidence list, the analysis
+    evidence_requested = Signal(object, object)  # the item dict, the analysis
 
     def __init__(
         self,
@@ -263,7 +263,7 @@ class ResultsPane(QWidget):
         if entry.get("supported") is False:
             detail += "\n(Not supported by the source: check carefully.)"
         self.detail.setText(detail)
-        self.evidence_requested.emit(list(entry.get("evidence") or []), self.current)
+        self.evidence_requested.emit(dict(entry), self.current)
 
     def item_count(self) -> int:
         return self.items.topLevelItemCount()

@@ -32,7 +32,7 @@ DIAGNOSES_NOTICE = (
 
 class ResultsPanel(QTabWidget):
     analyses_changed = Signal(int, int)  # patient id, analysis id to show
-    evidence_requested = Signal(object, object)  # evidence list, analysis
+    evidence_requested = Signal(object, object)  # item dict, analysis
 
     def __init__(
         self,

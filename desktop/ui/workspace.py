@@ -260,30 +260,31 @@ class Workspace(QWidget):
             viewer.set_regions(regions)
             viewer.set_heatmap(heatmap)
 
-    def show_evidence(self, evidence: list[dict[str, Any]], analysis: Any) -> None:
-        """Highlight an item's spans in its note, or its regions / heatmap on its image."""
+    def show_evidence(self, item: dict[str, Any], analysis: Any) -> None:
+        """Highlight an item's spans in its note, or its regions and heatmap on its image."""
+        evidence = list(item.get("evidence") or [])
         spans = [e for e in evidence if "start" in e]
         regions = [e for e in evidence if "x" in e]
         inputs = dict(analysis.inputs or {})
-        if spans or (not regions and analysis.kind != "image_findings"):
-            note_id = next((s.get("note_id") for s in spans if s.get("note_id")), None)
-            note_id = note_id or inputs.get("note_id") or self.chart.note_view.note_id
+        if analysis.kind != "image_findings":
+            note_ids = [s["note_id"] for s in spans if s.get("note_id") is not None]
+            note_id = (note_ids[0] if note_ids else None) or inputs.get("note_id") or (
+                (inputs.get("note_ids") or [None])[0]) or self.chart.note_view.note_id
             if note_id is None or note_id not in self.chart.notes:
                 return
             self.chart.select("note", int(note_id), emit=False)
             self.chart.show_note(int(note_id))
             self.chart.note_view.highlight(
-                [(int(s["start"]), int(s["end"])) for s in spans if s.get("note_id") in
-                 (None, note_id)]
+                [(int(s["start"]), int(s["end"])) for s in spans
+                 if s.get("note_id") in (None, note_id)],
+                supported=item.get("supported") is not False,
             )
             return
-        image_id = next((r.get("image_id") for r in regions if r.get("image_id")), None)
-        image_id = image_id or inputs.get("image_id")
+        image_ids = [r["image_id"] for r in regions if r.get("image_id") is not None]
+        image_id = (image_ids[0] if image_ids else None) or inputs.get("image_id")
         if image_id is None:
             return
-        label = regions[0].get("label") if regions else None
-        heatmaps = dict((analysis.result or {}).get("heatmaps") or {})
-        heatmap = heatmaps.get(label) if label else None
+        heatmap = dict((analysis.result or {}).get("heatmaps") or {}).get(item.get("label"))
         self._image_overlay = (int(image_id), regions, heatmap)
         self.chart.select("image", int(image_id), emit=False)
         if self.chart.image_viewer.image_id == image_id:

@@ -130,9 +130,20 @@ def test_image_findings_refusal_and_regions(qtbot, make_window, vault, monkeypat
                     timeout=120_000)
     assert "xrv-densenet121-all" in pane.provenance.text()
     viewer = ws.chart.image_viewer
+    ws.chart.select("image", ws.chart.ids("image")[0])  # look at the CT meanwhile
+    qtbot.waitUntil(lambda: viewer.image_id == ws.chart.ids("image")[0], timeout=15_000)
+    # The top finding carries a heatmap: clicking it opens its image with the overlay on.
+    pane.select_item(0)
+    qtbot.waitUntil(lambda: viewer.image_id == ws.chart.ids("image")[1]
+                    and viewer.heatmap_toggle.isChecked(), timeout=15_000)
+    overlay = viewer.canvas.heatmap_item
+    assert overlay.isVisible()
+    assert overlay.sceneBoundingRect().width() == pytest.approx(1024, abs=1)
+    viewer.heatmap_toggle.setChecked(False)
+    assert not overlay.isVisible()
     row = next((i for i in range(pane.item_count())
                 if pane.items.topLevelItem(i).data(0, 256).get("evidence")), None)
-    if row is not None:
+    if row is not None:  # random weights may make no finding "likely"
         pane.select_item(row)
         qtbot.waitUntil(lambda: bool(viewer.canvas.region_items), timeout=15_000)
     wait_idle(qtbot, window)
