@@ -15,6 +15,8 @@ import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -266,6 +268,10 @@ class MainWindow(QMainWindow):
             return
         self.idle.disarm()
         self.jobs.cancel_all()
+        # Open dialogs (patient editor, paste note, edit result...) may show patient data.
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QDialog) and widget.isVisible():
+                widget.reject()
         session, self.session = self.session, None
         self.close_workspace()
         self.banner.clear()

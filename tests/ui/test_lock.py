@@ -55,3 +55,32 @@ def test_activity_postpones_auto_lock(qtbot, make_window, vault):
         qtbot.wait(200)
     assert window.workspace is not None
     qtbot.waitUntil(lambda: window.workspace is None, timeout=5000)
+
+
+def test_idle_lock_closes_an_open_dialog_without_saving(qtbot, make_window, vault):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ui.patient_editor import PatientEditor
+
+    window = make_window(idle_ms=1500)
+    window.open_session(vault)
+    wait_idle(qtbot, window)
+    typed: list[bool] = []
+
+    def type_into_dialog() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, PatientEditor):
+            QTimer.singleShot(20, type_into_dialog)
+            return
+        dialog.name.setText("Yolanda Secretname")
+        typed.append(True)
+
+    QTimer.singleShot(0, type_into_dialog)
+    QTimer.singleShot(0, window.actions["new_patient"].trigger)  # runs the real dialog
+    qtbot.waitUntil(lambda: bool(typed), timeout=5000)
+    qtbot.waitUntil(lambda: window.workspace is None, timeout=10_000)
+    qtbot.wait(50)
+    wait_idle(qtbot, window)
+    assert "Secretname" not in all_widget_text()
+    assert vault.is_locked
