@@ -141,3 +141,29 @@ def test_cancel_while_streaming_stops_and_stores_nothing(vault, runtime):
                     cancel=cancel, max_new_tokens=64)
     assert len(tokens) <= 3  # stops within a token
     assert vault.list_analyses(patient_id) == []
+
+
+@pytest.mark.slow
+def test_llm_summary_of_several_notes_streams_and_labels_each_with_its_date(vault, runtime):
+    patient_id, first = _patient_with_note(vault, date="2024-03-04")
+    second = vault.add_note(
+        patient_id,
+        "FOLLOW-UP: Cough improved after azithromycin. No fever. "
+        "ASSESSMENT: Resolving pneumonia. PLAN: Repeat chest x-ray in 6 weeks.",
+        note_date="2024-01-15",
+    )
+    tokens: list[str] = []
+    analysis = vault.get_analysis(run_summary(
+        vault, patient_id, runtime, mode="abstractive", on_token=tokens.append,
+        max_new_tokens=16,
+    ))
+    stream = "".join(tokens)
+    assert stream.index("[Note of 2024-01-15]") < stream.index("[Note of 2024-03-04]")
+    assert analysis.inputs["note_ids"] == [second, first]
+    assert analysis.result["notes"] == [
+        {"note_id": second, "date": "2024-01-15"}, {"note_id": first, "date": "2024-03-04"}
+    ]
+    for entry in analysis.result["items"] + analysis.result["removed"]:
+        assert entry["detail"] in {"Note of 2024-01-15", "Note of 2024-03-04"}
+    assert analysis.parameters["chunks"] == 2
+    _assert_grounded(vault, analysis)
