@@ -78,3 +78,20 @@ def test_workspace_fits_a_1366x768_screen(qtbot, workspace_window):
     qtbot.wait(50)
     assert workspace_window.workspace.results.width() >= 360
     assert workspace_window.workspace.chart.width() >= 400
+
+
+def test_widgets_never_import_the_database_or_model_libraries():
+    """desktop/ui only presents and delegates: no sqlcipher3, torch or transformers."""
+    import ast
+
+    import desktop.ui
+
+    forbidden = {"sqlcipher3", "torch", "transformers", "sqlite3"}
+    for path in Path(desktop.ui.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            assert not {n.split(".")[0] for n in names} & forbidden, path.name
