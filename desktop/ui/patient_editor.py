@@ -35,10 +35,11 @@ class PatientEditor(QDialog):
         self.birth_date.setPlaceholderText("YYYY-MM-DD")
         self.sex = QComboBox()
         self.sex.setObjectName("sex")
-        self.sex.addItems(["—" if not s else s for s in SEXES])
         current = getattr(patient, "sex", "") or ""
-        if current in SEXES:
-            self.sex.setCurrentIndex(SEXES.index(current))
+        # A value recorded elsewhere (e.g. "F") is kept as it is, never silently dropped.
+        self._sexes = SEXES if current in SEXES else (*SEXES, current)
+        self.sex.addItems(["—" if not s else s for s in self._sexes])
+        self.sex.setCurrentIndex(self._sexes.index(current))
         self.mrn = QLineEdit(getattr(patient, "mrn", "") or "")
         self.mrn.setObjectName("mrn")
         self.mrn.setPlaceholderText("Medical record number (optional)")
@@ -80,7 +81,7 @@ class PatientEditor(QDialog):
         return {
             "name": self.name.text().strip(),
             "birth_date": self.birth_date.text().strip() or None,
-            "sex": SEXES[self.sex.currentIndex()] or None,
+            "sex": self._sexes[self.sex.currentIndex()] or None,
             "mrn": self.mrn.text().strip() or None,
         }
 

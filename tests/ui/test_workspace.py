@@ -167,3 +167,15 @@ def test_dicom_viewer_zoom_and_window_level(qtbot, workspace_window, monkeypatch
     qtbot.waitUntil(lambda: viewer.rendered_window == (60.0, 40.0), timeout=10_000)
     assert viewer.canvas.pixmap_item.pixmap().toImage() != first
     wait_idle(qtbot, workspace_window)
+
+
+def test_editing_keeps_a_sex_recorded_in_another_form(qtbot):
+    from types import SimpleNamespace
+
+    from desktop.ui.patient_editor import PatientEditor
+
+    patient = SimpleNamespace(name="DEMO Ada", birth_date="1968-03-14", sex="F", mrn="D-1")
+    dialog = PatientEditor(patient)
+    qtbot.addWidget(dialog)
+    assert dialog.fields() == {"name": "DEMO Ada", "birth_date": "1968-03-14", "sex": "F",
+                               "mrn": "D-1"}
