@@ -113,7 +113,8 @@ def run_summary(
     ``mode`` "structured" needs no model (``runtime`` may be None). "abstractive" and
     "patient" stream tokens to ``on_token`` as the model writes (a raw preview), then keep
     only sentences the notes support; the stored result lists the others under "removed".
-    Cancelling raises ``Cancelled`` and stores nothing. ``max_new_tokens`` is per chunk.
+    Cancelling raises ``Cancelled`` and stores nothing. ``max_new_tokens`` caps each chunk
+    (long notes get fewer per chunk so the wait stays bounded).
     """
     if mode not in MODES:
         raise InputError(f"Unknown summary type {mode!r}; choose one of {', '.join(MODES)}.")

@@ -74,6 +74,8 @@ def generate_checked(
     out = CheckedGeneration()
     seen: set[str] = set()
     several = len(chunks) > 1
+    # A long note is many chunks: shorter answers per chunk keep the wait bounded.
+    per_chunk = min(max_new_tokens, max(64, 2 * max_new_tokens // len(chunks)))
     for index, chunk in enumerate(chunks):
         cancel.raise_if_cancelled()
         progress(0.1 + 0.8 * index / len(chunks), f"Writing part {index + 1} of {len(chunks)}")
@@ -81,7 +83,7 @@ def generate_checked(
             on_token(f"\n[{chunk.header}]\n" if index else f"[{chunk.header}]\n")
         result = generator.generate(
             build_messages(chunk),
-            max_new_tokens=max_new_tokens,
+            max_new_tokens=per_chunk,
             on_token=on_token,
             cancel=cancel,
         )
@@ -102,7 +104,7 @@ def generate_checked(
             out.provenance,
             parameters={
                 **out.provenance.parameters,
-                "max_new_tokens": max_new_tokens,
+                "max_new_tokens": per_chunk,
                 "chunk_chars": chunk_chars,
                 "chunks": len(chunks),
                 "similarity_threshold": checker.threshold,

@@ -89,7 +89,6 @@ class GroundingChecker:
         *,
         mode: str = "abstractive",
         medication_terms: Iterable[str] = (),
-        analyse: Any = None,
         rules: SummaryRules | None = None,
     ) -> None:
         self.rules = rules or load_rules()
@@ -99,7 +98,6 @@ class GroundingChecker:
             self.rules.similarity_patient if patient else self.rules.similarity_abstractive
         )
         self._embedder = embedder
-        self._analyse = analyse or _default_analyse
         self._notes = list(notes)
         self._medication_terms = sorted({t.lower() for t in medication_terms if len(t) >= 4})
         self._sentences = [
@@ -107,8 +105,6 @@ class GroundingChecker:
             for note in self._notes
             for span in _comparison_spans(note)
         ]
-        if not self._sentences:
-            raise ValueError("grounding needs at least one note sentence")
         self._matrix = np.asarray(embedder.encode([s.span.text for s in self._sentences]))
         # Note dates are source data too: a summary may say "On 2024-03-01 ...".
         corpus = "\n".join([n.text for n in self._notes] + [n.date for n in self._notes])
@@ -257,7 +253,7 @@ class GroundingChecker:
         return spans
 
     def _concepts_of(self, sentence: str) -> list[Any]:
-        return list(getattr(self._analyse(sentence), "concepts", []))
+        return list(getattr(_analyse(sentence), "concepts", []))
 
     def _check_problems(self, concepts: list[Any]) -> str | list[NoteSpan]:
         spans: list[NoteSpan] = []
@@ -308,7 +304,8 @@ def _comparison_spans(note: SourceNote) -> list[NoteSpan]:
     """Note sentences, plus the comma-separated pieces of long ones (medication lists), so
     a short claim like "She takes Nexium 40 mg" can match the piece that says it."""
     spans = []
-    for sentence in note.sentence_spans():
+    # A note the sentence splitter found no sentence in is compared as one piece.
+    for sentence in note.sentence_spans() or [note.span(0, len(note.text))]:
         spans.append(sentence)
         if len(sentence.text) > _LONG_SENTENCE:
             for piece in _LIST_PIECE.finditer(sentence.text):
@@ -329,7 +326,7 @@ def _same_problem(note_text: str, names: list[str]) -> bool:
     )
 
 
-def _default_analyse(text: str) -> Any:
+def _analyse(text: str) -> Any:
     from desktop.core.analysis.notes import analyse_note
 
     return analyse_note(text)
