@@ -12,8 +12,10 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import IO
 
 from PIL import Image, ImageOps
 
@@ -91,17 +93,25 @@ def ocr_png(png: bytes, *, cancel: CancelToken | None = None) -> str:
         stderr=subprocess.PIPE,
         env=env,
     )
+    # Threads feed and drain the pipes (a photo is far larger than a pipe's buffer) while
+    # this thread watches for Cancel; Popen.communicate cannot resume sending input after
+    # a timeout.
+    out: list[bytes] = []
+    err: list[bytes] = []
+    pumps = [
+        threading.Thread(target=_feed, args=(process.stdin, png), daemon=True),
+        threading.Thread(target=_drain, args=(process.stdout, out), daemon=True),
+        threading.Thread(target=_drain, args=(process.stderr, err), daemon=True),
+    ]
+    for pump in pumps:
+        pump.start()
     deadline = time.monotonic() + OCR_TIMEOUT_SECONDS
-    pending: bytes | None = png
     try:
         while True:
             try:
-                # communicate() keeps its input and partial output across timeouts; the
-                # input may only be given on the first call.
-                out, err = process.communicate(input=pending, timeout=_POLL_SECONDS)
+                process.wait(timeout=_POLL_SECONDS)
                 break
             except subprocess.TimeoutExpired:
-                pending = None
                 if cancel is not None:
                     cancel.raise_if_cancelled()
                 if time.monotonic() > deadline:
@@ -112,13 +122,31 @@ def ocr_png(png: bytes, *, cancel: CancelToken | None = None) -> str:
     finally:
         if process.poll() is None:
             process.kill()
-            process.communicate()
+            process.wait()
+        for pump in pumps:
+            pump.join()
     if process.returncode != 0:
-        message = err.decode("utf-8", "replace")
+        message = b"".join(err).decode("utf-8", "replace")
         if "Failed loading language" in message or "Could not initialize tesseract" in message:
             raise not_installed_error(" (the English language data for Tesseract is missing)")
         raise InputError("This image could not be read as a scanned page.")
-    return out.decode("utf-8", "replace")
+    return b"".join(out).decode("utf-8", "replace")
+
+
+def _feed(stream: IO[bytes], data: bytes) -> None:
+    try:
+        stream.write(data)
+    except (BrokenPipeError, ValueError):  # Tesseract stopped early or was killed
+        pass
+    finally:
+        try:
+            stream.close()
+        except BrokenPipeError:
+            pass
+
+
+def _drain(stream: IO[bytes], into: list[bytes]) -> None:
+    into.append(stream.read())
 
 
 def ocr_image(image: Image.Image, *, cancel: CancelToken | None = None) -> str:

@@ -6,7 +6,9 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from desktop.core.errors import InputError, NotAvailableError
 from desktop.core.ingest import ocr
@@ -21,6 +23,21 @@ def test_reads_rendered_text() -> None:
     text = ocr.ocr_image(image)
     assert "128/84" in text
     assert "follow up in two weeks" in text.lower()
+
+
+def test_large_noisy_photo_is_read() -> None:
+    # A real phone photo: grey paper, sensor noise, a slight tilt, and far more bytes than
+    # a pipe holds (feeding Tesseract must not deadlock).
+    image = render_text_image(["Allergy: penicillin", "Rash on both arms"], width=2400)
+    pixels = np.asarray(image).astype(float) * 0.35 + 110
+    pixels += np.random.default_rng(0).normal(0, 12, pixels.shape)
+    photo = Image.fromarray(np.clip(pixels, 0, 255).astype("uint8")).rotate(
+        3, expand=True, fillcolor=120
+    )
+    png = ocr.image_to_png(photo.convert("RGB"))
+    assert len(png) > 256 * 1024  # a pipe buffer is 64 KiB on Linux
+    text = ocr.ocr_png(png)
+    assert "penicillin" in text.lower() and "both arms" in text.lower()
 
 
 def test_transparent_and_sideways_photos_are_read() -> None:
