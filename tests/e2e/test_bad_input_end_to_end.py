@@ -339,3 +339,36 @@ def test_a_wrong_passphrase_is_refused_and_changes_nothing(
         assert clinical_rows(reopened) == rows
         assert reopened.integrity_check() == []
         assert reopened.get_patient(patient_id).name == "Test Patient"
+
+
+def test_a_damaged_chest_xray_pack_is_refused_not_loaded(clinic, cxr_runtime, cxr_pack) -> None:
+    """A pack file changed after install (disk fault, tampering) never produces findings."""
+    vault, _, _, image_id = clinic
+    (weights,) = [f for f in cxr_pack.path.iterdir() if f.name != "manifest.toml"]
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    message = refused(vault, lambda: run_image_findings(vault, image_id, cxr_runtime))
+    assert cxr_pack.id in message
+    assert cxr_pack.id not in cxr_runtime.loaded_pack_ids()
+
+
+def test_records_that_are_gone_or_empty_are_refused(clinic, packless_runtime) -> None:
+    vault, patient_id, _, _ = clinic
+    refused(vault, lambda: run_diagnoses(vault, 987_654, packless_runtime), InputError)
+    refused(vault, lambda: run_summary(vault, 987_654, None, mode="structured"), InputError)
+    other = vault.add_patient("Another Patient")
+    refused(vault, lambda: run_summary(vault, other, None, mode="structured"), InputError)
+    refused(vault, lambda: vault.add_note(987_654, CLINIC_NOTE), InputError)
+
+
+def test_work_on_a_locked_vault_is_refused_readably(clinic) -> None:
+    """After an auto-lock, a queued analysis ends with a message, not a crash."""
+    vault, patient_id, note_id, _ = clinic
+    vault.lock()
+    for action in (lambda: run_summary(vault, patient_id, None, mode="structured"),
+                   lambda: vault.get_note(note_id),
+                   lambda: vault.add_note(patient_id, CLINIC_NOTE)):
+        with pytest.raises(ClinicDeskError) as info:
+            action()
+        assert "locked" in assert_readable(info.value)
