@@ -256,6 +256,25 @@ def check_ocr() -> str:
     return "Tesseract read a test photo and a scanned PDF page"
 
 
+def check_app_modules() -> str:
+    """Every part of the app loads: in an installed bundle this finds a library the
+    build left out before a clinician reaches the screen that needs it."""
+    import importlib
+    import pkgutil
+
+    failed: list[str] = []
+    count = 0
+    for info in pkgutil.walk_packages(desktop.__path__, "desktop.", onerror=failed.append):
+        try:
+            importlib.import_module(info.name)
+            count += 1
+        except Exception as exc:  # report every broken module, not just the first
+            failed.append(f"{info.name} ({type(exc).__name__}: {exc})")
+    if failed:
+        raise ClinicDeskError("Parts of ClinicDesk cannot load: " + "; ".join(failed[:5]))
+    return f"all {count} modules load"
+
+
 def check_gui_libraries() -> str:
     from PySide6 import QtCore, QtGui, QtWidgets  # noqa: F401  (the libraries must load)
 
@@ -277,6 +296,7 @@ def run_checks(settings: Settings, *, on_result: Callable[[CheckResult], None] |
         ("Note import (Word, text)", check_note_import),
         ("OCR for scanned notes", check_ocr),
         ("GUI libraries", check_gui_libraries),
+        ("Application modules", check_app_modules),
     ]
     results: list[CheckResult] = []
     try:

@@ -116,6 +116,7 @@ def test_bundle_installs_default_packs_and_passes_its_selftest(installed) -> Non
         "DICOM decoding",
         "Note understanding rules",
         "GUI libraries",
+        "Application modules",
         "Offline operation",
     ):
         assert f"[ OK ] {check}" in report, report
