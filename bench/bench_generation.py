@@ -131,6 +131,14 @@ def main() -> int:
     if peer:
         print(f"llama.cpp  {'Q4_1 GGUF':18} TTFT {peer['ttft_s'] * 1000:7.0f} ms  "
               f"{peer['tok_s']:6.1f} tok/s  ({peer['new_tokens']} tokens)")
+    reference = results[next(iter(results))]["text"].split()
+    for name, r in results.items():
+        words = r["text"].split()
+        same = next((i for i, (a, b) in enumerate(zip(words, reference, strict=False)) if a != b),
+                    min(len(words), len(reference)))
+        r["agree"] = same / max(len(reference), 1)
+        print(f"quality {name:18} first {same} of {len(reference)} words identical to "
+              f"{next(iter(results))}")
     best = max(results, key=lambda n: results[n]["tok_s"])
     print(f"fastest ClinicDesk variant: {best}")
     if peer:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -31,6 +32,20 @@ class Priority(IntEnum):
 
 
 _STOP = object()
+# How much lower the worker's CPU priority is than the GUI thread's (POSIX nice steps).
+WORKER_NICE = 5
+
+
+def _lower_thread_priority() -> None:
+    """Let the GUI thread win the CPU over inference (Linux: nice is per thread and is
+    inherited by the math library threads this thread starts)."""
+    if os.environ.get("CLINICDESK_WORKER_NICE") == "0" or not hasattr(os, "setpriority"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + WORKER_NICE)
+    except OSError:
+        pass  # not permitted here; inference still works at normal priority
 
 
 class InferenceWorker:
@@ -102,6 +117,7 @@ class InferenceWorker:
             thread.join()
 
     def _run(self) -> None:
+        _lower_thread_priority()
         while True:
             _, _, item = self._queue.get()
             if item is _STOP:
