@@ -206,7 +206,8 @@ class GroundingChecker:
             if words:
                 known = sum(w[:5] in self._vocab for w in words)
                 if known / len(words) < self.rules.content_overlap_abstractive:
-                    missing = [w for w in words if w[:5] not in self._vocab][:3]
+                    missing = list(dict.fromkeys(w for w in words if w[:5] not in self._vocab))
+                    missing = missing[:3]
                     return verdict(f"words not found in the note: {', '.join(missing)}")
         return verdict("")
 
