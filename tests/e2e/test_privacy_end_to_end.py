@@ -28,6 +28,7 @@ from desktop.core.analysis.diagnoses import run_diagnoses
 from desktop.core.analysis.imaging import run_image_findings
 from desktop.core.analysis.summary import MODES, run_summary
 from desktop.core.config import Settings
+from desktop.core.errors import InputError
 from desktop.core.ingest.images import import_image_file
 from desktop.core.ingest.notes import import_note_file
 from desktop.core.logging_setup import configure_logging, stop_logging
@@ -75,16 +76,19 @@ def write_inputs(folder: Path, dicom_dir: Path, *, scanned: bool = True) -> dict
     import pydicom
 
     folder.mkdir(parents=True, exist_ok=True)
-    files = {"docx": folder / "clinic-note.docx"}
+    # Named the way clinics name files: after the patient (file names are patient data too).
+    files = {"docx": folder / "Wolfenbarger clinic note.docx"}
     files["docx"].write_bytes(make_docx(WORD_NOTE, WORD_TABLE))
     if scanned:
-        files["scan"] = folder / "follow-up-scan.pdf"
+        files["scan"] = folder / "Wolfenbarger follow-up scan.pdf"
         files["scan"].write_bytes(scanned_pdf(SCANNED_LINES))
     ds = pydicom.dcmread(dicom_dir / CHEST_DICOM)
     ds.PatientName = "Wolfenbarger-Nakamura^Thaddeus"
     ds.PatientID = MRN
-    files["dicom"] = folder / "chest.dcm"
+    files["dicom"] = folder / "Wolfenbarger chest.dcm"
     ds.save_as(files["dicom"])
+    files["broken"] = folder / "Wolfenbarger referral.pdf"  # a Word file saved as .pdf
+    files["broken"].write_bytes(make_docx(WORD_NOTE, WORD_TABLE))
     return files
 
 
@@ -113,6 +117,8 @@ def run_visit(vault: Vault, settings: Settings, runtime, cxr_runtime, files: dic
             source_name=imported.source_name, source_bytes=imported.source_bytes,
             note_date=date,
         )
+    with pytest.raises(InputError):  # refused, and the refusal must not spill the note
+        import_note_file(files["broken"], settings)
     image = import_image_file(files["dicom"], settings)
     visit.image_id = vault.add_image(
         visit.patient_id, image.data, encounter_id=encounter, source_name=image.source_name,
@@ -233,6 +239,7 @@ def write_log() -> Iterator[WriteLog]:
 
 # --- the scan --------------------------------------------------------------------------------
 
+INPUTS_DIR_NAME = "clinician-files"
 CHUNK = 8 * 1024 * 1024
 MAX_SCAN_BYTES = 1024**3  # sparse test files of several GB elsewhere are skipped
 
@@ -273,7 +280,10 @@ def files_under(root: Path, *, since: float | None = None,
         return out
     skipped = {str(s) for s in skip}
     for folder, dirs, names in os.walk(root, onerror=lambda e: None):
-        dirs[:] = [d for d in dirs if os.path.join(folder, d) not in skipped]
+        # Clinicians' own input files hold the name by design, in this run and in any
+        # other test run sharing the machine's temp dir.
+        dirs[:] = [d for d in dirs
+                   if os.path.join(folder, d) not in skipped and d != INPUTS_DIR_NAME]
         for name in names:
             path = Path(folder, name)
             try:
@@ -327,7 +337,7 @@ def test_whole_visit_leaves_no_plaintext_patient_data_on_disk(
     temp_before = snapshot(temp_root)
     settings = cxr_runtime.settings  # the test's own data dir (vault, logs, chest X-ray pack)
     assert settings.data_dir == isolated_data_dir
-    inputs = tmp_path / "clinician-files"  # the clinician's own files hold the name by design
+    inputs = tmp_path / INPUTS_DIR_NAME  # the clinician's own files
     files = write_inputs(inputs, dicom_dir)
     configure_logging(settings, level=logging.DEBUG)  # everything that logs, logs to disk
     try:
@@ -364,14 +374,16 @@ def test_whole_visit_leaves_no_plaintext_patient_data_on_disk(
 def test_the_scan_finds_plaintext_and_names_its_writer(tmp_path: Path,
                                                        write_log: WriteLog) -> None:
     """The detector itself: a careless module's file is found in every encoding."""
-    leaky = tmp_path / "leaky.txt"
+    decoys = tmp_path / INPUTS_DIR_NAME  # never scanned by a visit test running meanwhile
+    decoys.mkdir()
+    leaky = decoys / "leaky.txt"
     with open(leaky, "w", encoding="utf-16-le") as fh:
         fh.write(f"note for {PATIENT_NAME.upper()}")
     write_log.recording = False
     (report,) = leak_report([leaky], write_log)
     assert "'Wolfenbarger' (UTF-16-LE)" in report
     assert "test_privacy_end_to_end.py" in report  # the writer: the code that opened it
-    utf8 = tmp_path / "utf8.bin"
+    utf8 = decoys / "utf8.bin"
     utf8.write_bytes(b"\x00" * (CHUNK - 3) + IGUANA.encode())  # straddles a chunk boundary
     assert file_hits(utf8) == [f"{IGUANA!r} (UTF-8)"]
 
@@ -406,7 +418,7 @@ def test_a_full_page_scan_is_read_by_ocr_without_temp_files(
     # window small, as it is on a busy machine (the outcome must not depend on timing).
     monkeypatch.setattr(ocr, "OCR_TIMEOUT_SECONDS", 30.0)  # a page takes ~2 s
     monkeypatch.setattr(ocr, "_POLL_SECONDS", 0.01)
-    inputs = tmp_path / "clinician-files"
+    inputs = tmp_path / INPUTS_DIR_NAME
     inputs.mkdir()
     path = inputs / "full-page-scan.pdf"
     path.write_bytes(scanned_pdf(FULL_PAGE))
