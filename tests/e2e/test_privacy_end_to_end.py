@@ -61,8 +61,8 @@ WORD_NOTE = [
     "Start azithromycin. Return if chest pain develops.",
 ]
 WORD_TABLE = [["Test", "Result"], ["CRP", "84 mg/L"], ["WBC", "14.2"]]
-# Two lines keep the page image under 64 KB: larger scans hit the OCR pipe defect tested
-# in test_a_full_page_scan_is_read_by_ocr_without_temp_files.
+# A short scan keeps the visit quick; test_a_full_page_scan_is_read_by_ocr_without_temp_files
+# covers a page image larger than a pipe buffer.
 SCANNED_LINES = [f"Patient: {PATIENT_NAME}", "ASSESSMENT: Resolving pneumonia."]
 CHEST_DICOM = "chest_xray/c64d5667-a776-4f95-9e21-bfabafb07740.dcm"
 
@@ -401,13 +401,6 @@ FULL_PAGE = [
 ] * 3
 
 
-@pytest.mark.xfail(
-    reason="desktop/core/ingest/ocr.py ocr_png: after the first communicate() times out it "
-    "retries with input=None, and CPython then never writes the rest of the PNG nor closes "
-    "stdin, so tesseract waits for EOF until OCR_TIMEOUT_SECONDS; any page image larger "
-    "than the 64 KB pipe buffer (every real scan) fails with 'took too long'",
-    strict=True,
-)
 def test_a_full_page_scan_is_read_by_ocr_without_temp_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
