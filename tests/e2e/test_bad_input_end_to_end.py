@@ -133,7 +133,22 @@ def _blank_docx() -> bytes:
     return buffer.getvalue()
 
 
+def _pixel_bomb_png() -> bytes:
+    """A small PNG whose header claims 40000 x 40000 pixels (a decompression bomb)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", 40_000, 40_000, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b""))
+
+
 NOTE_FILES: dict[str, Callable[[], bytes]] = {
+    "pixel-bomb.png": _pixel_bomb_png,
     "empty.txt": lambda: b"",
     "whitespace.txt": lambda: b"  \r\n\t   \n\n   ",
     "whitespace-utf16.txt": lambda: "\ufeff   \n\t ".encode("utf-16-le"),
@@ -221,12 +236,19 @@ def test_each_broken_dicom_is_refused_readably_and_nothing_is_stored(
     assert path.name in message
 
 
-@pytest.mark.parametrize("name", ["random.dcm", "random.png", "text.jpg", "empty.dcm"])
-def test_files_that_are_not_images_are_refused(clinic, tmp_path: Path, name: str) -> None:
+@pytest.mark.parametrize(
+    "name", ["random.dcm", "random.png", "text.jpg", "empty.dcm", "pixel-bomb.png",
+             "half-a-chest.dcm"])
+def test_files_that_are_not_images_are_refused(clinic, tmp_path: Path, shared_data: Path,
+                                               name: str) -> None:
     vault, patient_id, _, _ = clinic
-    content = {"random.dcm": random.Random(1).randbytes(4096),
-               "random.png": b"\x89PNG\r\n\x1a\n" + random.Random(2).randbytes(4096),
-               "text.jpg": CLINIC_NOTE.encode(), "empty.dcm": b""}[name]
+    chest = (shared_data / "dicom/chest_xray/c64d5667-a776-4f95-9e21-bfabafb07740.dcm")
+    content = {"random.dcm": lambda: random.Random(1).randbytes(4096),
+               "random.png": lambda: b"\x89PNG\r\n\x1a\n" + random.Random(2).randbytes(4096),
+               "text.jpg": CLINIC_NOTE.encode, "empty.dcm": lambda: b"",
+               "pixel-bomb.png": _pixel_bomb_png,
+               "half-a-chest.dcm": lambda: chest.read_bytes()[: chest.stat().st_size // 2],
+               }[name]()
     path = tmp_path / name
     path.write_bytes(content)
     refused(vault, lambda: store_image_file(vault, patient_id, path), InputError)
