@@ -11,6 +11,7 @@ import threading
 import warnings
 
 from desktop.core.analysis.notes.concepts.extraction import (
+    SPAN_GROUP,
     add_target_matcher,
     category_of,
     measurement_of,
@@ -18,8 +19,9 @@ from desktop.core.analysis.notes.concepts.extraction import (
 )
 from desktop.core.analysis.notes.context.assertion import (
     add_context,
+    assertion_from,
     assertion_of,
-    modifier_names,
+    context_by_chunks,
 )
 from desktop.core.analysis.notes.note_analysis import Concept, NoteAnalysis
 from desktop.core.analysis.notes.rule_files import rules_checksum
@@ -54,6 +56,7 @@ def _build_nlp():
     _quiet_pyrush()
     # Only components that need no download: tokenizer + PyRuSH (its rules ship in the wheel).
     nlp = medspacy.load(medspacy_enable=["medspacy_tokenizer", "medspacy_pyrush"])
+    nlp.max_length = MAX_NOTE_CHARS + 1  # spaCy's default (1M chars) is below our own limit
     add_target_matcher(nlp)
     add_context(nlp)
     add_sectionizer(nlp)
@@ -81,9 +84,9 @@ def assert_span(text: str, start: int, end: int, category: str = "problem") -> s
         span = doc.char_span(start, end, label=category, alignment_mode="expand")
         if span is None:
             raise InputError("The target span does not fall inside the text.")
-        doc.ents = [span]
+        doc.spans[SPAN_GROUP] = [span]
         doc = nlp.get_pipe("medspacy_context")(doc)
-    return assertion_of(doc.ents[0], None)
+    return assertion_of(doc.spans[SPAN_GROUP][0], None)
 
 
 def rules_provenance() -> Provenance:
@@ -105,12 +108,15 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
     with _lock, warnings.catch_warnings():
         # spaCy warns on every call that the TargetMatcher's token Matcher is empty.
         warnings.filterwarnings("ignore", message=r"\[W036\]")
-        doc = nlp(text)
+        with nlp.select_pipes(disable=["medspacy_context"]):
+            doc = nlp(text)
+        spans = list(doc.spans.get(SPAN_GROUP, []))
+        modifiers = context_by_chunks(nlp, doc, spans)
     sections = sections_of(doc)
     defaults = section_assertions()
     headers = [(s.start, s.start + len(s.header)) for s in sections if s.header]
     concepts = []
-    for span in doc.ents:
+    for span in spans:
         if any(span.start_char < h_end and span.end_char > h_start for h_start, h_end in headers):
             continue  # a header such as "ALLERGIES:" is not a concept
         section = span[0]._.section
@@ -121,12 +127,14 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
             assertion = "present"
         else:
             value = unit = None
-            assertion = assertion_of(span, defaults.get(section_name))
+            found = modifiers.get((span.start_char, span.end_char), ())
+            assertion = assertion_from(found, defaults.get(section_name))
         term, codes = rule_metadata(span)
         concepts.append(Concept(
             text=span.text, start=span.start_char, end=span.end_char, category=category,
             assertion=assertion, section=section_name, value=value, unit=unit,
-            term=term, codes=codes, modifiers=modifier_names(span),
+            term=term, codes=codes,
+            modifiers=modifiers.get((span.start_char, span.end_char), ()),
         ))
     return NoteAnalysis(text=text, note_id=note_id, sections=sections,
                         sentences=sentences_of(doc), concepts=tuple(concepts))

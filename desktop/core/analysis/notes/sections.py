@@ -28,6 +28,7 @@ def add_sectionizer(nlp: Language) -> None:
         config={
             "rules": str(nlp_resources_dir() / "section_rules.json"),
             "span_attrs": None,
+            "input_span_type": "group",
             "apply_sentence_boundary": True,
         },
         before="medspacy_context",

@@ -113,3 +113,14 @@ def test_sections_in_real_mtsamples_note(mtsamples_notes):
 def test_empty_note_is_a_clear_input_error(text):
     with pytest.raises(InputError, match="empty"):
         analyse_note(text)
+
+
+@pytest.mark.slow
+def test_long_note_keeps_assertions_and_oversized_note_is_refused():
+    long_text = "Patient has asthma and denies fever. " * 2000  # ~74k characters
+    analysis = analyse_note(long_text)
+    assert len(analysis.concepts) == 4000
+    assert {c.assertion for c in analysis.concepts if c.text == "fever"} == {"negated"}
+    assert {c.assertion for c in analysis.concepts if c.text == "asthma"} == {"present"}
+    with pytest.raises(InputError, match="too long"):
+        analyse_note("x" * 2_000_001)

@@ -62,8 +62,13 @@ def _is_vital(literal: str) -> bool:
     return literal in _vital_literals()
 
 
+SPAN_GROUP = "medspacy_spans"
+
+
 def add_target_matcher(nlp: Language) -> None:
-    matcher = nlp.add_pipe("medspacy_target_matcher")
+    # A span group, not doc.ents: adding ents one by one is quadratic on long notes.
+    matcher = nlp.add_pipe("medspacy_target_matcher",
+                           config={"result_type": "group", "span_group_name": SPAN_GROUP})
     # MedspacyMatcher runs the whole pipeline on every phrase it adds; with no other pipes
     # enabled that is just the tokenizer, which keeps start-up to a few seconds.
     with nlp.select_pipes(disable=nlp.pipe_names):

@@ -7,8 +7,9 @@ present — e.g. "no family history of diabetes" is negated, not family.
 from __future__ import annotations
 
 from spacy.language import Language
-from spacy.tokens import Span
+from spacy.tokens import Doc, Span
 
+from desktop.core.analysis.notes.concepts.extraction import SPAN_GROUP
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir
 
 ASSERTION_BY_MODIFIER = {
@@ -20,6 +21,7 @@ ASSERTION_BY_MODIFIER = {
 }
 PRIORITY = ("negated", "family", "hypothetical", "possible", "historical")
 # Measurements and medications are not negated by e.g. "no" in "no change in BP 120/80".
+CHUNK_SENTENCES = 20
 CONTEXT_TYPES = {"problem", "symptom", "finding", "procedure", "medication", "allergy"}
 
 
@@ -29,6 +31,8 @@ def add_context(nlp: Language) -> None:
         config={
             "rules": str(nlp_resources_dir() / "context_rules.json"),
             "allowed_types": sorted(t.upper() for t in CONTEXT_TYPES),  # ConText upper-cases labels
+            "input_span_type": "group",
+            "span_group_name": SPAN_GROUP,
         },
     )
 
@@ -37,12 +41,46 @@ def modifier_names(span: Span) -> tuple[str, ...]:
     return tuple(sorted({m.category for m in span._.modifiers}))
 
 
-def assertion_of(span: Span, section_default: str | None) -> str:
-    found = {ASSERTION_BY_MODIFIER[m.category] for m in span._.modifiers
-             if m.category in ASSERTION_BY_MODIFIER}
+def assertion_from(modifiers: tuple[str, ...], section_default: str | None) -> str:
+    """The assertion for a concept with these ConText modifier categories."""
+    found = {ASSERTION_BY_MODIFIER[m] for m in modifiers if m in ASSERTION_BY_MODIFIER}
     if section_default:
         found.add(section_default)
     for assertion in PRIORITY:
         if assertion in found:
             return assertion
     return "present"
+
+
+def assertion_of(span: Span, section_default: str | None) -> str:
+    return assertion_from(modifier_names(span), section_default)
+
+
+def context_by_chunks(nlp: Language, doc: Doc, spans: list[Span],
+                      sentences_per_chunk: int = CHUNK_SENTENCES
+                      ) -> dict[tuple[int, int], tuple[str, ...]]:
+    """ConText modifiers per target ``(start_char, end_char)``, run a few sentences at a time.
+
+    ConText compares every modifier with every target and modifier in the doc; its scope
+    never crosses a sentence, so running it on small chunks gives the same answer in
+    linear time on long notes.
+    """
+    context = nlp.get_pipe("medspacy_context")
+    sentences = list(doc.sents)
+    result: dict[tuple[int, int], tuple[str, ...]] = {}
+    for i in range(0, len(sentences), sentences_per_chunk):
+        chunk = sentences[i:i + sentences_per_chunk]
+        first, last = chunk[0].start, chunk[-1].end
+        inside = [s for s in spans if s.start >= first and s.end <= last]
+        if not inside:
+            continue
+        offset = doc[first].idx
+        sub = doc[first:last].as_doc()
+        targets = [sub.char_span(s.start_char - offset, s.end_char - offset, label=s.label_)
+                   for s in inside]
+        sub.spans[SPAN_GROUP] = [t for t in targets if t is not None]
+        context(sub)
+        for target in sub.spans[SPAN_GROUP]:
+            key = (target.start_char + offset, target.end_char + offset)
+            result[key] = modifier_names(target)
+    return result
