@@ -163,7 +163,15 @@ def check_visit_stored(vault: Vault, visit: Visit) -> None:
         for span in analysis.evidence:
             if "note_id" in span and span.get("note_id") is not None:
                 assert notes[span["note_id"]][span["start"]:span["end"]] == span["text"]
-    assert vault.get_analysis(visit.analyses["diagnoses"]).result["items"]
+    diagnoses = vault.get_analysis(visit.analyses["diagnoses"]).result
+    excluded = {(e["evidence"]["start"], e["evidence"]["end"]) for e in diagnoses["excluded"]}
+    assert excluded  # "denies chest pain", "No hemoptysis"...
+    for item in diagnoses["items"]:
+        if item["category"] == "icd10":  # a negated finding is never coded as the patient's
+            assert not {(e["start"], e["end"]) for e in item["evidence"]} & excluded, item
+    for mode in ("abstractive", "patient"):  # only sentences the notes support are shown
+        for item in vault.get_analysis(visit.analyses[f"summary.{mode}"]).result["items"]:
+            assert item["supported"] is True and item["evidence"], item
     assert vault.get_analysis(visit.analyses["summary.structured"]).result["items"]
     findings = vault.get_analysis(visit.analyses["image_findings"]).result
     assert findings["refusal"] is None and len(findings["items"]) == 18
