@@ -14,7 +14,7 @@ import numpy as np
 from desktop.core.errors import ClinicDeskError, InputError
 from desktop.core.inference.worker import Priority
 from desktop.core.provenance import Provenance
-from desktop.core.tasks import CancelToken
+from desktop.core.tasks import CancelToken, ProgressFn
 
 if TYPE_CHECKING:
     from desktop.core.inference.packs import InstalledPack
@@ -64,13 +64,18 @@ def load_sentence_encoder(pack: InstalledPack) -> LoadedEncoder:
     return LoadedEncoder(model, tokenizer, max_len, pooling, int(model.config.hidden_size))
 
 
-def encode_texts(enc: LoadedEncoder, texts: list[str], cancel: CancelToken | None) -> np.ndarray:
+def encode_texts(
+    enc: LoadedEncoder, texts: list[str], cancel: CancelToken | None,
+    progress: ProgressFn | None = None,
+) -> np.ndarray:
     import torch
 
     rows = []
     for start in range(0, len(texts), _BATCH):
         if cancel is not None:
             cancel.raise_if_cancelled()
+        if progress is not None:
+            progress(start / len(texts), "Comparing sentences")
         batch = enc.tokenizer(
             texts[start : start + _BATCH], padding=True, truncation=True,
             max_length=enc.max_seq_length, return_tensors="pt",
@@ -111,12 +116,13 @@ class Embedder:
         *,
         cancel: CancelToken | None = None,
         priority: int = Priority.NORMAL,
+        progress: ProgressFn | None = None,
     ) -> np.ndarray:
         """``(len(texts), dim)`` float32, each row L2-normalised."""
         if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
             raise InputError("Embeddings need a list of texts.")
         texts = list(texts)
         return self._runtime.run_with_model(
-            self.pack, lambda enc: encode_texts(enc, texts, cancel),
+            self.pack, lambda enc: encode_texts(enc, texts, cancel, progress),
             priority=priority, cancel=cancel, name=f"embed:{self.pack.id}",
         )

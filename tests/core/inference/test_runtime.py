@@ -79,6 +79,13 @@ def test_embedder_is_safe_to_call_from_several_threads(tiny_runtime):
     for t in threads:
         t.join(60)
     assert len(results) == 4
+    steps: list[float] = []
+    many = embedder.encode(["chest pain"] * 70, progress=lambda f, m: steps.append(f))
+    assert many.shape[0] == 70 and steps == [0.0, 32 / 70, 64 / 70]
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        embedder.encode(["no fever"], cancel=token)
     for r in results:
         assert np.allclose(r, expected)
     assert np.allclose(np.linalg.norm(expected, axis=1), 1.0, atol=1e-5)
