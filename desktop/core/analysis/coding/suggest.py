@@ -14,6 +14,7 @@ codes. Note-level suggestions keep every supporting span as evidence.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,13 @@ SENTENCE_K = 8
 SENTENCE_MIN_COSINE = 0.4
 SENTENCE_MIN_WORDS = 4
 NOT_PATIENT = ("negated", "family", "hypothetical", "possible")
+# Too generic to rest on a sentence alone: "Illness, unspecified" and personal/family
+# history codes (which headings such as "HISTORY OF PRESENT ILLNESS:" attract).
+SENTENCE_EXCLUDED = ("R69", "Z80", "Z81", "Z82", "Z83", "Z84", "Z85", "Z86", "Z87")
+# Identification lines ("Patient: <name>, MRN ...") are not clinical sentences.
+IDENTITY_LINE = re.compile(r"\b(?:name|patient|mrn|dob|date of birth|d\.o\.b\.?)\s*[:#]",
+                           re.IGNORECASE)
+WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 @dataclass(frozen=True)
@@ -124,21 +132,29 @@ class IcdCoder:
                             ) -> list[tuple[SentenceSpan, list[tuple[str, float]]]]:
         if self.index is None:
             return []
+        headers = [(s.start, s.start + len(s.header)) for s in analysis.sections if s.header]
         spans = []
         for sentence in analysis.sentences:
             inside = [c for c in analysis.concepts if sentence.start <= c.start < sentence.end]
-            text = analysis.text[sentence.start:sentence.end]
             if any(c.assertion in NOT_PATIENT for c in inside):
                 continue  # "no history of stones" must not become a stone code
-            if len(text.split()) >= SENTENCE_MIN_WORDS:
-                spans.append(SentenceSpan(text, sentence.start, sentence.end))
+            start = sentence.start
+            for h_start, h_end in headers:  # a heading is not clinical text
+                if sentence.start <= h_start < sentence.end:
+                    start = max(start, h_end)
+            raw = analysis.text[start:sentence.end]
+            text = raw.strip()
+            if IDENTITY_LINE.search(text) or len(WORD.findall(text)) < SENTENCE_MIN_WORDS:
+                continue
+            start += len(raw) - len(raw.lstrip())
+            spans.append(SentenceSpan(text, start, start + len(text)))
         if not spans:
             return []
         vectors = self.embedder.encode([s.text for s in spans], cancel=cancel)
         out = []
         for span, hits in zip(spans, self.index.search(vectors, SENTENCE_K), strict=True):
             kept = [(preferred_leaf(code), SENTENCE_FACTOR * cos) for code, cos in hits
-                    if cos >= SENTENCE_MIN_COSINE]
+                    if cos >= SENTENCE_MIN_COSINE and not code.startswith(SENTENCE_EXCLUDED)]
             if kept:
                 out.append((span, kept))
         return out

@@ -54,3 +54,16 @@ def test_embedding_retrieval_adds_codes_beyond_the_term_list(runtime, packs_sett
     assert any("embedding" in s.sources for s in suggestions.values())
     assert not any(code.startswith("R50") for code in suggestions)
     assert coder.provenance.pack_id == "minilm-l6-v2"
+
+
+@pytest.mark.slow
+def test_sentence_retrieval_ignores_headings_and_identity_lines(runtime, packs_settings):
+    coder = IcdCoder(runtime.embedder(), packs_settings.data_dir / "cache")
+    text = ("Patient: Jane Example, MRN 12345678, DOB 01/02/1950.\n"
+            "HISTORY OF PRESENT ILLNESS:\nShe reports burning on urination for two days.")
+    analysis = analyse_note(text)
+    for sug in coder.suggest(analysis):
+        assert not sug.code.startswith(("R69", "Z8")), sug.code
+        for start, end, _ in sug.evidence:
+            assert "Patient:" not in text[start:end]
+            assert "HISTORY OF PRESENT ILLNESS" not in text[start:end]
