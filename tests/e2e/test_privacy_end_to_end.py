@@ -448,13 +448,6 @@ def test_a_full_page_scan_is_read_by_ocr_without_temp_files(
     assert leak_report(fresh, None) == []
 
 
-@pytest.mark.xfail(
-    reason="desktop/core/analysis/coding/suggest.py IcdCoder.sentence_candidates (whole-sentence "
-    "retrieval) treats section headings and the patient identification line as sentences: "
-    "'HISTORY OF PRESENT ILLNESS:' is coded R69, Z87.09 and Z86.002, and "
-    "'Patient: <name>, <MRN>.' is coded R69 Illness, unspecified",
-    strict=True,
-)
 def test_codes_never_rest_on_a_heading_or_the_patients_identity_line(
     tmp_path: Path, vault: Vault, runtime, dicom_dir: Path
 ) -> None:
