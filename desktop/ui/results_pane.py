@@ -43,6 +43,37 @@ def provenance_line(provenance: dict[str, Any]) -> str:
     return f"Made by {pack} {version}{short} · {when}"
 
 
+def _set_aside_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows for what the analysis deliberately did not assert, shown after the suggestions.
+
+    Summaries keep unsupported generated sentences under "removed"; diagnoses keep problems
+    they would not code (negated, family history, hypothetical) under "excluded". A
+    clinician sees them marked, never as fact, with their reason and evidence.
+    """
+    rows: list[dict[str, Any]] = []
+    for entry in result.get("removed") or []:
+        reason = str(entry.get("reason") or "not supported by the note")
+        rows.append({
+            "label": f"Removed, not a fact: {entry.get('text', '')}",
+            "detail": f"Removed because: {reason}. {entry.get('detail') or ''}".strip(),
+            "category": "removed",
+            "score": None,
+            "supported": False,
+            "evidence": list(entry.get("evidence") or []),
+        })
+    for entry in result.get("excluded") or []:
+        evidence = entry.get("evidence")
+        rows.append({
+            "label": f"Not coded: {entry.get('text', '')}",
+            "detail": f"Not coded because the note says it is {entry.get('assertion', '')}.",
+            "category": f"not coded ({entry.get('assertion', '')})",
+            "score": None,
+            "supported": None,
+            "evidence": [evidence] if isinstance(evidence, dict) else list(evidence or []),
+        })
+    return rows
+
+
 def decision_line(decision: Any) -> str:
     if decision is None:
         return "Not reviewed yet"
@@ -227,9 +258,10 @@ class ResultsPane(QWidget):
         notice = result.get("notice")
         self.notice.setText(str(notice or ""))
         self.notice.setVisible(bool(notice))
-        for entry in result.get("items") or []:
+        rows = list(result.get("items") or []) + _set_aside_rows(result)
+        for entry in rows:
             self._add_item(entry)
-        self.items.setVisible(bool(result.get("items")))
+        self.items.setVisible(bool(rows))
         self.provenance.setText(provenance_line(analysis.provenance or {}))
         self.decision.setText(decision_line(decision))
         self.decision.setProperty("level", decision.decision if decision else "")
