@@ -74,6 +74,17 @@ def _install(args: argparse.Namespace) -> int:
     packs = _registry().install_defaults(force=args.force, progress=_progress)
     for p in packs:
         print(f"installed {p.id} {p.version} ({p.task})")
+    # Encoding the ICD-10-CM table takes a minute or two; do it here, once, so the
+    # first clinician to ask for diagnoses does not wait for it.
+    from desktop.core.analysis.diagnoses import prepare_coding_index
+    from desktop.core.inference.runtime import ModelRuntime
+
+    runtime = ModelRuntime(load_settings())
+    try:
+        if prepare_coding_index(runtime, progress=_progress):
+            print("ICD-10-CM index ready")
+    finally:
+        runtime.close()
     return 0
 
 

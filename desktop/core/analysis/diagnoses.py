@@ -182,3 +182,16 @@ def _excluded(analysis: NoteAnalysis, note_id: int | None) -> list[dict[str, Any
         for c in analysis.concepts_of("problem", "symptom", "finding")
         if c.assertion in ("negated", "family", "hypothetical")
     ]
+
+
+def prepare_coding_index(runtime, *, progress: ProgressFn | None = None,
+                         cancel: CancelToken | None = None) -> bool:
+    """Build the ICD-10-CM embedding index now (installation time), not at the first visit.
+
+    Returns False when no embedding pack is installed (diagnoses then use the term index).
+    """
+    coder, notice = coder_for(runtime)
+    if notice is not None or coder.index is None:
+        return False
+    coder.index.matrix(progress, cancel)
+    return True

@@ -58,6 +58,9 @@ def test_install_defaults_is_quick_and_idempotent_once_installed(
     assert main(["models", "install", "--defaults"]) == 0
     out = capsys.readouterr().out
     assert "installed smollm2-135m-instruct" in out and "installed minilm-l6-v2" in out
+    # The ICD-10-CM embedding index is built at install time, not at a clinician's first visit.
+    assert "ICD-10-CM index ready" in out
+    assert list((TEST_PACKS_ROOT / "cache").glob("icd10cm-*.npy"))
 
 
 @pytest.mark.slow
