@@ -8,13 +8,15 @@ from typing import Any
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from desktop.core.errors import ClinicDeskError
-from desktop.core.vault.errors import DiskFullError, NotAVaultError
+from desktop.core.vault.errors import DiskFullError, NotAVaultError, VaultBusyError
 
 DatabaseError = sqlcipher.DatabaseError
 SQLITE_HEADER = b"SQLite format 3\x00"
 # Decrypted page cache. Pages found here skip AES+HMAC, which is what keeps reads at plain
 # SQLite speed (bench/bench_vault.py); 64 MB is small next to the model budget.
 CACHE_KIB = 64_000
+# How long a write waits for another connection's transaction before giving up.
+BUSY_TIMEOUT_MS = 10_000
 
 
 def key_literal(db_key: bytes) -> str:
@@ -45,7 +47,7 @@ def configure(conn: Any) -> None:
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute("PRAGMA foreign_keys = ON")
     # A scheduled backup may read (and add its audit entry) while the app is open.
-    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     # FULL: a committed clinical record survives power loss, not only a crash.
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
@@ -63,6 +65,11 @@ def looks_like_plain_sqlite(path: Path) -> bool:
 def translate(exc: Exception) -> ClinicDeskError | None:
     """A user-facing error for SQLite failures a user can act on, else None."""
     message = str(exc).lower()
+    if "database is locked" in message or "database is busy" in message:
+        return VaultBusyError(
+            "The vault stayed busy with other work for too long, so this was not done. "
+            "Nothing was changed. Try again in a moment."
+        )
     if "full" in message:
         return DiskFullError(
             "The disk is full, so this could not be saved. Nothing was changed. "

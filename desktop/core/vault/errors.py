@@ -25,6 +25,10 @@ class VaultInUseError(VaultError):
     """Another ClinicDesk process on this computer has the vault open."""
 
 
+class VaultBusyError(VaultError):
+    """Another connection held the write lock past the busy timeout; nothing was changed."""
+
+
 class DiskFullError(VaultError):
     """The disk ran out of space; the transaction was rolled back."""
 

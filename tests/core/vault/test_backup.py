@@ -139,8 +139,11 @@ def test_scheduled_backup_while_the_app_has_the_vault_open(vault, vault_path, tm
     written: list[int] = []
 
     def clinician() -> None:
+        # Saves as fast as a busy clinic plausibly does; a loop with no pause at all keeps
+        # SQLite's write lock almost continuously and starves any other writer.
         while not stop.is_set():
             written.append(vault.add_note(pid, "ongoing work " * 50))
+            stop.wait(0.02)
 
     thread = threading.Thread(target=clinician)
     thread.start()
@@ -180,3 +183,24 @@ def test_backup_file_when_nobody_has_it_open(vault, vault_path, tmp_path):
         assert actions[:4] == ["unlock", "lock", "backup", "unlock"]
     Vault.restore(dest, tmp_path / "r" / "c.vault", username=VAULT_USER,
                   passphrase=VAULT_PASSPHRASE)
+
+
+def test_a_write_lock_held_too_long_is_a_clear_busy_message(vault, vault_path, tmp_path,
+                                                            monkeypatch):
+    """If another connection keeps the write lock past the busy timeout, the backup says
+    so plainly and writes nothing."""
+    from desktop.core.vault import connection
+    from desktop.core.vault.errors import VaultBusyError
+
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_MS", 200)
+
+    conn = vault._conn  # hold the write lock as a long transaction in the app would
+    with vault._lock:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(VaultBusyError, match="busy"):
+                Vault.backup_file(vault_path, tmp_path / "x.vault", username=VAULT_USER,
+                                  passphrase=VAULT_PASSPHRASE)
+        finally:
+            conn.execute("ROLLBACK")
+    assert not (tmp_path / "x.vault").exists()
