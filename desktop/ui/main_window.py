@@ -15,15 +15,20 @@ import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
+    QComboBox,
     QDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
+    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QStackedWidget,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -259,6 +264,9 @@ class MainWindow(QMainWindow):
         if workspace is not None and shiboken6.isValid(workspace):
             self.stack.removeWidget(workspace)
             workspace.hide()
+            # deleteLater runs on a later event-loop turn; until then nothing of the
+            # patient may remain readable in the widget tree.
+            _wipe_text(workspace)
             workspace.setParent(None)
             workspace.deleteLater()
 
@@ -291,3 +299,21 @@ class MainWindow(QMainWindow):
         self.jobs.wait_for_done(15_000)
         self.runtimes.close()
         super().closeEvent(event)
+
+
+def _wipe_text(root: QWidget) -> None:
+    """Empty every text-holding widget under ``root`` (used before it is deleted)."""
+    for widget in root.findChildren(QWidget):
+        if isinstance(widget, (QLineEdit, QTextEdit, QPlainTextEdit, QComboBox)):
+            widget.clear()
+        elif isinstance(widget, QLabel):
+            widget.clear()
+            widget.setToolTip("")
+        elif isinstance(widget, QAbstractItemView):
+            model = widget.model()
+            if model is not None and hasattr(model, "clear"):
+                model.clear()
+            elif hasattr(widget, "clear"):
+                widget.clear()
+        if widget.toolTip():
+            widget.setToolTip("")
