@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from desktop.core.errors import ClinicDeskError, InputError
+from desktop.core.inference.pack_model import PackModel
 from desktop.core.inference.worker import Priority
 from desktop.core.provenance import Provenance
 from desktop.core.tasks import CancelToken, ProgressFn
 
 if TYPE_CHECKING:
     from desktop.core.inference.packs import InstalledPack
-    from desktop.core.inference.runtime import ModelRuntime
 
 _BATCH = 32
 
@@ -95,16 +95,8 @@ def encode_texts(
     return np.concatenate(rows).astype(np.float32, copy=False)
 
 
-class Embedder:
+class Embedder(PackModel):
     """Sentence embeddings with one pack (see ModelRuntime.embedder)."""
-
-    def __init__(self, runtime: ModelRuntime, pack: InstalledPack) -> None:
-        self._runtime = runtime
-        self.pack = pack
-
-    @property
-    def pack_id(self) -> str:
-        return self.pack.id
 
     @property
     def provenance(self) -> Provenance:

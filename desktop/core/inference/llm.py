@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from desktop.core.errors import ClinicDeskError, InputError
+from desktop.core.inference.pack_model import PackModel
 from desktop.core.inference.worker import Priority
 from desktop.core.provenance import Provenance
 from desktop.core.tasks import Cancelled, CancelToken, ProgressFn
 
 if TYPE_CHECKING:
     from desktop.core.inference.packs import InstalledPack
-    from desktop.core.inference.runtime import ModelRuntime
 
 # Used only when an imported base model ships no chat template.
 _FALLBACK_TEMPLATE = (
@@ -90,16 +90,8 @@ def _check_messages(messages: list[dict[str, str]]) -> None:
             )
 
 
-class Generator:
+class Generator(PackModel):
     """Chat generation with one text-generation pack (see ModelRuntime.generator)."""
-
-    def __init__(self, runtime: ModelRuntime, pack: InstalledPack) -> None:
-        self._runtime = runtime
-        self.pack = pack
-
-    @property
-    def pack_id(self) -> str:
-        return self.pack.id
 
     @property
     def provenance(self) -> Provenance:
