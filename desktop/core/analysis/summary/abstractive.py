@@ -26,12 +26,17 @@ SUMMARY_SYSTEM = (
 SUMMARY_TASK = "Summarise this clinical note in 3 short sentences."
 
 
+def chunk_messages(system: str, task: str, chunk: NoteChunk) -> list[dict[str, str]]:
+    """Chat messages: the instructions, then the chunk under its header, then the task."""
+    return [
+        {"role": "system", "content": system},
+        {"role": "user", "content": f"{chunk.header}:\n{chunk.text.strip()}\n\n{task}"},
+    ]
+
+
 def build_summary_messages(chunk: NoteChunk) -> list[dict[str, str]]:
     """Chat messages asking for a short clinical summary of one chunk."""
-    return [
-        {"role": "system", "content": SUMMARY_SYSTEM},
-        {"role": "user", "content": f"{chunk.header}:\n{chunk.text.strip()}\n\n{SUMMARY_TASK}"},
-    ]
+    return chunk_messages(SUMMARY_SYSTEM, SUMMARY_TASK, chunk)
 
 
 @dataclass

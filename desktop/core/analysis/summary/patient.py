@@ -10,7 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from desktop.core.analysis.summary.abstractive import CheckedGeneration, checked_result
+from desktop.core.analysis.summary.abstractive import (
+    CheckedGeneration,
+    checked_result,
+    chunk_messages,
+)
 from desktop.core.analysis.summary.chunking import NoteChunk
 from desktop.core.analysis.summary.sources import SourceNote
 
@@ -23,10 +27,7 @@ PATIENT_TASK = "Explain this note to the patient in 3 short, simple sentences."
 
 
 def build_patient_messages(chunk: NoteChunk) -> list[dict[str, str]]:
-    return [
-        {"role": "system", "content": PATIENT_SYSTEM},
-        {"role": "user", "content": f"{chunk.header}:\n{chunk.text.strip()}\n\n{PATIENT_TASK}"},
-    ]
+    return chunk_messages(PATIENT_SYSTEM, PATIENT_TASK, chunk)
 
 
 def build_patient_result(out: CheckedGeneration, notes: Sequence[SourceNote]) -> dict[str, Any]:
