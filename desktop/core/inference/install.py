@@ -121,6 +121,7 @@ def _up_to_date(registry: PackRegistry, source: PackManifest) -> InstalledPack |
     same = (
         pack.version == source.version
         and pack.manifest.source.get("shipped_sha256") == _shipped_checksum(source)
+        and pack.manifest.runtime == dict(source.runtime)  # e.g. a new default precision
     )
     return pack if same else None
 

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from desktop.core.errors import ClinicDeskError, InputError
+from desktop.core.inference.decoding import DecodeSettings, decode
 from desktop.core.inference.pack_model import PackModel
+from desktop.core.inference.precision import (
+    quantize_weights_int8,
+    resolve_dtype,
+    resolve_quantization,
+)
 from desktop.core.inference.worker import Priority
 from desktop.core.provenance import Provenance
 from desktop.core.tasks import Cancelled, CancelToken, ProgressFn
@@ -36,6 +42,7 @@ class LoadedLLM:
     quantization: str
     chat_template: str  # "pack" or "fallback"
     kv_cache: str = "dynamic"  # or "static" (preallocated; see bench/bench_generation.py)
+    decode_threads: int = 1  # see decoding.py
 
 
 @dataclass(frozen=True)
@@ -57,8 +64,8 @@ def load_causal_lm(pack: InstalledPack) -> LoadedLLM:
 
     hf_logging.disable_progress_bar()  # no console bars in the app or CLI
     options = pack.manifest.runtime
-    dtype = str(options.get("dtype", "float32"))
-    quantization = str(options.get("quantization", "none"))
+    dtype = resolve_dtype(str(options.get("dtype", "float32")))  # imports: as shipped
+    quantization = resolve_quantization(str(options.get("quantization", "none")), dtype)
     try:
         tokenizer = AutoTokenizer.from_pretrained(pack.path, local_files_only=True)
         model = AutoModelForCausalLM.from_pretrained(
@@ -70,13 +77,16 @@ def load_causal_lm(pack: InstalledPack) -> LoadedLLM:
             "IT: re-import it from a complete Hugging Face folder or GGUF file."
         ) from exc
     model.eval()
-    if quantization == "dynamic-int8":
+    if quantization == "weight-int8":
+        quantize_weights_int8(model)
+    elif quantization == "dynamic-int8":  # kept for bench comparison; garbles small models
         model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     template = "pack"
     if not getattr(tokenizer, "chat_template", None):
         tokenizer.chat_template, template = _FALLBACK_TEMPLATE, "fallback"
     kv_cache = str(options.get("kv_cache", "dynamic"))
-    return LoadedLLM(model, tokenizer, dtype, quantization, template, kv_cache)
+    decode_threads = int(options.get("decode_threads", 1))
+    return LoadedLLM(model, tokenizer, dtype, quantization, template, kv_cache, decode_threads)
 
 
 def _check_messages(messages: list[dict[str, str]]) -> None:
@@ -140,34 +150,17 @@ class _Request:
 
 def _generate(pack: InstalledPack, llm: LoadedLLM, req: _Request) -> GenerationResult:
     import torch
-    from transformers import StoppingCriteria, StoppingCriteriaList, TextStreamer
+    from transformers import TextStreamer
 
     started = time.perf_counter()
-    first_token: list[float] = []
     cancel = req.cancel
 
     class _Stream(TextStreamer):
-        count = 0
-
-        def put(self, value: Any) -> None:
-            if self.next_tokens_are_prompt:
-                super().put(value)
-                return
-            if not first_token:
-                first_token.append(time.perf_counter() - started)
-            self.count += 1
-            if req.progress is not None:
-                req.progress(min(self.count / req.max_new_tokens, 1.0), "Writing")
-            super().put(value)
+        """Turns token ids into whole words for ``on_token`` (never half a word)."""
 
         def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
             if text and req.on_token is not None and not (cancel and cancel.cancelled):
                 req.on_token(text)
-
-    class _StopOnCancel(StoppingCriteria):
-        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
-            stop = bool(cancel and cancel.cancelled)
-            return torch.full((input_ids.shape[0],), stop, dtype=torch.bool)
 
     tok = llm.tokenizer
     inputs = tok.apply_chat_template(
@@ -191,36 +184,36 @@ def _generate(pack: InstalledPack, llm: LoadedLLM, req: _Request) -> GenerationR
         "kv_cache": llm.kv_cache,
         "prompt_tokens": prompt_len,
     }
-    gen_kwargs: dict[str, Any] = {"do_sample": False, "temperature": None, "top_p": None,
-                                  "top_k": None}
     if sampling:
-        torch.manual_seed(req.seed)
         params["seed"] = req.seed
-        gen_kwargs = {"do_sample": True, "temperature": req.temperature}
-    if llm.kv_cache == "static":
-        gen_kwargs["cache_implementation"] = "static"
-    streamer = _Stream(tok, skip_prompt=True, skip_special_tokens=True)
-    eos = llm.model.generation_config.eos_token_id or tok.eos_token_id
-    with torch.inference_mode():
-        out = llm.model.generate(
-            **inputs,
-            max_new_tokens=req.max_new_tokens,
-            streamer=streamer,
-            stopping_criteria=StoppingCriteriaList([_StopOnCancel()]),
-            pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id,
-            **gen_kwargs,
-        )
+    eos = llm.model.generation_config.eos_token_id
+    eos_ids = frozenset(eos if isinstance(eos, list) else [eos if eos is not None
+                                                          else tok.eos_token_id])
+    settings = DecodeSettings(
+        max_new_tokens=req.max_new_tokens, eos_ids=eos_ids, temperature=req.temperature,
+        seed=req.seed, kv_cache=llm.kv_cache, decode_threads=llm.decode_threads,
+    )
+    streamer = _Stream(tok, skip_prompt=False, skip_special_tokens=True)
+    written = 0
+
+    def on_token_id(token: int) -> None:
+        nonlocal written
+        written += 1
+        streamer.put(torch.tensor([token]))
+        if req.progress is not None:
+            req.progress(min(written / req.max_new_tokens, 1.0), "Writing")
+
+    decoded = decode(llm.model, inputs["input_ids"], settings, on_token=on_token_id,
+                     cancel=cancel)
     if cancel is not None and cancel.cancelled:
         raise Cancelled()
-    new_ids = out[0, prompt_len:].tolist()
-    eos_ids = set(eos if isinstance(eos, list) else [eos])
-    finished = bool(new_ids) and new_ids[-1] in eos_ids
-    text = tok.decode(new_ids, skip_special_tokens=True).strip()
+    streamer.end()
+    text = tok.decode(decoded.token_ids, skip_special_tokens=True).strip()
     return GenerationResult(
         text=text,
         provenance=pack.provenance(params),
-        stopped_early=not finished and len(new_ids) >= req.max_new_tokens,
-        new_tokens=len(new_ids),
+        stopped_early=not decoded.finished and len(decoded.token_ids) >= req.max_new_tokens,
+        new_tokens=len(decoded.token_ids),
         seconds=time.perf_counter() - started,
-        first_token_seconds=first_token[0] if first_token else None,
+        first_token_seconds=decoded.first_token_seconds,
     )

