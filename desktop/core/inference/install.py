@@ -180,6 +180,13 @@ def _install_from_package(
 
 
 # -- imports by IT ---------------------------------------------------------------------------
+# Load-time options of an imported language model, by the name IT chooses at import.
+PRECISIONS: dict[str, dict[str, str]] = {
+    "exact": {},  # float32, the weights as shipped
+    "fast": {"dtype": "auto", "quantization": "weight-int8"},
+}
+
+
 def import_path(
     registry: PackRegistry,
     path: Path,
@@ -190,9 +197,12 @@ def import_path(
     licence: str,
     replace: bool,
     progress: ProgressFn,
+    precision: str = "exact",
 ) -> InstalledPack:
     if not path.exists():
         raise InputError(f"{path} does not exist.")
+    if precision not in PRECISIONS:
+        raise InputError(f"Precision must be one of {', '.join(PRECISIONS)}, not '{precision}'.")
     if pack_id is None:
         name = (path.stem if path.is_file() else path.name).lower()
         pack_id = re.sub(r"[^a-z0-9._-]+", "-", name).strip("-._")
@@ -233,7 +243,8 @@ def import_path(
             base = {
                 "id": pack_id, "task": task, "format": fmt, "version": version,
                 "licence": licence, "description": f"Imported from {path.name}",
-                "source": source, "runtime": {},
+                "source": source,
+                "runtime": PRECISIONS[precision] if task == "text-generation" else {},
             }
             pack = _finish(registry, staging, base)
     progress(1.0, f"Model pack {pack_id} imported")

@@ -165,14 +165,17 @@ class PackRegistry:
         version: str = "1",
         licence: str = "as supplied by IT",
         replace: bool = False,
+        precision: str = "exact",
         progress: ProgressFn = no_progress,
     ) -> InstalledPack:
-        """Copy in an HF folder, a GGUF file or a torch checkpoint as a new pack."""
+        """Copy in an HF folder, a GGUF file or a torch checkpoint as a new pack.
+        ``precision`` (text generation): "exact" runs the weights in float32 as shipped;
+        "fast" in bfloat16 with int8 weights where the CPU supports it (see precision.py)."""
         from desktop.core.inference.install import import_path
 
         return import_path(
             self, Path(path), pack_id=pack_id, task=task, version=version, licence=licence,
-            replace=replace, progress=progress,
+            replace=replace, precision=precision, progress=progress,
         )
 
     def remove(self, pack_id: str) -> None:

@@ -85,3 +85,26 @@ def test_a_preallocated_cache_writes_the_same_answer(packs_settings):
             runtime.close()
     assert [r.provenance.parameters["kv_cache"] for r in results] == ["dynamic", "static"]
     assert results[0].text == results[1].text and "Paris" in results[0].text
+
+
+@pytest.mark.parametrize("precision", ["exact", "fast"])
+def test_it_chooses_the_precision_of_an_imported_model(tiny_llm_dir, precision, capsys):
+    from desktop.cli import main
+    from desktop.core.config import load_settings
+    from desktop.core.inference import ModelRuntime
+
+    args = ["models", "import", str(tiny_llm_dir), "--id", "site-llm", "--precision", precision]
+    assert main(args) == 0
+    runtime = ModelRuntime(load_settings())
+    try:
+        result = runtime.generator("site-llm").generate(
+            [{"role": "user", "content": "hello"}], max_new_tokens=4
+        )
+    finally:
+        runtime.close()
+    params = result.provenance.parameters
+    fast = precision == "fast" and native_bfloat16()
+    assert (params["dtype"], params["quantization"]) == (
+        ("bfloat16", "weight-int8") if fast else ("float32", "none")
+    )
+    assert result.new_tokens == 4
