@@ -51,7 +51,9 @@ def problem_items(analysis: NoteAnalysis, note_id: int | None) -> list[dict[str,
 
 
 SOURCE_WORDS = {"lexical": "term list", "embedding": "similar ICD description",
-                "sentence": "whole-sentence similarity"}
+                "sentence": "whole-sentence similarity",
+                "example": "similar sentence in a coded case",
+                "sibling": "a code often given in the same category"}
 
 
 def code_items(suggestions: list[CodeSuggestion], note_id: int | None) -> list[dict[str, Any]]:
@@ -193,5 +195,5 @@ def prepare_coding_index(runtime, *, progress: ProgressFn | None = None,
     coder, notice = coder_for(runtime)
     if notice is not None or coder.index is None:
         return False
-    coder.index.matrix(progress, cancel)
+    coder.prepare(progress, cancel)
     return True

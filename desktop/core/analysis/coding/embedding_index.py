@@ -1,8 +1,10 @@
-"""Embedding retrieval over ICD-10-CM descriptions, with the table's vectors cached on disk.
+"""Embedding retrieval tables for coding, with their vectors cached on disk.
 
-The vectors depend only on the public ICD table and the embedder's weights, so the cache
-(plain .npy under ``<data_dir>/cache``) holds no patient data; its name carries the
-embedder checksum and a hash of the vocabulary, so a new model or table rebuilds it.
+Two tables: ICD-10-CM descriptions, and English example sentences from CodiEsp train cases
+aligned to their codes (``resources/nlp/coding_exemplars.tsv``). The vectors depend only
+on public texts and the embedder's weights, so the cache (plain .npy under
+``<data_dir>/cache``) holds no patient data; its name carries the embedder checksum and a
+hash of the texts, so a new model or table rebuilds it.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from desktop.core.analysis.coding.icd_table import description, embedding_vocabulary
+from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 from desktop.core.tasks import CancelToken, ProgressFn
 
 log = logging.getLogger(__name__)
@@ -23,13 +27,19 @@ _memo_lock = threading.Lock()
 _CHUNK = 256
 
 
-class IcdEmbeddingIndex:
-    def __init__(self, embedder, cache_dir: Path) -> None:
+class EmbeddingTable:
+    """Rows of ``texts`` each labelled with a code; search returns (code, cosine) pairs."""
+
+    label = "Preparing the ICD-10-CM index (first use only)"
+
+    def __init__(self, embedder, cache_dir: Path, name: str, codes: tuple[str, ...],
+                 texts: tuple[str, ...], digest_of: tuple[str, ...]) -> None:
         self.embedder = embedder
-        self.codes = embedding_vocabulary()
-        vocab_hash = hashlib.sha256("\n".join(self.codes).encode()).hexdigest()[:12]
+        self.codes = codes
+        self.texts = texts
+        table_hash = hashlib.sha256("\n".join(digest_of).encode()).hexdigest()[:12]
         checksum = embedder.provenance.checksum[:16]
-        self.key = f"icd10cm-{checksum}-{vocab_hash}"
+        self.key = f"{name}-{checksum}-{table_hash}"
         self.cache_path = cache_dir / f"{self.key}.npy"
         self._matrix: np.ndarray | None = None
 
@@ -50,19 +60,20 @@ class IcdEmbeddingIndex:
         if self.cache_path.is_file():
             try:
                 data = np.load(self.cache_path)
-                if data.shape[0] == len(self.codes):
+                if data.shape[0] == len(self.texts):
                     return data
             except (OSError, ValueError):
-                log.warning("ICD embedding cache unreadable; rebuilding %s", self.cache_path.name)
-        log.info("Encoding %d ICD-10-CM descriptions (one-off)", len(self.codes))
-        texts = [description(code) for code in self.codes]
+                log.warning("Coding embedding cache unreadable; rebuilding %s",
+                            self.cache_path.name)
+        log.info("Encoding %d texts for %s (one-off)", len(self.texts), self.key)
         parts = []
-        for start in range(0, len(texts), _CHUNK):
+        for start in range(0, len(self.texts), _CHUNK):
             if cancel is not None:
                 cancel.raise_if_cancelled()
             if progress is not None:
-                progress(start / len(texts), "Preparing the ICD-10-CM index (first use only)")
-            parts.append(self.embedder.encode(texts[start:start + _CHUNK], cancel=cancel))
+                progress(start / len(self.texts), self.label)
+            parts.append(self.embedder.encode(list(self.texts[start:start + _CHUNK]),
+                                              cancel=cancel))
         data = np.concatenate(parts).astype(np.float32)
         self.cache_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.cache_path.with_suffix(".partial.npy")
@@ -70,14 +81,51 @@ class IcdEmbeddingIndex:
         tmp.replace(self.cache_path)  # atomic: a crash never leaves a half-written cache
         return data
 
-    def search(self, vectors: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
-        """Top-``k`` (code, cosine) per row of ``vectors`` (rows L2-normalised)."""
+    def search(self, vectors: np.ndarray, k: int, skip_rows: np.ndarray | None = None
+               ) -> list[list[tuple[str, float]]]:
+        """Top-``k`` (code, cosine) per row of ``vectors`` (rows L2-normalised).
+
+        ``skip_rows`` (row indices) are never returned; training uses it to hold a case's
+        own entries out.
+        """
         matrix = self.matrix()
         sims = vectors @ matrix.T
+        if skip_rows is not None and len(skip_rows):
+            sims[:, skip_rows] = -np.inf
         k = min(k, matrix.shape[0])
         top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         results = []
         for row, idx in zip(sims, top, strict=True):
             order = idx[np.argsort(-row[idx])]
-            results.append([(self.codes[i], float(row[i])) for i in order])
+            results.append([(self.codes[i], float(row[i])) for i in order
+                            if np.isfinite(row[i])])
         return results
+
+
+class IcdEmbeddingIndex(EmbeddingTable):
+    """ICD-10-CM descriptions of ``embedding_vocabulary``."""
+
+    def __init__(self, embedder, cache_dir: Path) -> None:
+        codes = embedding_vocabulary()
+        super().__init__(embedder, cache_dir, "icd10cm", codes,
+                         tuple(description(c) for c in codes), codes)
+
+
+@lru_cache(maxsize=1)
+def exemplar_rows() -> tuple[tuple[str, str, str], ...]:
+    """(code, sentence, CodiEsp case id) rows of the shipped exemplar file."""
+    path = nlp_resources_dir() / "coding_exemplars.tsv"
+    return tuple((r[0], r[1], r[2]) for r in read_table(path))
+
+
+class ExemplarIndex(EmbeddingTable):
+    """Sentences from CodiEsp train cases, each labelled with the code it was aligned to."""
+
+    label = "Preparing the coding examples (first use only)"
+
+    def __init__(self, embedder, cache_dir: Path) -> None:
+        rows = exemplar_rows()
+        self.cases = tuple(r[2] for r in rows)
+        texts = tuple(r[1] for r in rows)
+        super().__init__(embedder, cache_dir, "coding-exemplars", tuple(r[0] for r in rows),
+                         texts, tuple(f"{r[0]}\t{r[1]}" for r in rows))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 import simple_icd_10_cm as icd
@@ -36,6 +37,16 @@ def preferred_leaf(code: str) -> str:
     return preferred_leaf(chosen)
 
 
+def coded_as(code: str, priors: Mapping[str, float] | None = None) -> str:
+    """The granularity to suggest ``code`` at: its codable leaf, unless coders in the
+    training data assign the code itself more often (CodiEsp often codes e.g. ``C50``)."""
+    leaf = preferred_leaf(code)
+    if leaf == code:
+        return code
+    priors = coding_priors() if priors is None else priors
+    return code if priors.get(code, 0.0) > priors.get(leaf, 0.0) else leaf
+
+
 @lru_cache(maxsize=1)
 def coding_priors() -> dict[str, float]:
     """Code -> share of CodiEsp train documents carrying it (empty if the file is absent)."""
@@ -46,16 +57,21 @@ def coding_priors() -> dict[str, float]:
 
 
 @lru_cache(maxsize=1)
+def table_vocabulary() -> frozenset[str]:
+    """Every 3-character category plus the codes the curated term list names."""
+    codes = {c for c in icd.get_all_codes(True) if icd.is_category(c)}
+    for row in read_table(nlp_resources_dir() / "terms" / "common_clinical_terms.tsv"):
+        codes.update(c for c in row[2].split("|") if c and icd.is_valid_item(c))
+    return frozenset(codes)
+
+
+@lru_cache(maxsize=1)
 def embedding_vocabulary() -> tuple[str, ...]:
     """Codes whose descriptions are embedded for retrieval.
 
-    Every 3-character category plus the codes seen in the priors and the curated term list:
-    ~3.8k descriptions instead of ~74k keeps the one-off encoding to about a minute on a
-    2-core machine; finer codes are reached from a category via ``preferred_leaf`` and the
-    lexical term index.
+    ``table_vocabulary`` plus the codes seen in the CodiEsp train priors: ~3.8k
+    descriptions instead of ~74k keeps the one-off encoding to about a minute on a 2-core
+    machine; finer codes are reached from a category via ``preferred_leaf``, the lexical
+    term index and the train-frequent siblings of a found code.
     """
-    codes = {c for c in icd.get_all_codes(True) if icd.is_category(c)}
-    codes.update(coding_priors())
-    for row in read_table(nlp_resources_dir() / "terms" / "common_clinical_terms.tsv"):
-        codes.update(c for c in row[2].split("|") if c and icd.is_valid_item(c))
-    return tuple(sorted(codes))
+    return tuple(sorted(table_vocabulary() | set(coding_priors())))

@@ -34,6 +34,8 @@ RULE_FILES = (
     "terms/procedures.txt",
     "differential.json",
     "coding_priors.tsv",
+    "coding_exemplars.tsv",
+    "coding_reranker.json",
 )
 
 

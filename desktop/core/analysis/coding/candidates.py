@@ -1,0 +1,211 @@
+"""Gather candidate ICD-10-CM codes for a note, each with the spans and raw scores behind it.
+
+Three sources, all restricted to the patient's own problems:
+- lexical: the codes a matched term names in the ICD-10-CM-derived term list;
+- concept embedding: nearest ICD-10-CM descriptions to a concept's text (MiniLM);
+- sentence embedding: nearest descriptions to a whole sentence that holds no negated,
+  family, hypothetical or possible concept (finds conditions no term list names);
+- exemplars: nearest CodiEsp train sentences to such a sentence, with the code each was
+  aligned to (how case reports phrase a code);
+- siblings: train-frequent codes of a category the note already supports.
+Scores are kept raw here; ``reranker`` turns them into one ranking learned on CodiEsp.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from desktop.core.analysis.coding.icd_table import coded_as, coding_priors
+from desktop.core.analysis.notes import Concept, NoteAnalysis
+from desktop.core.tasks import CancelToken
+
+CODABLE_CATEGORIES = ("problem", "symptom", "finding")
+CODABLE_ASSERTIONS = ("present", "historical")
+NOT_PATIENT = ("negated", "family", "hypothetical", "possible")
+CONCEPT_K = 10
+CONCEPT_MIN_COSINE = 0.45
+SENTENCE_K = 10
+SENTENCE_MIN_COSINE = 0.35
+SENTENCE_MIN_WORDS = 4
+EXEMPLAR_K = 10
+EXEMPLAR_MIN_COSINE = 0.5
+# Too generic to rest on a sentence alone: "Illness, unspecified" and personal/family
+# history codes (which headings such as "HISTORY OF PRESENT ILLNESS:" attract).
+SENTENCE_EXCLUDED = ("R69", "Z80", "Z81", "Z82", "Z83", "Z84", "Z85", "Z86", "Z87")
+# Identification lines ("Patient: <name>, MRN ...") are not clinical sentences.
+IDENTITY_LINE = re.compile(r"\b(?:name|patient|mrn|dob|date of birth|d\.o\.b\.?)\s*[:#]",
+                           re.IGNORECASE)
+WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+@dataclass(frozen=True)
+class SentenceSpan:
+    """A whole sentence used as evidence (duck-types the span fields of ``Concept``)."""
+
+    text: str
+    start: int
+    end: int
+    assertion: str = "present"
+    category: str = "sentence"
+
+
+@dataclass
+class CodeCandidate:
+    """One code for one note: where it is supported and how strongly by each source."""
+
+    code: str
+    lexical: float = 0.0  # 1.0 for a term's first listed code, less for later ones
+    concept_cosine: float = 0.0
+    sentence_cosine: float = 0.0
+    sentence_rank: int = SENTENCE_K  # best rank of the code among a sentence's neighbours
+    exemplar_cosine: float = 0.0  # best cosine of a sentence to a train example of the code
+    exemplar_votes: int = 0  # train examples of the code among sentences' neighbours
+    present: bool = False  # some supporting concept is current, not only past history
+    problem: bool = False  # some supporting concept is a problem (not a symptom/finding)
+    sibling: bool = False  # added because another code of its category was found
+    concepts: list[Concept | SentenceSpan] = field(default_factory=list)
+
+    @property
+    def sources(self) -> set[str]:
+        if self.sibling:
+            return {"sibling"}
+        return {name for name, value in (("lexical", self.lexical),
+                                         ("embedding", self.concept_cosine),
+                                         ("sentence", self.sentence_cosine),
+                                         ("example", self.exemplar_cosine)) if value > 0}
+
+    @property
+    def past_only(self) -> bool:
+        """Every supporting span is a past-history concept (no current mention at all)."""
+        return not self.present and all(c.category != "sentence" for c in self.concepts)
+
+    @property
+    def mentions(self) -> int:
+        return len({c.start for c in self.concepts})
+
+    @property
+    def first_offset(self) -> int:
+        return min(c.start for c in self.concepts)
+
+    def support(self, span: Concept | SentenceSpan) -> None:
+        if isinstance(span, SentenceSpan):
+            if any(span.start <= c.start < span.end for c in self.concepts):
+                return  # a term in this sentence already supports the code
+        self.concepts.append(span)
+        if span.category != "sentence":
+            self.present |= span.assertion == "present"
+            self.problem |= span.category == "problem"
+
+
+def codable_concepts(analysis: NoteAnalysis, assertions: tuple[str, ...]) -> list[Concept]:
+    return [c for c in analysis.concepts
+            if c.category in CODABLE_CATEGORIES and c.assertion in assertions]
+
+
+def patient_sentences(analysis: NoteAnalysis) -> list[SentenceSpan]:
+    """Clinical sentences about the patient's own state, without headings or identity lines."""
+    headers = [(s.start, s.start + len(s.header)) for s in analysis.sections if s.header]
+    spans = []
+    for sentence in analysis.sentences:
+        inside = [c for c in analysis.concepts if sentence.start <= c.start < sentence.end]
+        if any(c.assertion in NOT_PATIENT for c in inside):
+            continue  # "no history of stones" must not become a stone code
+        start = sentence.start
+        for h_start, h_end in headers:  # a heading is not clinical text
+            if sentence.start <= h_start < sentence.end:
+                start = max(start, h_end)
+        raw = analysis.text[start:sentence.end]
+        text = raw.strip()
+        if IDENTITY_LINE.search(text) or len(WORD.findall(text)) < SENTENCE_MIN_WORDS:
+            continue
+        start += len(raw) - len(raw.lstrip())
+        spans.append(SentenceSpan(text, start, start + len(text)))
+    return spans
+
+
+def collect_candidates(analysis: NoteAnalysis, *, embedder=None, index=None, exemplars=None,
+                       assertions: tuple[str, ...] = CODABLE_ASSERTIONS,
+                       priors: Mapping[str, float] | None = None,
+                       cancel: CancelToken | None = None) -> dict[str, CodeCandidate]:
+    """Code -> candidate for ``analysis``; embedding sources only when ``index`` (ICD
+    descriptions) and ``exemplars`` (train sentences) are given.
+
+    ``priors`` (code -> share of training documents) picks the granularity a code is
+    suggested at; the default is the shipped CodiEsp train priors.
+    """
+    out: dict[str, CodeCandidate] = {}
+    priors = coding_priors() if priors is None else priors
+
+    def get(code: str) -> CodeCandidate:
+        code = coded_as(code, priors)
+        return out.setdefault(code, CodeCandidate(code))
+
+    concepts = codable_concepts(analysis, assertions)
+    for concept in concepts:
+        for rank, code in enumerate(concept.codes):
+            cand = get(code)
+            cand.lexical = max(cand.lexical, 1.0 - 0.05 * rank)
+            cand.support(concept)
+    if index is not None:
+        _add_retrieved(out, get, analysis, concepts, embedder, index, exemplars, cancel)
+    _add_siblings(out, priors)
+    return out
+
+
+def _add_retrieved(out, get, analysis, concepts, embedder, index, exemplars, cancel) -> None:
+    if concepts:
+        texts = sorted({c.text.lower() for c in concepts})
+        hits = dict(zip(texts, index.search(embedder.encode(texts, cancel=cancel), CONCEPT_K),
+                        strict=True))
+        for concept in concepts:
+            for code, cosine in hits[concept.text.lower()]:
+                if cosine >= CONCEPT_MIN_COSINE:
+                    cand = get(code)
+                    cand.concept_cosine = max(cand.concept_cosine, cosine)
+                    if concept not in cand.concepts:
+                        cand.support(concept)
+    spans = patient_sentences(analysis)
+    if not spans:
+        return
+    vectors = embedder.encode([s.text for s in spans], cancel=cancel)
+    for span, hits in zip(spans, index.search(vectors, SENTENCE_K), strict=True):
+        for rank, (code, cosine) in enumerate(hits):
+            if cosine < SENTENCE_MIN_COSINE or code.startswith(SENTENCE_EXCLUDED):
+                continue
+            cand = get(code)
+            cand.sentence_cosine = max(cand.sentence_cosine, cosine)
+            cand.sentence_rank = min(cand.sentence_rank, rank)
+            cand.support(span)
+    if exemplars is None:
+        return
+    for span, hits in zip(spans, exemplars.search(vectors, EXEMPLAR_K), strict=True):
+        for code, cosine in hits:
+            if cosine < EXEMPLAR_MIN_COSINE or code.startswith(SENTENCE_EXCLUDED):
+                continue
+            cand = get(code)
+            cand.exemplar_cosine = max(cand.exemplar_cosine, cosine)
+            cand.exemplar_votes += 1
+            cand.support(span)
+
+
+def _add_siblings(out: dict[str, CodeCandidate], priors: Mapping[str, float]) -> None:
+    """Codes coders often assign in a category the note already supports (N28.1 found,
+    N28.89 often coded): the evidence is shared; the re-ranker weighs the prior."""
+    by_category: dict[str, list[CodeCandidate]] = {}
+    for cand in out.values():
+        by_category.setdefault(cand.code[:3], []).append(cand)
+    for code in priors:
+        group = by_category.get(code[:3])
+        if group is None or code in out:
+            continue
+        best = max(group, key=lambda c: (c.lexical, c.concept_cosine, c.sentence_cosine))
+        out[code] = CodeCandidate(
+            code, lexical=max(c.lexical for c in group),
+            concept_cosine=max(c.concept_cosine for c in group),
+            sentence_cosine=max(c.sentence_cosine for c in group),
+            sentence_rank=min(c.sentence_rank for c in group),
+            exemplar_cosine=max(c.exemplar_cosine for c in group),
+            present=any(c.present for c in group), problem=any(c.problem for c in group),
+            sibling=True, concepts=list(best.concepts))
