@@ -4,8 +4,8 @@ For every English train case, the app's own pipeline (analyse_note + candidate g
 proposes codes; a candidate is a positive when the case's gold codes (trainD.tsv) hold it.
 Gradient-boosted trees over the candidates' evidence features are fitted (scikit-learn,
 used here only; the app walks the exported trees with numpy) and written to
-resources/nlp/coding_reranker.json. Code priors are out-of-fold so a case's own
-codes never inform its features. Dev stays held out (bench/eval_icd_coding.py).
+resources/nlp/coding_reranker.json. Code priors and phrase statistics are out-of-fold so
+a case's own codes never inform its features. Dev stays held out (bench/eval_icd_coding.py).
 Source: CodiEsp corpus, CLEF eHealth 2020 (CC BY 4.0), train split only.
 Run: .venv/bin/python bench/build_coding_reranker.py [--limit N] [--cache FILE]
 """
@@ -46,22 +46,26 @@ PRIOR_FOLDS = 10
 PARAMS = {"max_iter": 300, "learning_rate": 0.05, "max_leaf_nodes": 31, "min_samples_leaf": 20}
 
 
-def out_of_fold_priors(docs: list[str], gold: dict[str, set[str]]) -> dict[str, dict]:
-    """Per case: code -> share of train cases outside its fold carrying the code.
+def out_of_fold(docs: list[str], gold: dict[str, set[str]]) -> dict[str, tuple[dict, dict]]:
+    """Per case: (code priors, phrase lexicon) mined from train cases outside its fold.
 
     Not leave-one-out: there a case's own label would shift its code's prior by exactly
-    one count, which the trees learn to read. Here all cases of a fold see the same value.
+    one count, which the trees learn to read. Here all cases of a fold see the same values.
     """
+    from bench.build_coding_lexicon import mine, train_texts
+
     folds: dict[int, list[str]] = defaultdict(list)
     for i, doc in enumerate(docs):
         folds[i % PRIOR_FOLDS].append(doc)
     out = {}
     for members in folds.values():
         held = set(members)
-        counts = Counter(c for d in docs if d not in held for c in gold[d])
-        total = len(docs) - len(held)
-        priors = {code: n / total for code, n in counts.items() if normalise(code) == code}
-        out.update({doc: priors for doc in members})
+        others = [d for d in docs if d not in held]
+        counts = Counter(c for d in others for c in gold[d])
+        priors = {code: n / len(others) for code, n in counts.items()
+                  if normalise(code) == code}
+        lexicon = mine(train_texts(others), gold)
+        out.update({doc: (priors, lexicon) for doc in members})
     return out
 
 
@@ -86,11 +90,11 @@ class HeldOut:
 def gather(docs: list[str], gold: dict[str, set[str]]) -> dict[str, dict]:
     """Per document and variant ("full"/"lexical"): candidates, LOO priors, text length.
 
-    The case is held out throughout: priors come from the other folds, its own example
+    The case is held out throughout: priors and phrases come from other folds, its own example
     sentences leave the exemplar table, and ICD descriptions in the table only because of
     codes of its fold are hidden.
     """
-    fold_priors = out_of_fold_priors(docs, gold)
+    held_out = out_of_fold(docs, gold)
     settings = Settings(data_dir=PACKS_ROOT)
     PackRegistry(settings).install_defaults()
     runtime = ModelRuntime(settings)
@@ -106,15 +110,16 @@ def gather(docs: list[str], gold: dict[str, set[str]]) -> dict[str, dict]:
         for i, doc in enumerate(docs):
             text = (TRAIN / "text_files_en" / f"{doc}.txt").read_text(encoding="utf-8")
             analysis = analyse_note(text)
-            priors = fold_priors[doc]
+            priors, lexicon = held_out[doc]
             held_index = HeldOut(index, [r for r, c in prior_only.items() if c not in priors])
             held_examples = HeldOut(exemplars, [r for r, case in enumerate(exemplars.cases)
                                                 if case == doc])
             out[doc] = {
                 "full": collect_candidates(analysis, embedder=embedder, index=held_index,
-                                           exemplars=held_examples, priors=priors),
-                "lexical": collect_candidates(analysis, priors=priors),
-                "priors": priors, "length": len(text),
+                                           exemplars=held_examples, lexicon=lexicon,
+                                           priors=priors),
+                "lexical": collect_candidates(analysis, lexicon=lexicon, priors=priors),
+                "priors": priors, "length": len(text), "analysis": analysis,
             }
             if i % 50 == 0:
                 print(f"  {i}/{len(docs)} cases ({time.perf_counter() - started:.0f} s)")

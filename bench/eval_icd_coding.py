@@ -3,8 +3,10 @@
 For each machine-translated case in text_files_en, ClinicDesk ranks ICD-10-CM codes for the
 patient's present problems; we score against devD.tsv with MAP as CodiEsp defines it
 (per document: sum of precision@k at each correct code / number of gold codes; mean over
-documents) and micro P/R/F1 of the top-k codes. Two runs: lexical term index only, and
-lexical + MiniLM embedding retrieval (+ CodiEsp-train priors) — the ratio is the gain.
+documents) and micro P/R/F1 of the top-k codes. Two runs: without embeddings (term index
+and phrases mined from CodiEsp train), and with MiniLM retrieval over ICD-10-CM descriptions
+and train example sentences — the ratio is the gain. Both are ranked by the re-ranker
+fitted on train (bench/build_coding_reranker.py); nothing here is fitted on dev.
 Anchor: CodiEsp-D best team MAP ~0.52 (Spanish originals, test split).
 Run: .venv/bin/python bench/eval_icd_coding.py [--limit N]
 """

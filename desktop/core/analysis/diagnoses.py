@@ -53,6 +53,7 @@ def problem_items(analysis: NoteAnalysis, note_id: int | None) -> list[dict[str,
 SOURCE_WORDS = {"lexical": "term list", "embedding": "similar ICD description",
                 "sentence": "whole-sentence similarity",
                 "example": "similar sentence in a coded case",
+                "phrase": "a phrase that predicts the code in coded cases",
                 "sibling": "a code often given in the same category"}
 
 

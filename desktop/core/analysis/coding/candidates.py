@@ -7,6 +7,8 @@ Three sources, all restricted to the patient's own problems:
   family, hypothetical or possible concept (finds conditions no term list names);
 - exemplars: nearest CodiEsp train sentences to such a sentence, with the code each was
   aligned to (how case reports phrase a code);
+- phrases: word n-grams that predict a code in CodiEsp train cases (``phrase_lexicon``),
+  matched in those same sentences;
 - siblings: train-frequent codes of a category the note already supports.
 Scores are kept raw here; ``reranker`` turns them into one ranking learned on CodiEsp.
 """
@@ -18,7 +20,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from desktop.core.analysis.coding.icd_table import coded_as, coding_priors
+from desktop.core.analysis.coding.phrase_lexicon import PhraseCode, phrase_lexicon, phrases
 from desktop.core.analysis.notes import Concept, NoteAnalysis
+from desktop.core.analysis.notes.pipeline import assert_span
 from desktop.core.tasks import CancelToken
 
 CODABLE_CATEGORIES = ("problem", "symptom", "finding")
@@ -29,6 +33,8 @@ CONCEPT_MIN_COSINE = 0.45
 SENTENCE_K = 10
 SENTENCE_MIN_COSINE = 0.35
 SENTENCE_MIN_WORDS = 4
+# Phrases much weaker than a code's best one ("extensive" beside "necrosis") are not shown.
+PHRASE_EVIDENCE_SHARE = 0.5
 EXEMPLAR_K = 10
 EXEMPLAR_MIN_COSINE = 0.5
 # Too generic to rest on a sentence alone: "Illness, unspecified" and personal/family
@@ -41,8 +47,8 @@ WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 @dataclass(frozen=True)
-class SentenceSpan:
-    """A whole sentence used as evidence (duck-types the span fields of ``Concept``)."""
+class TextSpan:
+    """A sentence or phrase used as evidence (duck-types the span fields of ``Concept``)."""
 
     text: str
     start: int
@@ -62,10 +68,13 @@ class CodeCandidate:
     sentence_rank: int = SENTENCE_K  # best rank of the code among a sentence's neighbours
     exemplar_cosine: float = 0.0  # best cosine of a sentence to a train example of the code
     exemplar_votes: int = 0  # train examples of the code among sentences' neighbours
+    phrase_precision: float = 0.0  # best share of train cases with a matched phrase
+    phrase_lift: float = 1.0  # that phrase's precision over the code's base rate
+    phrase_count: int = 0  # distinct matched phrases predicting the code
     present: bool = False  # some supporting concept is current, not only past history
     problem: bool = False  # some supporting concept is a problem (not a symptom/finding)
     sibling: bool = False  # added because another code of its category was found
-    concepts: list[Concept | SentenceSpan] = field(default_factory=list)
+    concepts: list[Concept | TextSpan] = field(default_factory=list)
 
     @property
     def sources(self) -> set[str]:
@@ -74,7 +83,8 @@ class CodeCandidate:
         return {name for name, value in (("lexical", self.lexical),
                                          ("embedding", self.concept_cosine),
                                          ("sentence", self.sentence_cosine),
-                                         ("example", self.exemplar_cosine)) if value > 0}
+                                         ("example", self.exemplar_cosine),
+                                         ("phrase", self.phrase_precision)) if value > 0}
 
     @property
     def past_only(self) -> bool:
@@ -89,8 +99,8 @@ class CodeCandidate:
     def first_offset(self) -> int:
         return min(c.start for c in self.concepts)
 
-    def support(self, span: Concept | SentenceSpan) -> None:
-        if isinstance(span, SentenceSpan):
+    def support(self, span: Concept | TextSpan) -> None:
+        if span.category == "sentence":
             if any(span.start <= c.start < span.end for c in self.concepts):
                 return  # a term in this sentence already supports the code
         self.concepts.append(span)
@@ -104,7 +114,8 @@ def codable_concepts(analysis: NoteAnalysis, assertions: tuple[str, ...]) -> lis
             if c.category in CODABLE_CATEGORIES and c.assertion in assertions]
 
 
-def patient_sentences(analysis: NoteAnalysis) -> list[SentenceSpan]:
+def patient_sentences(analysis: NoteAnalysis, min_words: int = SENTENCE_MIN_WORDS
+                      ) -> list[TextSpan]:
     """Clinical sentences about the patient's own state, without headings or identity lines."""
     headers = [(s.start, s.start + len(s.header)) for s in analysis.sections if s.header]
     spans = []
@@ -118,14 +129,15 @@ def patient_sentences(analysis: NoteAnalysis) -> list[SentenceSpan]:
                 start = max(start, h_end)
         raw = analysis.text[start:sentence.end]
         text = raw.strip()
-        if IDENTITY_LINE.search(text) or len(WORD.findall(text)) < SENTENCE_MIN_WORDS:
+        if IDENTITY_LINE.search(text) or len(WORD.findall(text)) < min_words:
             continue
         start += len(raw) - len(raw.lstrip())
-        spans.append(SentenceSpan(text, start, start + len(text)))
+        spans.append(TextSpan(text, start, start + len(text)))
     return spans
 
 
 def collect_candidates(analysis: NoteAnalysis, *, embedder=None, index=None, exemplars=None,
+                       lexicon: Mapping[str, tuple[PhraseCode, ...]] | None = None,
                        assertions: tuple[str, ...] = CODABLE_ASSERTIONS,
                        priors: Mapping[str, float] | None = None,
                        cancel: CancelToken | None = None) -> dict[str, CodeCandidate]:
@@ -133,7 +145,8 @@ def collect_candidates(analysis: NoteAnalysis, *, embedder=None, index=None, exe
     descriptions) and ``exemplars`` (train sentences) are given.
 
     ``priors`` (code -> share of training documents) picks the granularity a code is
-    suggested at; the default is the shipped CodiEsp train priors.
+    suggested at and ``lexicon`` maps phrases to codes; the defaults are the shipped
+    CodiEsp train files.
     """
     out: dict[str, CodeCandidate] = {}
     priors = coding_priors() if priors is None else priors
@@ -148,6 +161,7 @@ def collect_candidates(analysis: NoteAnalysis, *, embedder=None, index=None, exe
             cand = get(code)
             cand.lexical = max(cand.lexical, 1.0 - 0.05 * rank)
             cand.support(concept)
+    _add_phrases(get, analysis, phrase_lexicon() if lexicon is None else lexicon)
     if index is not None:
         _add_retrieved(out, get, analysis, concepts, embedder, index, exemplars, cancel)
     _add_siblings(out, priors)
@@ -190,6 +204,42 @@ def _add_retrieved(out, get, analysis, concepts, embedder, index, exemplars, can
             cand.support(span)
 
 
+def _add_phrases(get, analysis: NoteAnalysis,
+                 lexicon: Mapping[str, tuple[PhraseCode, ...]]) -> None:
+    """Phrase hits, each asserted by ConText itself: a lexicon phrase is often no term
+    of the concept list, so the note analysis never asked whether it was negated."""
+    found: dict[str, dict[str, list]] = {}  # code -> phrase -> [precision, spans...]
+    for sentence in patient_sentences(analysis, min_words=1):
+        section = analysis.section_at(sentence.start)
+        name = section.name if section is not None else ""
+        if name == "family_history":
+            continue
+        for phrase, start, end in phrases(sentence.text):
+            hits = lexicon.get(phrase)
+            if not hits:
+                continue
+            assertion = assert_span(sentence.text, start, end)
+            if assertion not in CODABLE_ASSERTIONS:
+                continue  # "There was no necrosis" must not become I96
+            if name.startswith("past_"):
+                assertion = "historical"
+            span = TextSpan(sentence.text[start:end], sentence.start + start,
+                            sentence.start + end, assertion=assertion, category="phrase")
+            for hit in hits:
+                found.setdefault(hit.code, {}).setdefault(phrase, [hit]).append(span)
+    for code, by_phrase in found.items():
+        cand = get(code)
+        best = max((entry[0] for entry in by_phrase.values()), key=lambda h: h.precision)
+        cand.phrase_precision, cand.phrase_lift = best.precision, best.lift
+        cand.phrase_count = len(by_phrase)
+        if cand.lexical:
+            continue  # a term naming the code is the better evidence
+        for hit, *spans in by_phrase.values():
+            if hit.precision >= PHRASE_EVIDENCE_SHARE * best.precision:
+                for span in spans:
+                    cand.support(span)
+
+
 def _add_siblings(out: dict[str, CodeCandidate], priors: Mapping[str, float]) -> None:
     """Codes coders often assign in a category the note already supports (N28.1 found,
     N28.89 often coded): the evidence is shared; the re-ranker weighs the prior."""
@@ -207,5 +257,6 @@ def _add_siblings(out: dict[str, CodeCandidate], priors: Mapping[str, float]) ->
             sentence_cosine=max(c.sentence_cosine for c in group),
             sentence_rank=min(c.sentence_rank for c in group),
             exemplar_cosine=max(c.exemplar_cosine for c in group),
+            phrase_precision=max(c.phrase_precision for c in group),
             present=any(c.present for c in group), problem=any(c.problem for c in group),
             sibling=True, concepts=list(best.concepts))

@@ -32,6 +32,12 @@ def feature_rows(cands: list[CodeCandidate], priors: Mapping[str, float],
         return [], np.zeros((0, 0))
     best_concept = max(c.concept_cosine for c in cands)
     best_sentence = max(c.sentence_cosine for c in cands)
+    category_prior: dict[str, float] = {}
+    for code, share in priors.items():
+        category_prior[code[:3]] = category_prior.get(code[:3], 0.0) + share
+    in_category: dict[str, int] = {}
+    for c in cands:
+        in_category[c.code[:3]] = in_category.get(c.code[:3], 0) + 1
     rows = []
     for c in cands:
         share = priors.get(c.code, 0.0)
@@ -47,11 +53,17 @@ def feature_rows(cands: list[CodeCandidate], priors: Mapping[str, float],
             "sentence_only": float(c.sources == {"sentence"}),
             "exemplar_cosine": c.exemplar_cosine,
             "exemplar_votes": float(c.exemplar_votes),
+            "phrase_precision": c.phrase_precision,
+            "phrase_log_lift": math.log(c.phrase_lift),
+            "phrases": float(c.phrase_count),
             "log_mentions": math.log(c.mentions),
             "present": float(c.present),
             "problem": float(c.problem),
             "prior_log": math.log(share + 1e-3),
             "prior_seen": float(share > 0),
+            "category_prior_log": math.log(category_prior.get(c.code[:3], 0.0) + 1e-3),
+            "category_candidates": float(in_category[c.code[:3]]),
+            "note_candidates": math.log(len(cands)),
             "lexical_x_prior": c.lexical * math.log(share + 1e-3),
             "sentence_x_prior": c.sentence_cosine * float(share > 0),
             "concept_x_prior": c.concept_cosine * float(share > 0),

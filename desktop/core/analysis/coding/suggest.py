@@ -1,10 +1,10 @@
 """Rank ICD-10-CM codes for the patient's own problems in a ``NoteAnalysis``.
 
-Candidates come from the term index and MiniLM retrieval over ICD-10-CM descriptions and
-CodiEsp train example sentences (``candidates``). Only concepts asserted present or
-historical — never negated, possible, hypothetical or family — and sentences free of such
-concepts can support a code. Boosted trees learned on CodiEsp train (``reranker``) order
-them. Every suggestion keeps each span that supports it as evidence.
+Candidates come from the term index, phrases mined from CodiEsp train cases and MiniLM
+retrieval over ICD-10-CM descriptions and train example sentences (``candidates``). Only
+concepts asserted present or historical — never negated, possible, hypothetical or
+family — and sentences free of such concepts can support a code. Boosted trees learned on
+CodiEsp train (``reranker``) order them. Every suggestion keeps each supporting span.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 from desktop.core.analysis.coding.candidates import (
     CODABLE_ASSERTIONS,
     CODABLE_CATEGORIES,
-    SentenceSpan,
+    TextSpan,
     collect_candidates,
 )
 from desktop.core.analysis.coding.embedding_index import ExemplarIndex, IcdEmbeddingIndex
@@ -28,7 +28,7 @@ from desktop.core.tasks import CancelToken, ProgressFn
 
 PAST_ONLY_FACTOR = 0.6
 
-__all__ = ["CODABLE_CATEGORIES", "CodeSuggestion", "IcdCoder", "SentenceSpan", "codable"]
+__all__ = ["CODABLE_CATEGORIES", "CodeSuggestion", "IcdCoder", "TextSpan", "codable"]
 
 
 @dataclass
@@ -37,7 +37,7 @@ class CodeSuggestion:
     description: str
     score: float  # learned probability that a human coder would assign the code
     sources: set[str] = field(default_factory=set)  # "lexical", "embedding", "sentence"
-    concepts: list[Concept | SentenceSpan] = field(default_factory=list)
+    concepts: list[Concept | TextSpan] = field(default_factory=list)
 
     @property
     def evidence(self) -> list[tuple[int, int, str]]:

@@ -35,6 +35,7 @@ RULE_FILES = (
     "differential.json",
     "coding_priors.tsv",
     "coding_exemplars.tsv",
+    "coding_lexicon.tsv",
     "coding_reranker.json",
 )
 

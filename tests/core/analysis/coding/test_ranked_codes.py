@@ -71,6 +71,19 @@ def test_lexical_coder_gives_siblings_the_evidence_of_their_category():
         assert [t for _, _, t in sug.evidence] == ["kidney stone"]
 
 
+def test_a_phrase_coders_code_is_suggested_only_where_the_patient_has_it():
+    present = "He developed extensive necrosis of the left foot."
+    sug = {s.code: s for s in IcdCoder().suggest(analyse_note(present))}
+    assert "I96" in sug  # CodiEsp coders code necrosis as gangrene
+    assert "phrase" in sug["I96"].sources
+    assert [t for _, _, t in sug["I96"].evidence] == ["necrosis"]
+    for text in ("There was no necrosis of the skin.",
+                 "Family history of disease in his father.",
+                 "FAMILY HISTORY: Necrosis of the foot in his brother."):
+        codes = [s.code for s in IcdCoder().suggest(analyse_note(text))]
+        assert "I96" not in codes and "R69" not in codes, (text, codes)
+
+
 def test_a_missing_coding_model_is_a_readable_error(monkeypatch, tmp_path):
     from desktop.core.analysis.coding import reranker
 
