@@ -24,7 +24,7 @@ from desktop.core.analysis.coding.embedding_index import ExemplarIndex, IcdEmbed
 from desktop.core.analysis.coding.icd_table import coding_priors, description
 from desktop.core.analysis.coding.reranker import feature_rows, load_model
 from desktop.core.analysis.notes import Concept, NoteAnalysis
-from desktop.core.tasks import CancelToken, ProgressFn
+from desktop.core.tasks import CancelToken, ProgressFn, no_progress
 
 PAST_ONLY_FACTOR = 0.6
 
@@ -74,10 +74,11 @@ class IcdCoder:
 
     def prepare(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None):
         """Load (or build once) the ICD description and train example vectors."""
-        if self.index is not None:
-            self.index.matrix(lambda f, m: progress(0.5 * f, m) if progress else None, cancel)
-            self.exemplars.matrix(lambda f, m: progress(0.5 + 0.5 * f, m) if progress else None,
-                                  cancel)
+        if self.index is None:
+            return
+        progress = progress or no_progress
+        self.index.matrix(lambda f, m: progress(0.5 * f, m), cancel)
+        self.exemplars.matrix(lambda f, m: progress(0.5 + 0.5 * f, m), cancel)
 
     def suggest(self, analysis: NoteAnalysis, *,
                 cancel: CancelToken | None = None) -> list[CodeSuggestion]:
