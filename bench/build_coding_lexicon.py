@@ -24,8 +24,8 @@ from desktop.core.analysis.coding.phrase_lexicon import PhraseCode, phrases  # n
 
 OUT = REPO / "resources" / "nlp" / "coding_lexicon.tsv"
 MIN_CASES = 3  # cases holding both phrase and code
-MIN_PRECISION = 0.15
-MIN_LIFT = 3.0
+MIN_PRECISION = 0.1
+MIN_LIFT = 2.0
 
 
 def mine(texts: dict[str, str], gold: dict[str, set[str]]) -> dict[str, tuple[PhraseCode, ...]]:
