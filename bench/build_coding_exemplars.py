@@ -4,7 +4,9 @@ CodiEsp gives each train case its codes (trainD.tsv) but text references only in
 so each gold code is aligned to the English sentence (one per line in text_files_en)
 whose MiniLM embedding is closest to the code's description. The pairs show how clinical
 case reports phrase a code ("renoureteral crisis" -> N23); the coder retrieves them for a
-note's sentences. Writes resources/nlp/coding_exemplars.tsv (code, sentence, case id).
+note's sentences. Writes resources/nlp/coding_exemplars.npz: the sentences' MiniLM vectors
+(float16) with their code and case id, and the MiniLM pack checksum; not the sentences
+themselves, which stay in ../shared (the corpus is referenced, never copied).
 Source: CodiEsp corpus, CLEF eHealth 2020 (CC BY 4.0), train split only (dev held out).
 Run: .venv/bin/python bench/build_coding_exemplars.py
 """
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -23,7 +27,7 @@ from desktop.core.analysis.coding.icd_table import description  # noqa: E402
 from desktop.core.config import Settings  # noqa: E402
 from desktop.core.inference import ModelRuntime, PackRegistry  # noqa: E402
 
-OUT = REPO / "resources" / "nlp" / "coding_exemplars.tsv"
+OUT = REPO / "resources" / "nlp" / "coding_exemplars.npz"
 MIN_COSINE = 0.35  # below this the closest sentence rarely expresses the code
 MIN_WORDS = 3
 
@@ -49,14 +53,17 @@ def main() -> int:
                 best = int(row.argmax())
                 if row[best] >= MIN_COSINE:
                     pairs.append((code, sentences[best], doc))
+        vectors = embedder.encode([sentence for _, sentence, _ in pairs])
+        checksum = embedder.provenance.checksum
     finally:
         runtime.close()
-    with OUT.open("w", encoding="utf-8") as fh:
-        fh.write("# English sentences of CodiEsp train cases aligned to their gold ICD-10-CM "
-                 "codes (CLEF eHealth 2020, CC BY 4.0; machine-translated text), built by "
-                 "bench/build_coding_exemplars.py. code<TAB>sentence<TAB>case id\n")
-        for code, sentence, doc in pairs:
-            fh.write(f"{code}\t{sentence}\t{doc}\n")
+    np.savez_compressed(
+        OUT, codes=np.array([c for c, _, _ in pairs]), cases=np.array([d for _, _, d in pairs]),
+        vectors=vectors.astype(np.float16), embedder_checksum=np.array(checksum),
+        about=np.array("MiniLM vectors of English sentences of CodiEsp train cases (CLEF eHealth "
+                       "2020, CC BY 4.0; machine-translated) aligned to their gold ICD-10-CM "
+                       "codes; built by bench/build_coding_exemplars.py"),
+    )
     print(f"{len(pairs)} code/sentence pairs from {len(gold)} cases -> {OUT}")
     return 0
 

@@ -1,10 +1,11 @@
 """Embedding retrieval tables for coding, with their vectors cached on disk.
 
 Two tables: ICD-10-CM descriptions, and English example sentences from CodiEsp train cases
-aligned to their codes (``resources/nlp/coding_exemplars.tsv``). The vectors depend only
-on public texts and the embedder's weights, so the cache (plain .npy under
-``<data_dir>/cache``) holds no patient data; its name carries the embedder checksum and a
-hash of the texts, so a new model or table rebuilds it.
+aligned to their codes. The description vectors depend only on public texts and the
+embedder's weights, so their cache (plain .npy under ``<data_dir>/cache``) holds no patient
+data; its name carries the embedder checksum and a hash of the texts, so a new model or
+table rebuilds it. The example sentences ship only as MiniLM vectors with their codes
+(``resources/nlp/coding_exemplars.npz``), not as text: they are the corpus's, not ours.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop.core.analysis.coding.icd_table import description, embedding_vocabulary
-from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
+from desktop.core.analysis.notes.rule_files import nlp_resources_dir
 from desktop.core.tasks import CancelToken, ProgressFn
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,8 @@ class EmbeddingTable:
         own entries out.
         """
         matrix = self.matrix()
+        if matrix.shape[0] == 0:
+            return [[] for _ in range(len(vectors))]
         sims = vectors @ matrix.T
         if skip_rows is not None and len(skip_rows):
             sims[:, skip_rows] = -np.inf
@@ -111,21 +114,32 @@ class IcdEmbeddingIndex(EmbeddingTable):
                          tuple(description(c) for c in codes), codes)
 
 
+EXEMPLARS_FILE = "coding_exemplars.npz"
+
+
 @lru_cache(maxsize=1)
-def exemplar_rows() -> tuple[tuple[str, str, str], ...]:
-    """(code, sentence, CodiEsp case id) rows of the shipped exemplar file."""
-    path = nlp_resources_dir() / "coding_exemplars.tsv"
-    return tuple((r[0], r[1], r[2]) for r in read_table(path))
+def exemplar_table() -> dict[str, np.ndarray]:
+    """codes, cases (CodiEsp case ids), vectors (L2-normalised) and the embedder checksum
+    the vectors were made with, from the shipped file."""
+    with np.load(nlp_resources_dir() / EXEMPLARS_FILE, allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
 
 
 class ExemplarIndex(EmbeddingTable):
-    """Sentences from CodiEsp train cases, each labelled with the code it was aligned to."""
+    """Sentences from CodiEsp train cases (as vectors), each labelled with its aligned code.
 
-    label = "Preparing the coding examples (first use only)"
+    Usable only with the embedder the vectors were made with (the default MiniLM pack);
+    with another, the table is empty and the coder works without examples.
+    """
 
     def __init__(self, embedder, cache_dir: Path) -> None:
-        rows = exemplar_rows()
-        self.cases = tuple(r[2] for r in rows)
-        texts = tuple(r[1] for r in rows)
-        super().__init__(embedder, cache_dir, "coding-exemplars", tuple(r[0] for r in rows),
-                         texts, tuple(f"{r[0]}\t{r[1]}" for r in rows))
+        table = exemplar_table()
+        usable = str(table["embedder_checksum"]) == embedder.provenance.checksum
+        if not usable:
+            log.warning("Coding examples were made with another sentence model; not used")
+        self.cases = tuple(table["cases"]) if usable else ()
+        codes = tuple(str(c) for c in table["codes"]) if usable else ()
+        super().__init__(embedder, cache_dir, "coding-exemplars", codes, (), codes)
+        dims = table["vectors"].shape[1]
+        self._matrix = (table["vectors"].astype(np.float32) if usable
+                        else np.zeros((0, dims), dtype=np.float32))

@@ -34,7 +34,7 @@ RULE_FILES = (
     "terms/procedures.txt",
     "differential.json",
     "coding_priors.tsv",
-    "coding_exemplars.tsv",
+    "coding_exemplars.npz",
     "coding_lexicon.tsv",
     "coding_reranker.json",
 )

@@ -95,3 +95,19 @@ def test_a_missing_coding_model_is_a_readable_error(monkeypatch, tmp_path):
             IcdCoder()
     finally:
         reranker.load_model.cache_clear()
+
+
+def test_example_sentences_ship_as_vectors_and_need_their_own_sentence_model(
+    tiny_runtime, tmp_path
+):
+    """The CodiEsp examples are vectors of the default MiniLM; an imported sentence model
+    cannot read them, so the coder then works without them instead of failing."""
+    from desktop.core.analysis.coding.embedding_index import exemplar_table
+
+    table = exemplar_table()
+    assert set(table) >= {"codes", "cases", "vectors", "embedder_checksum"}
+    assert table["vectors"].shape == (len(table["codes"]), 384)
+    coder = IcdCoder(tiny_runtime.embedder("tiny-encoder"), tmp_path / "cache")
+    assert coder.exemplars is not None and coder.exemplars.matrix().shape[0] == 0
+    suggestions = coder.suggest(analyse_note(CASE))
+    assert suggestions and all(s.evidence for s in suggestions)
