@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from desktop.core.analysis.coding.icd_table import coded_as, coding_priors
 from desktop.core.analysis.coding.phrase_lexicon import PhraseCode, phrase_lexicon, phrases
 from desktop.core.analysis.notes import Concept, NoteAnalysis
-from desktop.core.analysis.notes.pipeline import assert_span
+from desktop.core.analysis.notes.pipeline import assert_spans_in_sentence
 from desktop.core.tasks import CancelToken
 
 CODABLE_CATEGORIES = ("problem", "symptom", "finding")
@@ -214,11 +214,11 @@ def _add_phrases(get, analysis: NoteAnalysis,
         name = section.name if section is not None else ""
         if name == "family_history":
             continue
-        for phrase, start, end in phrases(sentence.text):
-            hits = lexicon.get(phrase)
-            if not hits:
-                continue
-            assertion = assert_span(sentence.text, start, end)
+        matched = [(phrase, start, end) for phrase, start, end in phrases(sentence.text)
+                   if lexicon.get(phrase)]
+        assertions = assert_spans_in_sentence(sentence.text, [(s, e) for _, s, e in matched])
+        for (phrase, start, end), assertion in zip(matched, assertions, strict=True):
+            hits = lexicon[phrase]
             if assertion not in CODABLE_ASSERTIONS:
                 continue  # "There was no necrosis" must not become I96
             if name.startswith("past_"):

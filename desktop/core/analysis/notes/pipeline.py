@@ -89,6 +89,31 @@ def assert_span(text: str, start: int, end: int, category: str = "problem") -> s
     return assertion_of(doc.spans[SPAN_GROUP][0], None)
 
 
+def assert_spans_in_sentence(sentence: str, spans: list[tuple[int, int]],
+                              category: str = "problem") -> list[str]:
+    """ConText assertions of several given targets in one sentence, in one pass.
+
+    The text is already one sentence (from ``analyse_note``), so it is not split again: the
+    splitter is most of ``assert_span``'s cost and coding asks this for many phrases.
+    """
+    if not spans:
+        return []
+    nlp = get_pipeline()
+    with _lock:
+        doc = nlp.make_doc(sentence)
+        for i, token in enumerate(doc):
+            token.is_sent_start = i == 0
+        targets = []
+        for start, end in spans:
+            span = doc.char_span(start, end, label=category, alignment_mode="expand")
+            if span is None:
+                raise InputError("The target span does not fall inside the text.")
+            targets.append(span)
+        doc.spans[SPAN_GROUP] = targets
+        doc = nlp.get_pipe("medspacy_context")(doc)
+        return [assertion_of(span, None) for span in doc.spans[SPAN_GROUP]]
+
+
 def rules_provenance() -> Provenance:
     return Provenance(pack_id=RULES_ID, version=RULES_VERSION, checksum=rules_checksum(),
                       parameters={"engine": "medspaCy 1.3.1"})
