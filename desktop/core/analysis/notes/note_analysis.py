@@ -30,6 +30,16 @@ class Sentence:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """Text ``[start, end)`` that a ConText cue puts outside the patient's current state
+    (``assertion`` negated, family, hypothetical or possible), the cue included."""
+
+    assertion: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Concept:
     """A clinical concept at ``text[start:end]`` with its ConText assertion.
 
@@ -67,6 +77,7 @@ class NoteAnalysis:
     sections: tuple[Section, ...]
     sentences: tuple[Sentence, ...]
     concepts: tuple[Concept, ...]
+    scopes: tuple[Scope, ...] = ()
     extras: dict[str, Any] = field(default_factory=dict)
 
     def concepts_of(self, *categories: str, assertions: tuple[str, ...] | None = None
@@ -96,4 +107,5 @@ class NoteAnalysis:
             "sections": [asdict(s) for s in self.sections],
             "sentences": [asdict(s) for s in self.sentences],
             "concepts": [c.to_dict() for c in self.concepts],
+            "scopes": [asdict(s) for s in self.scopes],
         }

@@ -136,7 +136,7 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
         with nlp.select_pipes(disable=["medspacy_context"]):
             doc = nlp(text)
         spans = list(doc.spans.get(SPAN_GROUP, []))
-        modifiers = context_by_chunks(nlp, doc, spans)
+        modifiers, scopes = context_by_chunks(nlp, doc, spans)
     sections = sections_of(doc)
     defaults = section_assertions()
     headers = [(s.start, s.start + len(s.header)) for s in sections if s.header]
@@ -162,4 +162,5 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
             modifiers=modifiers.get((span.start_char, span.end_char), ()),
         ))
     return NoteAnalysis(text=text, note_id=note_id, sections=sections,
-                        sentences=sentences_of(doc), concepts=tuple(concepts))
+                        sentences=sentences_of(doc), concepts=tuple(concepts),
+                        scopes=scopes)

@@ -10,6 +10,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from desktop.core.analysis.notes.concepts.extraction import SPAN_GROUP
+from desktop.core.analysis.notes.note_analysis import Scope
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir
 
 ASSERTION_BY_MODIFIER = {
@@ -20,6 +21,9 @@ ASSERTION_BY_MODIFIER = {
     "HISTORICAL": "historical",
 }
 PRIORITY = ("negated", "family", "hypothetical", "possible", "historical")
+# Cues whose scope is not about the patient's own current state (kept as ``Scope``s).
+NOT_PATIENT_MODIFIERS = ("NEGATED_EXISTENCE", "FAMILY", "HYPOTHETICAL", "POSSIBLE_EXISTENCE")
+SCOPING_DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL")
 # Measurements and medications are not negated by e.g. "no" in "no change in BP 120/80".
 CHUNK_SENTENCES = 20
 CONTEXT_TYPES = {"problem", "symptom", "finding", "procedure", "medication", "allergy"}
@@ -58,22 +62,23 @@ def assertion_of(span: Span, section_default: str | None) -> str:
 
 def context_by_chunks(nlp: Language, doc: Doc, spans: list[Span],
                       sentences_per_chunk: int = CHUNK_SENTENCES
-                      ) -> dict[tuple[int, int], tuple[str, ...]]:
-    """ConText modifiers per target ``(start_char, end_char)``, run a few sentences at a time.
+                      ) -> tuple[dict[tuple[int, int], tuple[str, ...]], tuple[Scope, ...]]:
+    """ConText modifiers per target ``(start_char, end_char)``, run a few sentences at a time,
+    and the text each negation/family/hypothetical/possible cue governs (cue and scope).
 
     ConText compares every modifier with every target and modifier in the doc; its scope
     never crosses a sentence, so running it on small chunks gives the same answer in
-    linear time on long notes.
+    linear time on long notes. Chunks without targets are run too: a cue governs text
+    whether or not a listed concept sits in it ("no necrosis" when necrosis is no term).
     """
     context = nlp.get_pipe("medspacy_context")
     sentences = list(doc.sents)
     result: dict[tuple[int, int], tuple[str, ...]] = {}
+    scopes: list[Scope] = []
     for i in range(0, len(sentences), sentences_per_chunk):
         chunk = sentences[i:i + sentences_per_chunk]
         first, last = chunk[0].start, chunk[-1].end
         inside = [s for s in spans if s.start >= first and s.end <= last]
-        if not inside:
-            continue
         offset = doc[first].idx
         sub = doc[first:last].as_doc()
         targets = [sub.char_span(s.start_char - offset, s.end_char - offset, label=s.label_)
@@ -83,4 +88,19 @@ def context_by_chunks(nlp: Language, doc: Doc, spans: list[Span],
         for target in sub.spans[SPAN_GROUP]:
             key = (target.start_char + offset, target.end_char + offset)
             result[key] = modifier_names(target)
-    return result
+        scopes.extend(_scopes(sub, offset))
+    return result, tuple(scopes)
+
+
+def _scopes(doc: Doc, offset: int) -> list[Scope]:
+    out = []
+    for modifier in doc._.context_graph.modifiers:
+        if (modifier.category not in NOT_PATIENT_MODIFIERS
+                or modifier.direction not in SCOPING_DIRECTIONS):
+            continue  # "but" terminates a scope; it governs nothing itself
+        first = min(modifier.modifier_span[0], modifier.scope_span[0])
+        last = max(modifier.modifier_span[1], modifier.scope_span[1])
+        span = doc[first:last]
+        out.append(Scope(ASSERTION_BY_MODIFIER[modifier.category],
+                         span.start_char + offset, span.end_char + offset))
+    return out
