@@ -4,8 +4,10 @@ For every English train case, the app's own pipeline (analyse_note + candidate g
 proposes codes; a candidate is a positive when the case's gold codes (trainD.tsv) hold it.
 Gradient-boosted trees over the candidates' evidence features are fitted (scikit-learn,
 used here only; the app walks the exported trees with numpy) and written to
-resources/nlp/coding_reranker.json. Code priors and phrase statistics are out-of-fold so
-a case's own codes never inform its features. Dev stays held out (bench/eval_icd_coding.py).
+resources/nlp/coding_reranker.json. Code priors, phrase statistics, evidence keep-rates and
+the case model are out-of-fold so a case's own codes never inform its features; the shipped
+rates (coding_evidence_rates.json) and case model (coding_case_model.npz) are then counted and
+fitted on all train cases. Dev stays held out (bench/eval_icd_coding.py).
 Source: CodiEsp corpus, CLEF eHealth 2020 (CC BY 4.0), train split only.
 Run: .venv/bin/python bench/build_coding_reranker.py [--limit N] [--cache FILE]
 """
@@ -27,11 +29,22 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import desktop  # noqa: E402,F401
-from desktop.core.analysis.coding.candidates import collect_candidates  # noqa: E402
+from desktop.core.analysis.coding.candidates import (  # noqa: E402
+    collect_candidates,
+    patient_sentences,
+)
+from desktop.core.analysis.coding.case_model import (  # noqa: E402
+    MODEL_FILE as CASE_MODEL_FILE,
+)
+from desktop.core.analysis.coding.case_model import (  # noqa: E402
+    CaseModel,
+    note_direction,
+)
 from desktop.core.analysis.coding.embedding_index import (  # noqa: E402
     ExemplarIndex,
     IcdEmbeddingIndex,
 )
+from desktop.core.analysis.coding.evidence_rates import RATES_FILE, EvidenceRates  # noqa: E402
 from desktop.core.analysis.coding.icd_table import normalise, table_vocabulary  # noqa: E402
 from desktop.core.analysis.coding.reranker import MODEL_FILE, TreeEnsemble, feature_rows  # noqa: E402
 from desktop.core.analysis.notes import analyse_note  # noqa: E402
@@ -41,6 +54,11 @@ from desktop.core.inference import ModelRuntime, PackRegistry  # noqa: E402
 TRAIN = REPO.parent / "shared" / "data" / "codiesp" / "train"
 PACKS_ROOT = REPO / ".cache" / "test-packs"  # same gitignored cache the test fixture uses
 OUT = REPO / "resources" / "nlp" / MODEL_FILE
+RATES_OUT = REPO / "resources" / "nlp" / RATES_FILE
+CASE_MODEL_OUT = REPO / "resources" / "nlp" / CASE_MODEL_FILE
+# A code needs this many train cases for a case model; C chosen by train CV.
+CASE_MODEL_MIN_CASES = 3
+CASE_MODEL_C = 10.0
 # Chosen by 5-fold cross-validation on train only.
 PRIOR_FOLDS = 10
 PARAMS = {"max_iter": 300, "learning_rate": 0.05, "max_leaf_nodes": 31, "min_samples_leaf": 20}
@@ -87,12 +105,13 @@ class HeldOut:
         return self.table.search(vectors, k, skip_rows=self.rows)
 
 
-def gather(docs: list[str], gold: dict[str, set[str]]) -> dict[str, dict]:
+def gather(docs: list[str], gold: dict[str, set[str]],
+           hidden: frozenset[str] = frozenset()) -> dict[str, dict]:
     """Per document and variant ("full"/"lexical"): candidates, LOO priors, text length.
 
-    The case is held out throughout: priors and phrases come from other folds, its own example
-    sentences leave the exemplar table, and ICD descriptions in the table only because of
-    codes of its fold are hidden.
+    The case is held out throughout: priors and phrases come from other folds of ``docs``,
+    its own example sentences (and those of ``hidden`` cases) leave the exemplar table, and
+    ICD descriptions in the table only because of codes of its fold are hidden.
     """
     held_out = out_of_fold(docs, gold)
     settings = Settings(data_dir=PACKS_ROOT)
@@ -113,13 +132,14 @@ def gather(docs: list[str], gold: dict[str, set[str]]) -> dict[str, dict]:
             priors, lexicon = held_out[doc]
             held_index = HeldOut(index, [r for r, c in prior_only.items() if c not in priors])
             held_examples = HeldOut(exemplars, [r for r, case in enumerate(exemplars.cases)
-                                                if case == doc])
+                                                if case == doc or case in hidden])
             out[doc] = {
                 "full": collect_candidates(analysis, embedder=embedder, index=held_index,
                                            exemplars=held_examples, lexicon=lexicon,
                                            priors=priors),
                 "lexical": collect_candidates(analysis, lexicon=lexicon, priors=priors),
                 "priors": priors, "length": len(text), "analysis": analysis,
+                "vector": note_vector(embedder, analysis),
             }
             if i % 50 == 0:
                 print(f"  {i}/{len(docs)} cases ({time.perf_counter() - started:.0f} s)")
@@ -128,13 +148,88 @@ def gather(docs: list[str], gold: dict[str, set[str]]) -> dict[str, dict]:
     return out
 
 
+def note_vector(embedder, analysis) -> np.ndarray | None:
+    """What the coder's case model reads: the direction of the patient sentences' vectors."""
+    spans = patient_sentences(analysis)
+    return note_direction(embedder.encode([s.text for s in spans])) if spans else None
+
+
+def fold_of(gathered: dict[str, dict]) -> dict[str, int]:
+    return {doc: i % PRIOR_FOLDS for i, doc in enumerate(gathered)}
+
+
+def fit_case_model(items: list[dict], gold_sets: list[set[str]], checksum: str) -> CaseModel:
+    from sklearn.linear_model import LogisticRegression
+
+    usable = [i for i, item in enumerate(items) if item["vector"] is not None]
+    x = np.stack([items[i]["vector"] for i in usable])
+    counts = Counter(code for i in usable for code in gold_sets[i])
+    codes = sorted(c for c, n in counts.items() if n >= CASE_MODEL_MIN_CASES)
+    weights, bias = np.zeros((len(codes), x.shape[1])), np.zeros(len(codes))
+    for row, code in enumerate(codes):
+        y = np.array([code in gold_sets[i] for i in usable])
+        model = LogisticRegression(C=CASE_MODEL_C, class_weight="balanced", max_iter=2000)
+        model.fit(x, y)
+        weights[row], bias[row] = model.coef_[0], model.intercept_[0]
+    return CaseModel(tuple(codes), weights, bias, checksum)
+
+
+def attach_case_scores(gathered: dict[str, dict], gold: dict[str, set[str]],
+                       checksum: str) -> CaseModel:
+    """Each train case's candidates get scores from a case model fitted on other folds;
+    returns the model fitted on all cases (the one that ships)."""
+    folds = fold_of(gathered)
+    for f in range(PRIOR_FOLDS):
+        others = [d for d in gathered if folds[d] != f]
+        model = fit_case_model([gathered[d] for d in others], [gold[d] for d in others],
+                               checksum)
+        for doc in (d for d in gathered if folds[d] == f):
+            vector = gathered[doc]["vector"]
+            scores = {} if vector is None else model.scores(vector[None, :])
+            for cand in gathered[doc]["full"].values():
+                cand.case_score = scores.get(cand.code, -1.0)
+    return fit_case_model(list(gathered.values()), [gold[d] for d in gathered], checksum)
+
+
+def halves_of(docs: list[str]) -> tuple[list[str], list[str]]:
+    return docs[0::2], docs[1::2]
+
+
+def gather_halves(docs: list[str], gold: dict[str, set[str]]) -> dict[str, dict[str, dict]]:
+    """Candidates of each half of train made knowing nothing of the other half's codes:
+    priors, phrases and example sentences all come from the half itself."""
+    first, second = halves_of(docs)
+    return {"first": gather(first, gold, hidden=frozenset(second)),
+            "second": gather(second, gold, hidden=frozenset(first))}
+
+
+def attach_rates(gathered: dict[str, dict], halves: dict[str, dict[str, dict]],
+                 gold: dict[str, set[str]]) -> EvidenceRates:
+    """Each train case gets keep-rates counted on the other half's own candidates; returns
+    the rates counted on all cases (the ones that ship).
+
+    Not counted on the other folds' main candidates: those were found with phrases, priors
+    and example sentences mined partly from this case's codes, so whether a rare key was
+    ever seen would give its label away (train MAP 0.52 where dev fell to 0.44).
+    """
+
+    def count(part: dict[str, dict]) -> EvidenceRates:
+        return EvidenceRates.count(((c, c.code in gold[d]) for d, item in part.items()
+                                    for c in item["full"].values()), cases=len(part))
+
+    counted = {name: count(part) for name, part in halves.items()}
+    for doc, item in gathered.items():
+        item["rates"] = counted["second" if doc in halves["first"] else "first"]
+    return count(gathered)
+
+
 def design(gathered: dict[str, dict], gold: dict[str, set[str]], variant: str):
     names, xs, ys, groups, codes = None, [], [], [], []
     for g, (doc, item) in enumerate(gathered.items()):
         cands = list(item[variant].values())
         if not cands:
             continue
-        names, rows = feature_rows(cands, item["priors"], item["length"])
+        names, rows = feature_rows(cands, item["priors"], item["length"], item["rates"])
         xs.append(rows)
         ys.extend(c.code in gold[doc] for c in cands)
         groups.extend([g] * len(cands))
@@ -186,6 +281,21 @@ def export(model, names: list[str], x) -> dict:
     return part
 
 
+def embedder_checksum(gathered: dict[str, dict]) -> str:
+    """The MiniLM checksum the case model is tied to; fills note vectors a cache lacks."""
+    settings = Settings(data_dir=PACKS_ROOT)
+    PackRegistry(settings).install_defaults()
+    runtime = ModelRuntime(settings)
+    try:
+        embedder = runtime.embedder()
+        for item in gathered.values():
+            if "vector" not in item:
+                item["vector"] = note_vector(embedder, item["analysis"])
+        return embedder.provenance.checksum
+    finally:
+        runtime.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=0)
@@ -200,6 +310,16 @@ def main() -> int:
         gathered = gather(docs, gold)
         if args.cache:
             args.cache.write_bytes(pickle.dumps(gathered))
+    halves_cache = args.cache.with_suffix(".halves.pkl") if args.cache else None
+    if halves_cache and halves_cache.is_file():
+        halves = pickle.loads(halves_cache.read_bytes())
+    else:
+        halves = gather_halves(list(gathered), gold)
+        if halves_cache:
+            halves_cache.write_bytes(pickle.dumps(halves))
+    checksum = embedder_checksum(gathered)
+    case_model = attach_case_scores(gathered, gold, checksum)
+    rates = attach_rates(gathered, halves, gold)
     gold_sizes = [len(gold[d]) for d in gathered]
     models, names = {}, None
     for variant in ("full", "lexical"):
@@ -216,7 +336,13 @@ def main() -> int:
                  "train split (CLEF eHealth 2020, CC BY 4.0) by bench/build_coding_reranker.py",
         "params": PARAMS, "features": names, "models": models,
     }, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(f"-> {OUT} ({OUT.stat().st_size // 1024} KiB)")
+    RATES_OUT.write_text(json.dumps({
+        "about": "How often CodiEsp train coders (CLEF eHealth 2020, CC BY 4.0) kept a candidate "
+                 "code per evidence key, by bench/build_coding_reranker.py", **rates.to_json(),
+    }, separators=(",", ":")) + "\n", encoding="utf-8")
+    np.savez_compressed(CASE_MODEL_OUT, **case_model.to_arrays())
+    for path in (OUT, RATES_OUT, CASE_MODEL_OUT):
+        print(f"-> {path} ({path.stat().st_size // 1024} KiB)")
     return 0
 
 

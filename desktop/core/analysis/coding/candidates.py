@@ -3,26 +3,31 @@
 Three sources, all restricted to the patient's own problems:
 - lexical: the codes a matched term names in the ICD-10-CM-derived term list;
 - concept embedding: nearest ICD-10-CM descriptions to a concept's text (MiniLM);
-- sentence embedding: nearest descriptions to a whole sentence that holds no negated,
-  family, hypothetical or possible concept (finds conditions no term list names);
+- sentence embedding: nearest descriptions to a sentence's text outside every negation,
+  family, hypothetical or possible cue's scope (finds conditions no term list names);
 - exemplars: nearest CodiEsp train sentences to such a sentence, with the code each was
   aligned to (how case reports phrase a code);
 - phrases: word n-grams that predict a code in CodiEsp train cases (``phrase_lexicon``),
   matched in those same sentences;
 - siblings: train-frequent codes of a category the note already supports.
+Each candidate also gets the case model's probability for its code (``case_model``), read
+from the same sentence vectors.
 Scores are kept raw here; ``reranker`` turns them into one ranking learned on CodiEsp.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from desktop.core.analysis.coding.case_model import NO_MODEL, CaseModel
 from desktop.core.analysis.coding.icd_table import coded_as, coding_priors
 from desktop.core.analysis.coding.phrase_lexicon import PhraseCode, phrase_lexicon, phrases
 from desktop.core.analysis.notes import Concept, NoteAnalysis
 from desktop.core.analysis.notes.pipeline import assert_spans_in_sentence
+from desktop.core.analysis.notes.sections import section_assertions
 from desktop.core.tasks import CancelToken
 
 CODABLE_CATEGORIES = ("problem", "symptom", "finding")
@@ -74,6 +79,7 @@ class CodeCandidate:
     present: bool = False  # some supporting concept is current, not only past history
     problem: bool = False  # some supporting concept is a problem (not a symptom/finding)
     sibling: bool = False  # added because another code of its category was found
+    case_score: float = NO_MODEL  # the case model's probability for the code
     concepts: list[Concept | TextSpan] = field(default_factory=list)
 
     @property
@@ -116,30 +122,59 @@ def codable_concepts(analysis: NoteAnalysis, assertions: tuple[str, ...]) -> lis
 
 def patient_sentences(analysis: NoteAnalysis, min_words: int = SENTENCE_MIN_WORDS
                       ) -> list[TextSpan]:
-    """Clinical sentences about the patient's own state, without headings or identity lines."""
+    """Clinical text about the patient's own state: each sentence without its heading and
+    without what a negation, family, hypothetical or possible cue governs.
+
+    "There was no necrosis" leaves "There was", too short to search with, whether or not
+    necrosis is a listed concept; "Fever, but no cough" leaves "Fever, but". Sections whose
+    every sentence is about someone else (family history) give nothing.
+    """
     headers = [(s.start, s.start + len(s.header)) for s in analysis.sections if s.header]
+    section_defaults = section_assertions()
+    cuts = sorted([(s.start, s.end) for s in analysis.scopes]
+                  + [(c.start, c.end) for c in analysis.concepts if c.assertion in NOT_PATIENT])
     spans = []
     for sentence in analysis.sentences:
-        inside = [c for c in analysis.concepts if sentence.start <= c.start < sentence.end]
-        if any(c.assertion in NOT_PATIENT for c in inside):
-            continue  # "no history of stones" must not become a stone code
+        section = analysis.section_at(sentence.start)
+        if section is not None and section_defaults.get(section.name) in NOT_PATIENT:
+            continue
         start = sentence.start
         for h_start, h_end in headers:  # a heading is not clinical text
             if sentence.start <= h_start < sentence.end:
                 start = max(start, h_end)
-        raw = analysis.text[start:sentence.end]
-        text = raw.strip()
-        if IDENTITY_LINE.search(text) or len(WORD.findall(text)) < min_words:
+        if IDENTITY_LINE.search(analysis.text[start:sentence.end]):
             continue
-        start += len(raw) - len(raw.lstrip())
-        spans.append(TextSpan(text, start, start + len(text)))
+        # ConText scopes and concepts never cross a sentence: only its own cuts matter.
+        own = cuts[bisect_left(cuts, (sentence.start,)):bisect_left(cuts, (sentence.end,))]
+        for piece_start, piece_end in _uncut(start, sentence.end, own):
+            raw = analysis.text[piece_start:piece_end]
+            text = raw.strip()
+            if len(WORD.findall(text)) < min_words:
+                continue
+            piece_start += len(raw) - len(raw.lstrip())
+            spans.append(TextSpan(text, piece_start, piece_start + len(text)))
     return spans
+
+
+def _uncut(start: int, end: int, cuts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of ``[start, end)`` outside every ``cuts`` range (sorted by start)."""
+    pieces, at = [], start
+    for cut_start, cut_end in cuts:
+        if cut_end <= at or cut_start >= end:
+            continue
+        if cut_start > at:
+            pieces.append((at, cut_start))
+        at = max(at, cut_end)
+    if at < end:
+        pieces.append((at, end))
+    return pieces
 
 
 def collect_candidates(analysis: NoteAnalysis, *, embedder=None, index=None, exemplars=None,
                        lexicon: Mapping[str, tuple[PhraseCode, ...]] | None = None,
                        assertions: tuple[str, ...] = CODABLE_ASSERTIONS,
                        priors: Mapping[str, float] | None = None,
+                       case_model: CaseModel | None = None,
                        cancel: CancelToken | None = None) -> dict[str, CodeCandidate]:
     """Code -> candidate for ``analysis``; embedding sources only when ``index`` (ICD
     descriptions) and ``exemplars`` (train sentences) are given.
@@ -162,13 +197,19 @@ def collect_candidates(analysis: NoteAnalysis, *, embedder=None, index=None, exe
             cand.lexical = max(cand.lexical, 1.0 - 0.05 * rank)
             cand.support(concept)
     _add_phrases(get, analysis, phrase_lexicon() if lexicon is None else lexicon)
+    vectors = None
     if index is not None:
-        _add_retrieved(out, get, analysis, concepts, embedder, index, exemplars, cancel)
+        vectors = _add_retrieved(get, analysis, concepts, embedder, index, exemplars, cancel)
     _add_siblings(out, priors)
+    if case_model is not None and vectors is not None:
+        scores = case_model.scores(vectors)
+        for cand in out.values():
+            cand.case_score = scores.get(cand.code, NO_MODEL)
     return out
 
 
-def _add_retrieved(out, get, analysis, concepts, embedder, index, exemplars, cancel) -> None:
+def _add_retrieved(get, analysis, concepts, embedder, index, exemplars, cancel):
+    """Adds the embedding sources; returns the patient sentences' vectors (None if none)."""
     if concepts:
         texts = sorted({c.text.lower() for c in concepts})
         hits = dict(zip(texts, index.search(embedder.encode(texts, cancel=cancel), CONCEPT_K),
@@ -182,7 +223,7 @@ def _add_retrieved(out, get, analysis, concepts, embedder, index, exemplars, can
                         cand.support(concept)
     spans = patient_sentences(analysis)
     if not spans:
-        return
+        return None
     vectors = embedder.encode([s.text for s in spans], cancel=cancel)
     for span, hits in zip(spans, index.search(vectors, SENTENCE_K), strict=True):
         for rank, (code, cosine) in enumerate(hits):
@@ -193,7 +234,7 @@ def _add_retrieved(out, get, analysis, concepts, embedder, index, exemplars, can
             cand.sentence_rank = min(cand.sentence_rank, rank)
             cand.support(span)
     if exemplars is None:
-        return
+        return vectors
     for span, hits in zip(spans, exemplars.search(vectors, EXEMPLAR_K), strict=True):
         for code, cosine in hits:
             if cosine < EXEMPLAR_MIN_COSINE or code.startswith(SENTENCE_EXCLUDED):
@@ -202,6 +243,7 @@ def _add_retrieved(out, get, analysis, concepts, embedder, index, exemplars, can
             cand.exemplar_cosine = max(cand.exemplar_cosine, cosine)
             cand.exemplar_votes += 1
             cand.support(span)
+    return vectors
 
 
 def _add_phrases(get, analysis: NoteAnalysis,

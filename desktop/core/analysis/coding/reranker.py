@@ -2,7 +2,8 @@
 
 The model (``resources/nlp/coding_reranker.json``, built by bench/build_coding_reranker.py)
 maps each candidate's evidence — how it was found, how well the text matches, how often
-coders assign the code — to the probability that a human coder would assign it.
+coders assign the code and keep it when found this way (``evidence_rates``), what the whole
+case suggests (``case_model``) — to the probability that a human coder would assign it.
 There are two weight sets: one for the full coder and one for the term index alone.
 """
 
@@ -17,6 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from desktop.core.analysis.coding.candidates import CodeCandidate
+from desktop.core.analysis.coding.evidence_rates import EvidenceRates
 from desktop.core.analysis.coding.icd_table import description
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir
 from desktop.core.errors import NotAvailableError
@@ -26,7 +28,7 @@ CHAPTERS = "ABCDEFGHIJKLMNOPQRSTVWXYZ"
 
 
 def feature_rows(cands: list[CodeCandidate], priors: Mapping[str, float],
-                 text_length: int) -> tuple[list[str], np.ndarray]:
+                 text_length: int, rates: EvidenceRates) -> tuple[list[str], np.ndarray]:
     """Feature names and one row per candidate (same order)."""
     if not cands:
         return [], np.zeros((0, 0))
@@ -72,6 +74,8 @@ def feature_rows(cands: list[CodeCandidate], priors: Mapping[str, float],
             "depth": len(c.code.replace(".", "")) - 3,
             "unspecified": float("unspecified" in description(c.code).lower()),
             "position": c.first_offset / max(text_length, 1),
+            "case_score": c.case_score,
+            **rates.features(c),
         }
         for letter in CHAPTERS:
             f[f"chapter_{letter}"] = float(c.code.startswith(letter))

@@ -3,8 +3,10 @@
 Candidates come from the term index, phrases mined from CodiEsp train cases and MiniLM
 retrieval over ICD-10-CM descriptions and train example sentences (``candidates``). Only
 concepts asserted present or historical — never negated, possible, hypothetical or
-family — and sentences free of such concepts can support a code. Boosted trees learned on
-CodiEsp train (``reranker``) order them. Every suggestion keeps each supporting span.
+family — and sentence text outside such cues' ConText scopes can support a code. Boosted
+trees learned on CodiEsp train (``reranker``) order them, reading how often coders kept a
+code found with the same evidence (``evidence_rates``) and what the whole case suggests
+(``case_model``). Every suggestion keeps each supporting span.
 """
 
 from __future__ import annotations
@@ -20,13 +22,16 @@ from desktop.core.analysis.coding.candidates import (
     TextSpan,
     collect_candidates,
 )
+from desktop.core.analysis.coding.case_model import case_model_for
 from desktop.core.analysis.coding.embedding_index import ExemplarIndex, IcdEmbeddingIndex
+from desktop.core.analysis.coding.evidence_rates import evidence_rates
 from desktop.core.analysis.coding.icd_table import coding_priors, description
 from desktop.core.analysis.coding.reranker import feature_rows, load_model
 from desktop.core.analysis.notes import Concept, NoteAnalysis
 from desktop.core.tasks import CancelToken, ProgressFn, no_progress
 
 PAST_ONLY_FACTOR = 0.6
+SIBLING_SHARE = 0.99  # a sibling's score at most this share of its category's found code
 
 __all__ = ["CODABLE_CATEGORIES", "CodeSuggestion", "IcdCoder", "TextSpan", "codable"]
 
@@ -67,6 +72,8 @@ class IcdCoder:
             self.exemplars = ExemplarIndex(embedder, cache_dir)
         self.embedder = embedder
         self.model = load_model("lexical" if embedder is None else "full")
+        self.rates = evidence_rates()
+        self.case_model = case_model_for(embedder)
 
     @property
     def provenance(self):
@@ -86,13 +93,26 @@ class IcdCoder:
         priors = coding_priors()
         cands = list(collect_candidates(analysis, embedder=self.embedder, index=self.index,
                                         exemplars=self.exemplars, assertions=self.assertions,
-                                        priors=priors, cancel=cancel).values())
-        names, rows = feature_rows(cands, priors, len(analysis.text))
+                                        priors=priors, case_model=self.case_model,
+                                        cancel=cancel).values())
+        names, rows = feature_rows(cands, priors, len(analysis.text), self.rates)
         probs = self.model.probabilities(names, rows)
         # CodiEsp coders code past history like current disease; the app puts the visit's
         # own problems first (costs < 0.003 train MAP at this factor).
         probs = probs * np.array([PAST_ONLY_FACTOR if c.past_only else 1.0 for c in cands])
+        probs = _siblings_after_their_code(cands, probs)
         out = [CodeSuggestion(c.code, description(c.code), round(float(p), 4), c.sources,
                               c.concepts)
                for c, p in zip(cands, probs, strict=True)]
         return sorted(out, key=lambda s: (-s.score, s.code))
+
+
+def _siblings_after_their_code(cands: list, probs: np.ndarray) -> np.ndarray:
+    """A sibling borrows the evidence of a code its note names ("kidney stone" -> N20.0,
+    sibling N20.1): it may follow that code, never precede it."""
+    best: dict[str, float] = {}
+    for cand, prob in zip(cands, probs, strict=True):
+        if not cand.sibling:
+            best[cand.code[:3]] = max(best.get(cand.code[:3], 0.0), float(prob))
+    return np.array([min(float(p), SIBLING_SHARE * best.get(c.code[:3], 1.0)) if c.sibling
+                     else float(p) for c, p in zip(cands, probs, strict=True)])

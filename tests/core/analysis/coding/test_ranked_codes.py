@@ -54,6 +54,31 @@ def test_full_coder_ranks_the_stone_and_never_codes_denied_or_family_problems(co
     assert [s.score for s in suggestions] == sorted((s.score for s in suggestions), reverse=True)
 
 
+# Denials whose conditions no term list names: only ConText's cue scopes show them as
+# denied ("perforation", "dysplasia", "renal impairment" are not concepts here).
+DENIALS = (
+    "A 61-year-old woman was admitted with progressive dyspnoea.\n"
+    "The biopsy showed no signs of malignant transformation or dysplasia of the mucosa.\n"
+    "There was no evidence of necrosis, abscess formation or perforation of the bowel wall.\n"
+    "Screening for hepatitis B and C virus infection was negative.\n"
+    "She does not have any renal impairment or proteinuria.\n"
+)
+
+
+@pytest.mark.slow
+def test_denied_conditions_no_term_names_are_not_coded_by_sentence_search(coder):
+    suggestions = coder.suggest(analyse_note(DENIALS))
+    codes = [s.code for s in suggestions]
+    assert any(c.startswith("R06") for c in codes[:3]), codes[:10]  # the dyspnoea
+    for code in codes:  # perforation, dysplasia, necrosis, kidney disease
+        assert not code.startswith(("K63.1", "K13.7", "I96", "N28.9", "N19")), code
+    first_line = DENIALS.index("\n")
+    for sug in suggestions:
+        for start, _, text in sug.evidence:
+            if start > first_line:  # the denials may only lend their plain words
+                assert text in ("biopsy", "biopsy showed"), (sug.code, text)
+
+
 @pytest.mark.slow
 def test_train_case_phrasing_finds_codes_through_example_sentences(coder):
     suggestions = coder.suggest(analyse_note(CASE))
@@ -84,24 +109,33 @@ def test_a_phrase_coders_code_is_suggested_only_where_the_patient_has_it():
         assert "I96" not in codes and "R69" not in codes, (text, codes)
 
 
-def test_a_missing_coding_model_is_a_readable_error(monkeypatch, tmp_path):
-    from desktop.core.analysis.coding import reranker
+@pytest.mark.parametrize("module, file_attr", [
+    ("reranker", "MODEL_FILE"), ("evidence_rates", "RATES_FILE"), ("case_model", "MODEL_FILE"),
+])
+def test_a_missing_or_damaged_coding_file_is_a_readable_error(
+    module, file_attr, runtime, monkeypatch, tmp_path
+):
+    import importlib
 
-    (tmp_path / reranker.MODEL_FILE).write_text("{not json", encoding="utf-8")
-    monkeypatch.setattr(reranker, "nlp_resources_dir", lambda: tmp_path)
-    reranker.load_model.cache_clear()
+    mod = importlib.import_module(f"desktop.core.analysis.coding.{module}")
+    (tmp_path / getattr(mod, file_attr)).write_text("{not json", encoding="utf-8")
+    monkeypatch.setattr(mod, "nlp_resources_dir", lambda: tmp_path)
+    caches = [f for f in vars(mod).values() if hasattr(f, "cache_clear")]
+    for cached in caches:
+        cached.cache_clear()
     try:
         with pytest.raises(NotAvailableError, match="reinstall"):
-            IcdCoder()
+            IcdCoder(runtime.embedder(), tmp_path / "cache")
     finally:
-        reranker.load_model.cache_clear()
+        for cached in caches:
+            cached.cache_clear()
 
 
-def test_example_sentences_ship_as_vectors_and_need_their_own_sentence_model(
+def test_example_sentences_and_case_model_need_their_own_sentence_model(
     tiny_runtime, tmp_path
 ):
-    """The CodiEsp examples are vectors of the default MiniLM; an imported sentence model
-    cannot read them, so the coder then works without them instead of failing."""
+    """The CodiEsp examples and the case model are made with the default MiniLM; an
+    imported sentence model cannot read them, so the coder then works without them."""
     from desktop.core.analysis.coding.embedding_index import exemplar_table
 
     table = exemplar_table()
@@ -109,5 +143,6 @@ def test_example_sentences_ship_as_vectors_and_need_their_own_sentence_model(
     assert table["vectors"].shape == (len(table["codes"]), 384)
     coder = IcdCoder(tiny_runtime.embedder("tiny-encoder"), tmp_path / "cache")
     assert coder.exemplars is not None and coder.exemplars.matrix().shape[0] == 0
+    assert coder.case_model is None
     suggestions = coder.suggest(analyse_note(CASE))
     assert suggestions and all(s.evidence for s in suggestions)
