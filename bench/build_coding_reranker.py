@@ -61,7 +61,8 @@ CASE_MODEL_MIN_CASES = 3
 CASE_MODEL_C = 10.0
 # Chosen by 5-fold cross-validation on train only.
 PRIOR_FOLDS = 10
-PARAMS = {"max_iter": 300, "learning_rate": 0.05, "max_leaf_nodes": 31, "min_samples_leaf": 20}
+PARAMS = {"max_iter": 600, "learning_rate": 0.03, "max_leaf_nodes": 31, "min_samples_leaf": 40,
+          "l2_regularization": 1.0}
 
 
 def out_of_fold(docs: list[str], gold: dict[str, set[str]]) -> dict[str, tuple[dict, dict]]:
