@@ -37,6 +37,8 @@ RULE_FILES = (
     "coding_exemplars.npz",
     "coding_lexicon.tsv",
     "coding_reranker.json",
+    "coding_evidence_rates.json",
+    "coding_case_model.npz",
 )
 
 
