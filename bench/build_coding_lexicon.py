@@ -15,6 +15,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from scipy.stats import hypergeom
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -26,6 +28,10 @@ OUT = REPO / "resources" / "nlp" / "coding_lexicon.tsv"
 MIN_CASES = 3  # cases holding both phrase and code
 MIN_PRECISION = 0.1
 MIN_LIFT = 2.0
+# With ~500 cases, most phrase/code pairs that pass the counts above are chance ("ago" ->
+# hepatitis C in 4 cases): keep a pair only when so many shared cases would be this unlikely
+# under independence (one-sided hypergeometric test).
+MAX_P_VALUE = 1e-3
 
 
 def mine(texts: dict[str, str], gold: dict[str, set[str]]) -> dict[str, tuple[PhraseCode, ...]]:
@@ -46,7 +52,8 @@ def mine(texts: dict[str, str], gold: dict[str, set[str]]) -> dict[str, tuple[Ph
             continue
         precision = n / (df[phrase] + 1)  # +1: a phrase seen in 3 of 3 cases is not certain
         lift = precision / (code_df[code] / len(texts))
-        if precision >= MIN_PRECISION and lift >= MIN_LIFT:
+        chance = hypergeom.sf(n - 1, len(texts), code_df[code], df[phrase])
+        if precision >= MIN_PRECISION and lift >= MIN_LIFT and chance < MAX_P_VALUE:
             out.setdefault(phrase, []).append(
                 PhraseCode(code, round(precision, 4), n, round(lift, 3)))
     return {p: tuple(sorted(v, key=lambda h: -h.precision)) for p, v in out.items()}

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 
 TOKEN = re.compile(r"[a-z][a-z0-9'-]*")
@@ -22,7 +24,13 @@ STOPWORDS = frozenset(
     "a an the of in on at to for with and or by from as is was were be been are it its this "
     "that which who he she his her they their we our after before during since than then "
     "there these those also not no but into under over up down had has have did do does "
-    "one two three case patient year years old".split())
+    "one two three case patient year years old ago day days week weeks month months later "
+    "previously".split())
+
+
+def _is_content_word(word: str) -> bool:
+    """Not a function word, unit letter or number fragment ("l" of "g/l", "x" of "x 10")."""
+    return len(word) >= 3 and word not in STOPWORDS and word not in STOP_WORDS
 
 
 @dataclass(frozen=True)
@@ -34,12 +42,18 @@ class PhraseCode:
 
 
 def phrases(text: str) -> Iterator[tuple[str, int, int]]:
-    """(phrase, start, end) for word 1- to 3-grams not starting or ending in a stopword."""
+    """(phrase, start, end) for word 1- to 3-grams not starting or ending in a stopword.
+
+    A phrase also needs one content word: "b and c" or "l" may co-occur with a code in
+    train, but shown as a code's evidence they would explain nothing to a clinician.
+    """
     words = [(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text.lower())]
     for i in range(len(words)):
         for n in range(1, MAX_WORDS + 1):
             gram = words[i:i + n]
             if len(gram) < n or gram[0][0] in STOPWORDS or gram[-1][0] in STOPWORDS:
+                continue
+            if not any(_is_content_word(w) for w, _, _ in gram):
                 continue
             yield " ".join(w for w, _, _ in gram), gram[0][1], gram[-1][2]
 

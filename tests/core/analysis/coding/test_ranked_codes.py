@@ -109,6 +109,19 @@ def test_a_phrase_coders_code_is_suggested_only_where_the_patient_has_it():
         assert "I96" not in codes and "R69" not in codes, (text, codes)
 
 
+def test_a_unit_letter_or_function_word_is_never_a_codes_evidence():
+    # Train co-occurrence once made "g" (of g/dl) evidence for anaemia, "l" (of x 10^9/l)
+    # for vomiting and "ago" for an unspecified illness.
+    text = ("Laboratory: Hb 9.1 g/dl, leukocytes 12.3 x 10^9/l, creatinine 1.1 mg/dl.\n"
+            "The abdominal pain began a few days ago and could be related to the meal.\n")
+    suggestions = IcdCoder().suggest(analyse_note(text))
+    assert suggestions[0].code == "R10.9"  # the abdominal pain the note states
+    for sug in suggestions:
+        for _, _, evidence in sug.evidence:
+            assert any(len(word) > 3 for word in evidence.split()), (sug.code, evidence)
+            assert evidence.lower() not in ("g", "l", "x", "ago", "few", "could"), sug.code
+
+
 @pytest.mark.parametrize("module, file_attr", [
     ("reranker", "MODEL_FILE"), ("evidence_rates", "RATES_FILE"), ("case_model", "MODEL_FILE"),
 ])
