@@ -27,6 +27,7 @@ from desktop.core.analysis.coding.icd_table import coded_as, coding_priors
 from desktop.core.analysis.coding.phrase_lexicon import PhraseCode, phrase_lexicon, phrases
 from desktop.core.analysis.notes import Concept, NoteAnalysis
 from desktop.core.analysis.notes.pipeline import assert_spans_in_sentence
+from desktop.core.analysis.notes.reference_intervals import is_normal_lab
 from desktop.core.analysis.notes.sections import section_assertions
 from desktop.core.tasks import CancelToken
 
@@ -251,13 +252,18 @@ def _add_phrases(get, analysis: NoteAnalysis,
     """Phrase hits, each asserted by ConText itself: a lexicon phrase is often no term
     of the concept list, so the note analysis never asked whether it was negated."""
     found: dict[str, dict[str, list]] = {}  # code -> phrase -> [precision, spans...]
+    # "creatinine 1.1 mg/dl" co-occurs with kidney codes in train; a normal result is no
+    # evidence of kidney disease.
+    normal_labs = [(c.start, c.end) for c in analysis.concepts if is_normal_lab(c)]
     for sentence in patient_sentences(analysis, min_words=1):
         section = analysis.section_at(sentence.start)
         name = section.name if section is not None else ""
         if name == "family_history":
             continue
         matched = [(phrase, start, end) for phrase, start, end in phrases(sentence.text)
-                   if lexicon.get(phrase)]
+                   if lexicon.get(phrase) and not any(
+                       s < sentence.start + end and sentence.start + start < e
+                       for s, e in normal_labs)]
         assertions = assert_spans_in_sentence(sentence.text, [(s, e) for _, s, e in matched])
         for (phrase, start, end), assertion in zip(matched, assertions, strict=True):
             hits = lexicon[phrase]

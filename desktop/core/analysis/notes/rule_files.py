@@ -28,6 +28,7 @@ RULE_FILES = (
     "section_rules.json",
     "context_rules.json",
     "measurement_rules.json",
+    "lab_reference_intervals.json",
     "terms/icd10cm_terms.tsv",
     "terms/common_clinical_terms.tsv",
     "terms/medications.txt",

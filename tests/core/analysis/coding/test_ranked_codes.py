@@ -122,6 +122,29 @@ def test_a_unit_letter_or_function_word_is_never_a_codes_evidence():
             assert evidence.lower() not in ("g", "l", "x", "ago", "few", "could"), sug.code
 
 
+def test_a_normal_lab_result_is_no_evidence_but_an_abnormal_one_is():
+    def kidney_evidence(creatinine: str) -> list[str]:
+        text = f"Laboratory: creatinine {creatinine} mg/dl.\nShe has abdominal pain.\n"
+        return [t for s in IcdCoder().suggest(analyse_note(text)) if s.code.startswith("N")
+                for _, _, t in s.evidence if "creatinine" in t]
+
+    assert kidney_evidence("1.1") == []  # inside the adult reference interval
+    assert kidney_evidence("3.4")  # raised: train coders gave kidney codes for it
+
+
+def test_damaged_lab_reference_intervals_are_a_readable_error(monkeypatch, tmp_path):
+    from desktop.core.analysis.notes import reference_intervals
+
+    (tmp_path / reference_intervals.INTERVALS_FILE).write_text("{not json", encoding="utf-8")
+    monkeypatch.setattr(reference_intervals, "nlp_resources_dir", lambda: tmp_path)
+    reference_intervals._intervals.cache_clear()
+    try:
+        with pytest.raises(NotAvailableError, match="reinstall"):
+            IcdCoder().suggest(analyse_note("Creatinine 1.1 mg/dl. Abdominal pain."))
+    finally:
+        reference_intervals._intervals.cache_clear()
+
+
 @pytest.mark.parametrize("module, file_attr", [
     ("reranker", "MODEL_FILE"), ("evidence_rates", "RATES_FILE"), ("case_model", "MODEL_FILE"),
 ])
