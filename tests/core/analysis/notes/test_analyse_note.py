@@ -60,6 +60,28 @@ def test_possible_historical_and_hypothetical():
     assert find(analysis, "appendicitis").assertion == "possible"
 
 
+
+def test_a_negation_does_not_reach_into_the_patients_history_or_presentation():
+    """Case-report openings: the allergy is negated, the history and complaints are not."""
+    history = analyse_note(
+        "A 92-year-old woman, without known drug allergies, with a history of hypertension, "
+        "type 2 diabetes mellitus and chronic atrial fibrillation. Admitted for vomiting."
+    )
+    assert find(history, "allergies").assertion == "negated"
+    for problem in ("hypertension", "type 2 diabetes mellitus", "chronic atrial fibrillation"):
+        assert find(history, problem).assertion == "historical"
+    presentation = analyse_note(
+        "A 13-year-old male with no history of interest presented with frontal headache and "
+        "nocturia. No fever, chills or cough. He was not diagnosed with diabetes."
+    )
+    assert find(presentation, "headache").assertion == "present"
+    assert find(presentation, "nocturia").assertion == "present"
+    consult = analyse_note("A woman with no previous medical or surgical history consulted for "
+                           "dizziness.")
+    assert find(consult, "dizziness").assertion == "present"
+    for denied in ("fever", "chills", "cough", "diabetes"):
+        assert find(presentation, denied).assertion == "negated"
+
 def test_medications_allergies_vitals(clinic_note):
     analysis = analyse_note(clinic_note)
     assert find(analysis, "lisinopril").category == "medication"

@@ -13,12 +13,15 @@ from desktop.core.analysis.notes.concepts.extraction import SPAN_GROUP
 from desktop.core.analysis.notes.note_analysis import Scope
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir
 
+# Curated "with a history of" and the like: marks history and ends a negation's scope.
+HISTORY_CLAUSE = "HISTORY_CLAUSE"
 ASSERTION_BY_MODIFIER = {
     "NEGATED_EXISTENCE": "negated",
     "FAMILY": "family",
     "HYPOTHETICAL": "hypothetical",
     "POSSIBLE_EXISTENCE": "possible",
     "HISTORICAL": "historical",
+    HISTORY_CLAUSE: "historical",
 }
 PRIORITY = ("negated", "family", "hypothetical", "possible", "historical")
 # Cues whose scope is not about the patient's own current state (kept as ``Scope``s).
@@ -30,7 +33,7 @@ CONTEXT_TYPES = {"problem", "symptom", "finding", "procedure", "medication", "al
 
 
 def add_context(nlp: Language) -> None:
-    nlp.add_pipe(
+    context = nlp.add_pipe(
         "medspacy_context",
         config={
             "rules": str(nlp_resources_dir() / "context_rules.json"),
@@ -39,6 +42,11 @@ def add_context(nlp: Language) -> None:
             "span_group_name": SPAN_GROUP,
         },
     )
+    # "without known allergies, with a history of hypertension": the history clause is not
+    # part of the negation's list. The rules JSON cannot say ``terminated_by``; set it here.
+    for rule in context.rules:
+        if rule.category == "NEGATED_EXISTENCE":
+            rule.terminated_by = {*(rule.terminated_by or ()), HISTORY_CLAUSE}
 
 
 def modifier_names(span: Span) -> tuple[str, ...]:
