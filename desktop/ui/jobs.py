@@ -21,6 +21,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
 from desktop.core.errors import ClinicDeskError
+from desktop.core.logging_setup import safe
 from desktop.core.tasks import Cancelled, CancelToken
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,9 @@ def describe_unexpected(exc: BaseException) -> str:
     ref = uuid.uuid4().hex[:8]
     frames = traceback.extract_tb(exc.__traceback__)
     stack = "; ".join(f"{f.filename}:{f.lineno} in {f.name}" for f in frames)
-    log.error("unexpected %s (ref %s) at %s", type(exc).__name__, ref, stack)
+    # Type, ref and code locations hold no patient content; IT matches the ref the user
+    # quotes to this line, so they must survive the log's redaction.
+    log.error("unexpected %s (ref %s) at %s", safe(type(exc).__name__), safe(ref), safe(stack))
     return UNEXPECTED_MESSAGE.format(ref=ref)
 
 
