@@ -26,9 +26,9 @@ from desktop.core.analysis.notes.context.assertion import (
 from desktop.core.analysis.notes.note_analysis import Concept, NoteAnalysis
 from desktop.core.analysis.notes.rule_files import rules_checksum
 from desktop.core.analysis.notes.sections import (
-    UNLABELLED,
     add_sectionizer,
     section_assertions,
+    section_name_at,
     sections_of,
 )
 from desktop.core.analysis.notes.sentences import sentences_of
@@ -36,7 +36,7 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
-RULES_VERSION = "1"
+RULES_VERSION = "2"  # 2: negation and inline-section scopes end with their clause or paragraph
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
 _lock = threading.Lock()
@@ -144,8 +144,7 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
     for span in spans:
         if any(span.start_char < h_end and span.end_char > h_start for h_start, h_end in headers):
             continue  # a header such as "ALLERGIES:" is not a concept
-        section = span[0]._.section
-        section_name = (section.category if section is not None else None) or UNLABELLED
+        section_name = section_name_at(sections, span.start_char)
         category = category_of(span, section_name)
         if category in ("vital", "lab"):
             value, unit = measurement_of(span)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+from bisect import bisect_right
+from dataclasses import replace
 from functools import lru_cache
 
 from spacy.language import Language
@@ -12,6 +15,9 @@ from desktop.core.analysis.notes.note_analysis import Section
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir
 
 UNLABELLED = "preamble"  # text before the first recognised header
+# Where the paragraph of an inline header ends: a blank line, or a line break right after a
+# full stop (a hard-wrapped line breaks mid-sentence, a narrative's next sentence does not).
+PARAGRAPH_END = re.compile(r"\n[ \t]*\n|(?<=[.!?])[ \t]*\n")
 
 
 @lru_cache(maxsize=1)
@@ -48,4 +54,38 @@ def sections_of(doc: Doc) -> tuple[Section, ...]:
         title_start, title_end = section.title_span
         header = doc[title_start:title_end].text if title_end > title_start else ""
         sections.append(Section(section.category or UNLABELLED, start, end, header))
-    return tuple(sections)
+    return _inline_headers_end_with_their_paragraph(doc.text, sections)
+
+
+def _inline_headers_end_with_their_paragraph(text: str, sections: list[Section]
+                                             ) -> tuple[Section, ...]:
+    """A header with text on its own line ("Family history: uncle with ALS.") labels that
+    paragraph only; the narrative after it resumes the section that was open before.
+
+    medspaCy ends a section only at the next header, so in a case report one inline
+    "Family history:" made every later problem of the patient a relative's. A header alone
+    on its line still opens a section that runs to the next header.
+    """
+    out: list[Section] = []
+    resumed = UNLABELLED
+    for section in sections:
+        body = section.start + len(section.header)
+        line_end = text.find("\n", body, section.end)
+        paragraph = PARAGRAPH_END.search(text, body, section.end) if section.header else None
+        if paragraph is None or line_end < 0 or not text[body:line_end].strip():
+            out.append(section)
+            resumed = section.name
+            continue
+        out.append(replace(section, end=paragraph.start()))
+        rest = paragraph.end()
+        while rest < section.end and text[rest].isspace():
+            rest += 1
+        if rest < section.end:
+            out.append(Section(resumed, rest, section.end))
+    return tuple(out)
+
+
+def section_name_at(sections: tuple[Section, ...], offset: int) -> str:
+    """The name of the section holding ``offset`` (sections in text order)."""
+    i = bisect_right([s.start for s in sections], offset) - 1
+    return sections[i].name if i >= 0 and offset < sections[i].end else UNLABELLED

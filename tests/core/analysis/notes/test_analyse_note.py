@@ -79,6 +79,10 @@ def test_a_negation_does_not_reach_into_the_patients_history_or_presentation():
     consult = analyse_note("A woman with no previous medical or surgical history consulted for "
                            "dizziness.")
     assert find(consult, "dizziness").assertion == "present"
+    idioms = analyse_note("No family history of interest, personal history of varicella. "
+                          "Rehabilitation as soon as possible for the septic shock.")
+    assert find(idioms, "varicella").assertion == "historical"
+    assert find(idioms, "septic shock").assertion == "present"
     for denied in ("fever", "chills", "cough", "diabetes"):
         assert find(presentation, denied).assertion == "negated"
 
@@ -132,6 +136,21 @@ def test_sections_and_sentences(clinic_note):
     # No header word ("ALLERGIES:") is reported as a concept.
     assert not any(c.text.isupper() and len(c.text) > 4 for c in analysis.concepts
                    if c.category in ("problem", "symptom"))
+
+
+def test_an_inline_family_history_header_labels_its_paragraph_only():
+    """Case reports write "Family history: ..." inside the narrative; the patient's own
+    problems after that line are still the patient's."""
+    text = ("A 58-year-old man with a history of hypertension.\n"
+            "Family history: deceased uncle with amyotrophic lateral sclerosis.\n"
+            "Five months later he developed septic shock and dysphagia.\n")
+    analysis = analyse_note(text)
+    assert find(analysis, "amyotrophic lateral sclerosis").assertion == "family"
+    assert find(analysis, "septic shock").assertion == "present"
+    assert find(analysis, "dysphagia").section == "preamble"
+    wrapped = analyse_note("FAMILY HISTORY: Mother with breast cancer and\ncolon cancer.\n\n"
+                           "Patient has asthma.")
+    assert find(wrapped, "colon cancer").assertion == "family"
 
 
 def test_sections_in_real_mtsamples_note(mtsamples_notes):
