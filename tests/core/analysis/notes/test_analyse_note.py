@@ -151,6 +151,7 @@ def test_an_inline_family_history_header_labels_its_paragraph_only():
     wrapped = analyse_note("FAMILY HISTORY: Mother with breast cancer and\ncolon cancer.\n\n"
                            "Patient has asthma.")
     assert find(wrapped, "colon cancer").assertion == "family"
+    assert find(wrapped, "asthma").assertion == "present"
 
 
 def test_sections_in_real_mtsamples_note(mtsamples_notes):
