@@ -36,7 +36,7 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
-RULES_VERSION = "2"  # 2: negation and inline-section scopes end with their clause or paragraph
+RULES_VERSION = "3"  # 3: cues inside a term, "and now" ends history; 2: clause/paragraph scopes
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
 _lock = threading.Lock()

@@ -60,7 +60,6 @@ def test_possible_historical_and_hypothetical():
     assert find(analysis, "appendicitis").assertion == "possible"
 
 
-
 def test_a_negation_does_not_reach_into_the_patients_history_or_presentation():
     """Case-report openings: the allergy is negated, the history and complaints are not."""
     history = analyse_note(
@@ -85,6 +84,27 @@ def test_a_negation_does_not_reach_into_the_patients_history_or_presentation():
     assert find(idioms, "septic shock").assertion == "present"
     for denied in ("fever", "chills", "cough", "diabetes"):
         assert find(presentation, denied).assertion == "negated"
+
+
+def test_what_the_patient_has_now_is_not_history():
+    """A past-history cue governs its own list, not the clause about today's complaint."""
+    analysis = analyse_note("She has a history of hypertension and now has chest pain. "
+                            "He had a stroke in the past and currently has fever.")
+    assert find(analysis, "hypertension").assertion == "historical"
+    assert find(analysis, "chest pain").assertion == "present"
+    assert find(analysis, "fever").assertion == "present"
+
+
+def test_a_cue_inside_a_term_does_not_negate_it_or_what_follows():
+    """"Nausea without vomiting" (R11.0) and "absent bowel sounds" (R19.11) are findings the
+    patient has; the "without" inside the first must not negate the chills after it."""
+    analysis = analyse_note("Nausea without vomiting and chills without fever. "
+                            "Absent bowel sounds.")
+    assert find(analysis, "nausea without vomiting").assertion == "present"
+    assert find(analysis, "chills").assertion == "present"
+    assert find(analysis, "fever").assertion == "negated"
+    assert find(analysis, "absent bowel sounds").assertion == "present"
+
 
 def test_medications_allergies_vitals(clinic_note):
     analysis = analyse_note(clinic_note)
