@@ -94,3 +94,13 @@ def test_cli_analyse_empty_note_is_a_clear_error(tmp_path, capsys):
     note.write_text("   \n", encoding="utf-8")
     assert cli_main(["analyse", "note", str(note), "--no-embeddings"]) == 2
     assert "empty" in capsys.readouterr().err.lower()
+
+
+def test_a_code_with_only_chance_support_is_not_shown(vault, tiny_free_runtime):
+    """"Clear" co-occurs with clear cell carcinoma in coded cases; a clinician must not be
+    shown kidney cancer for a clear urine."""
+    _, note_id = store_note(vault, "Clear urine without hematuria.")
+    result = vault.get_analysis(run_diagnoses(vault, note_id, tiny_free_runtime)).result
+    codes = [i for i in result["items"] if i["category"] == "icd10"]
+    assert not any(i["code"].startswith("C64") for i in codes)
+    assert all(i["score"] >= 0.05 for i in codes)
