@@ -106,6 +106,22 @@ def test_a_cue_inside_a_term_does_not_negate_it_or_what_follows():
     assert find(analysis, "absent bowel sounds").assertion == "present"
 
 
+def test_exam_lines_deny_what_follows_the_colon_and_checklists_what_precedes_it():
+    exam = analyse_note("Extremities: No clubbing, cyanosis, or edema.\nSkin: no rash.\n")
+    for finding in ("cyanosis", "edema", "rash"):
+        assert find(exam, finding).assertion == "negated"
+    checklist = analyse_note("Fever: no.\nChest pain: none.\nCough: yes.\n")
+    assert find(checklist, "fever").assertion == "negated"
+    assert find(checklist, "chest pain").assertion == "negated"
+    assert find(checklist, "cough").assertion == "present"
+
+
+def test_a_denied_treatment_does_not_deny_the_condition():
+    analysis = analyse_note("He is not on any medications for hypertension. No fever.")
+    assert find(analysis, "hypertension").assertion == "present"
+    assert find(analysis, "fever").assertion == "negated"
+
+
 def test_medications_allergies_vitals(clinic_note):
     analysis = analyse_note(clinic_note)
     assert find(analysis, "lisinopril").category == "medication"
