@@ -122,6 +122,16 @@ def test_a_denied_treatment_does_not_deny_the_condition():
     assert find(analysis, "fever").assertion == "negated"
 
 
+def test_plural_findings_are_found_as_their_term():
+    analysis = analyse_note("Skin: warm and dry, no rashes. Lungs: scattered wheezes. "
+                            "He had two strokes.")
+    rashes, wheezes, strokes = (find(analysis, t) for t in ("rashes", "wheezes", "strokes"))
+    assert (rashes.term, rashes.assertion, rashes.codes[0]) == ("rash", "negated", "R21")
+    assert (wheezes.term, wheezes.assertion) == ("wheeze", "present")
+    assert strokes.term == "stroke" and strokes.codes == find(
+        analyse_note("Stroke."), "stroke").codes
+
+
 def test_medications_allergies_vitals(clinic_note):
     analysis = analyse_note(clinic_note)
     assert find(analysis, "lisinopril").category == "medication"

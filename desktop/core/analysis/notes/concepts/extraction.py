@@ -18,6 +18,22 @@ from spacy.tokens import Span
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 
 ALLERGY_CUE = re.compile(r"\ballerg(?:y|ies|ic)\b|\bintoleran", re.IGNORECASE)
+CODED_CATEGORIES = ("problem", "symptom", "finding")
+
+
+def plural(term: str) -> str | None:
+    """The regular English plural of a term's last word ("rash" -> "rashes", "nodule" ->
+    "nodules", "artery" -> "arteries"); None when it already looks plural or is not a word.
+
+    Notes say "no rashes", "fevers", "multiple nodules"; the term lists name the singular.
+    """
+    if not re.search(r"[a-z]{3}$", term) or term.endswith(("s", "ae", "i")):
+        return None
+    if term.endswith(("x", "z", "ch", "sh")):
+        return term + "es"
+    if term.endswith("y") and term[-2] not in "aeiou":
+        return term[:-1] + "ies"
+    return term + "s"
 
 
 @lru_cache(maxsize=1)
@@ -30,11 +46,14 @@ def _measurement_patterns() -> dict[str, re.Pattern[str]]:
 def build_target_rules() -> list[TargetRule]:
     base = nlp_resources_dir() / "terms"
     by_term: dict[str, TargetRule] = {}
+    plurals: dict[str, TargetRule] = {}  # a listed term wins over another's plural
 
     def put(term: str, category: str, codes: list[str]) -> None:
-        by_term[term.lower()] = TargetRule(
-            term.lower(), category, metadata={"codes": codes, "term": term.lower()}
-        )
+        term = term.lower()
+        by_term[term] = TargetRule(term, category, metadata={"codes": codes, "term": term})
+        many = plural(term) if category in CODED_CATEGORIES else None
+        if many:
+            plurals[many] = TargetRule(many, category, metadata={"codes": codes, "term": term})
 
     for term, codes, category in read_table(base / "icd10cm_terms.tsv"):
         put(term, category, codes.split("|"))
@@ -44,7 +63,7 @@ def build_target_rules() -> list[TargetRule]:
         put(name[0], "medication", [])
     for term, category, codes in read_table(base / "common_clinical_terms.tsv"):
         put(term, category, [c for c in codes.split("|") if c])
-    rules = list(by_term.values())
+    rules = [*by_term.values(), *(r for t, r in plurals.items() if t not in by_term)]
     for literal, pattern in _measurement_patterns().items():
         data_category = "vital" if _is_vital(literal) else "lab"
         rules.append(TargetRule(literal, data_category, pattern=pattern.pattern,
