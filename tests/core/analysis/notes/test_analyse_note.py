@@ -116,6 +116,16 @@ def test_exam_lines_deny_what_follows_the_colon_and_checklists_what_precedes_it(
     assert find(checklist, "cough").assertion == "present"
 
 
+def test_a_finding_reported_as_not_seen_or_not_noted_is_negated():
+    """Radiology and exam phrasing puts the cue after the finding; history phrasing
+    ("has not noted any") before it."""
+    analysis = analyse_note("Pneumothorax is not seen. Rash was not present. Murmurs are "
+                            "not appreciated. He was not febrile. Has not noted any fever "
+                            "or chills.")
+    for finding in ("pneumothorax", "rash", "murmurs", "febrile", "fever", "chills"):
+        assert find(analysis, finding).assertion == "negated", finding
+
+
 def test_a_denied_treatment_does_not_deny_the_condition():
     analysis = analyse_note("He is not on any medications for hypertension. No fever.")
     assert find(analysis, "hypertension").assertion == "present"
