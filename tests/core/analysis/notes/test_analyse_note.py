@@ -110,9 +110,9 @@ def test_exam_lines_deny_what_follows_the_colon_and_checklists_what_precedes_it(
     exam = analyse_note("Extremities: No clubbing, cyanosis, or edema.\nSkin: no rash.\n")
     for finding in ("cyanosis", "edema", "rash"):
         assert find(exam, finding).assertion == "negated"
-    checklist = analyse_note("Fever: no.\nChest pain: none.\nCough: yes.\n")
-    assert find(checklist, "fever").assertion == "negated"
-    assert find(checklist, "chest pain").assertion == "negated"
+    checklist = analyse_note("Fever: no.\nChest pain: none.\nNausea: denies.\nCough: yes.\n")
+    for denied in ("fever", "chest pain", "nausea"):
+        assert find(checklist, denied).assertion == "negated", denied
     assert find(checklist, "cough").assertion == "present"
 
 
@@ -120,9 +120,10 @@ def test_a_finding_reported_as_not_seen_or_not_noted_is_negated():
     """Radiology and exam phrasing puts the cue after the finding; history phrasing
     ("has not noted any") before it."""
     analysis = analyse_note("Pneumothorax is not seen. Rash was not present. Murmurs are "
-                            "not appreciated. He was not febrile. Has not noted any fever "
-                            "or chills.")
-    for finding in ("pneumothorax", "rash", "murmurs", "febrile", "fever", "chills"):
+                            "not appreciated. Wheezing not heard. He was not febrile. Has not "
+                            "noted any fever or chills.")
+    for finding in ("pneumothorax", "rash", "murmurs", "wheezing", "febrile", "fever",
+                    "chills"):
         assert find(analysis, finding).assertion == "negated", finding
 
 
