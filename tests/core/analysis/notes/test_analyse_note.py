@@ -127,6 +127,15 @@ def test_a_finding_reported_as_not_seen_or_not_noted_is_negated():
         assert find(analysis, finding).assertion == "negated", finding
 
 
+def test_a_condition_being_considered_or_persisting_is_not_denied():
+    analysis = analyse_note("CT to evaluate for pulmonary embolism. Unclear whether she has "
+                            "asthma. There was no improvement in her cough. No fever.")
+    assert find(analysis, "pulmonary embolism").assertion == "possible"
+    assert find(analysis, "asthma").assertion == "possible"
+    assert find(analysis, "cough").assertion == "present"
+    assert find(analysis, "fever").assertion == "negated"
+
+
 def test_a_denied_treatment_does_not_deny_the_condition():
     analysis = analyse_note("He is not on any medications for hypertension. No fever.")
     assert find(analysis, "hypertension").assertion == "present"
