@@ -150,6 +150,9 @@ def test_plural_findings_are_found_as_their_term():
     assert (wheezes.term, wheezes.assertion) == ("wheeze", "present")
     assert strokes.term == "stroke" and strokes.codes == find(
         analyse_note("Stroke."), "stroke").codes
+    emboli = find(analyse_note("CT showed bilateral pulmonary emboli."), "pulmonary emboli")
+    assert (emboli.term, emboli.assertion, emboli.codes[0]) == (
+        "pulmonary embolus", "present", "I26.99")
 
 
 def test_medications_allergies_vitals(clinic_note):

@@ -22,12 +22,22 @@ CODED_CATEGORIES = ("problem", "symptom", "finding")
 
 
 def plural(term: str) -> str | None:
-    """The regular English plural of a term's last word ("rash" -> "rashes", "nodule" ->
-    "nodules", "artery" -> "arteries"); None when it already looks plural or is not a word.
+    """The plural of a term's last word: English ("rash" -> "rashes", "nodule" -> "nodules",
+    "artery" -> "arteries") or the Latin of medicine ("pulmonary embolus" -> "emboli",
+    "stenosis" -> "stenoses"); None when it already looks plural or is not a word.
 
-    Notes say "no rashes", "fevers", "multiple nodules"; the term lists name the singular.
+    Notes say "no rashes", "fevers", "bilateral pulmonary emboli"; the term lists name the
+    singular.
     """
-    if not re.search(r"[a-z]{3}$", term) or term.endswith(("s", "ae", "i")):
+    if not re.search(r"[a-z]{3}$", term) or term.endswith(("ae", "i")):
+        return None
+    if term.endswith("sis"):
+        return term[:-3] + "ses"
+    if term.endswith("us") and not term.endswith("ous"):
+        return term[:-2] + "i"
+    if term.endswith("ss"):
+        return term + "es"
+    if term.endswith("s"):
         return None
     if term.endswith(("x", "z", "ch", "sh")):
         return term + "es"
