@@ -14,6 +14,10 @@ def find(analysis, text: str):
     return hits[0]
 
 
+def assert_assertions(analysis, expected: dict[str, str]) -> None:
+    assert {text: find(analysis, text).assertion for text in expected} == expected
+
+
 def test_denied_symptom_is_negated(clinic_note):
     analysis = analyse_note(clinic_note)
     chest_pain = [c for c in analysis.concepts if c.text.lower() == "chest pain"]
@@ -90,56 +94,47 @@ def test_what_the_patient_has_now_is_not_history():
     """A past-history cue governs its own list, not the clause about today's complaint."""
     analysis = analyse_note("She has a history of hypertension and now has chest pain. "
                             "He had a stroke in the past and currently has fever.")
-    assert find(analysis, "hypertension").assertion == "historical"
-    assert find(analysis, "chest pain").assertion == "present"
-    assert find(analysis, "fever").assertion == "present"
+    assert_assertions(analysis, {"hypertension": "historical", "chest pain": "present",
+                                 "fever": "present"})
 
 
-def test_a_cue_inside_a_term_does_not_negate_it_or_what_follows():
-    """"Nausea without vomiting" (R11.0) and "absent bowel sounds" (R19.11) are findings the
-    patient has; the "without" inside the first must not negate the chills after it."""
-    analysis = analyse_note("Nausea without vomiting and chills without fever. "
-                            "Absent bowel sounds.")
-    assert find(analysis, "nausea without vomiting").assertion == "present"
-    assert find(analysis, "chills").assertion == "present"
-    assert find(analysis, "fever").assertion == "negated"
-    assert find(analysis, "absent bowel sounds").assertion == "present"
+# What a clinician reads in everyday phrasing: each note with the assertion of its findings.
+PHRASING = [
+    # "Nausea without vomiting" (R11.0) and "absent bowel sounds" (R19.11) are findings; the
+    # "without" inside the first must not negate the chills after it.
+    pytest.param("Nausea without vomiting and chills without fever. Absent bowel sounds.",
+                 {"nausea without vomiting": "present", "chills": "present",
+                  "fever": "negated", "absent bowel sounds": "present"},
+                 id="cue-inside-a-term"),
+    # An exam line denies what follows its colon; a checklist answer what precedes it.
+    pytest.param("Extremities: No clubbing, cyanosis, or edema.\nSkin: no rash.\n",
+                 {"cyanosis": "negated", "edema": "negated", "rash": "negated"},
+                 id="exam-line"),
+    pytest.param("Fever: no.\nChest pain: none.\nNausea: denies.\nCough: yes.\n",
+                 {"fever": "negated", "chest pain": "negated", "nausea": "negated",
+                  "cough": "present"},
+                 id="checklist"),
+    # Radiology and exam phrasing puts the cue after the finding; "has not noted any" before.
+    pytest.param("Pneumothorax is not seen. Rash was not present. Murmurs are not "
+                 "appreciated. Wheezing not heard. He was not febrile. Has not noted any "
+                 "fever or chills.",
+                 dict.fromkeys(("pneumothorax", "rash", "murmurs", "wheezing", "febrile",
+                                "fever", "chills"), "negated"),
+                 id="not-seen-or-noted"),
+    pytest.param("CT to evaluate for pulmonary embolism. Unclear whether she has asthma. "
+                 "There was no improvement in her cough. No fever.",
+                 {"pulmonary embolism": "possible", "asthma": "possible", "cough": "present",
+                  "fever": "negated"},
+                 id="considered-or-persisting"),
+    pytest.param("He is not on any medications for hypertension. No fever.",
+                 {"hypertension": "present", "fever": "negated"},
+                 id="denied-treatment"),
+]
 
 
-def test_exam_lines_deny_what_follows_the_colon_and_checklists_what_precedes_it():
-    exam = analyse_note("Extremities: No clubbing, cyanosis, or edema.\nSkin: no rash.\n")
-    for finding in ("cyanosis", "edema", "rash"):
-        assert find(exam, finding).assertion == "negated"
-    checklist = analyse_note("Fever: no.\nChest pain: none.\nNausea: denies.\nCough: yes.\n")
-    for denied in ("fever", "chest pain", "nausea"):
-        assert find(checklist, denied).assertion == "negated", denied
-    assert find(checklist, "cough").assertion == "present"
-
-
-def test_a_finding_reported_as_not_seen_or_not_noted_is_negated():
-    """Radiology and exam phrasing puts the cue after the finding; history phrasing
-    ("has not noted any") before it."""
-    analysis = analyse_note("Pneumothorax is not seen. Rash was not present. Murmurs are "
-                            "not appreciated. Wheezing not heard. He was not febrile. Has not "
-                            "noted any fever or chills.")
-    for finding in ("pneumothorax", "rash", "murmurs", "wheezing", "febrile", "fever",
-                    "chills"):
-        assert find(analysis, finding).assertion == "negated", finding
-
-
-def test_a_condition_being_considered_or_persisting_is_not_denied():
-    analysis = analyse_note("CT to evaluate for pulmonary embolism. Unclear whether she has "
-                            "asthma. There was no improvement in her cough. No fever.")
-    assert find(analysis, "pulmonary embolism").assertion == "possible"
-    assert find(analysis, "asthma").assertion == "possible"
-    assert find(analysis, "cough").assertion == "present"
-    assert find(analysis, "fever").assertion == "negated"
-
-
-def test_a_denied_treatment_does_not_deny_the_condition():
-    analysis = analyse_note("He is not on any medications for hypertension. No fever.")
-    assert find(analysis, "hypertension").assertion == "present"
-    assert find(analysis, "fever").assertion == "negated"
+@pytest.mark.parametrize(("note", "expected"), PHRASING)
+def test_everyday_phrasing_gets_the_assertion_a_clinician_reads(note, expected):
+    assert_assertions(analyse_note(note), expected)
 
 
 def test_plural_findings_are_found_as_their_term():
