@@ -26,12 +26,13 @@ from desktop.core.analysis.coding.case_model import NO_MODEL, CaseModel
 from desktop.core.analysis.coding.icd_table import coded_as, coding_priors
 from desktop.core.analysis.coding.phrase_lexicon import PhraseCode, phrase_lexicon, phrases
 from desktop.core.analysis.notes import Concept, NoteAnalysis
+from desktop.core.analysis.notes.concepts.extraction import CODED_CATEGORIES
 from desktop.core.analysis.notes.pipeline import assert_spans_in_sentence
 from desktop.core.analysis.notes.reference_intervals import is_normal_lab
 from desktop.core.analysis.notes.sections import section_assertions
 from desktop.core.tasks import CancelToken
 
-CODABLE_CATEGORIES = ("problem", "symptom", "finding")
+CODABLE_CATEGORIES = CODED_CATEGORIES  # the categories that carry ICD-10-CM codes
 CODABLE_ASSERTIONS = ("present", "historical")
 NOT_PATIENT = ("negated", "family", "hypothetical", "possible")
 CONCEPT_K = 10
