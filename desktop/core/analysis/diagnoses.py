@@ -61,9 +61,26 @@ SOURCE_WORDS = {"lexical": "term list", "embedding": "similar ICD description",
                 "sibling": "a code often given in the same category"}
 
 
+def shown_codes(suggestions: list[CodeSuggestion]) -> list[CodeSuggestion]:
+    return [s for s in suggestions if s.score >= MIN_CODE_SCORE][:MAX_CODES]
+
+
+def codes_not_shown(suggestions: list[CodeSuggestion]) -> str | None:
+    """What the code list leaves out, so a short list is not mistaken for everything."""
+    weak = sum(s.score < MIN_CODE_SCORE for s in suggestions)
+    beyond = len(suggestions) - weak - len(shown_codes(suggestions))
+    parts = []
+    if weak:
+        parts.append(f"{weak} weaker code suggestion{'s' * (weak != 1)} "
+                     f"(learned probability under {MIN_CODE_SCORE:.0%})")
+    if beyond:
+        parts.append(f"{beyond} beyond the top {MAX_CODES}")
+    return f"Not shown: {' and '.join(parts)}." if parts else None
+
+
 def code_items(suggestions: list[CodeSuggestion], note_id: int | None) -> list[dict[str, Any]]:
     items = []
-    for sug in [s for s in suggestions if s.score >= MIN_CODE_SCORE][:MAX_CODES]:
+    for sug in shown_codes(suggestions):
         named = [c for c in sug.concepts if c.category != "sentence"]
         texts = sorted({c.text for c in named}, key=str.lower)
         if texts:
@@ -126,9 +143,10 @@ def build_result(analysis: NoteAnalysis, coder: IcdCoder, *, note_id: int | None
         for span in item["evidence"]:
             if span not in evidence:
                 evidence.append(span)
+    notice = " ".join(filter(None, (f"{NOTICE}.", coder_notice, codes_not_shown(suggestions))))
     result = {
         "title": "Diagnoses",
-        "notice": NOTICE if coder_notice is None else f"{NOTICE}. {coder_notice}",
+        "notice": notice,
         "refusal": None,
         "items": items,
         "sections": [{"name": s.name, "start": s.start, "end": s.end} for s in analysis.sections],
