@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import warnings
+from dataclasses import replace
 
 from desktop.core.analysis.notes.concepts.extraction import (
     SPAN_GROUP,
@@ -36,7 +37,7 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
-RULES_VERSION = "3"  # 3: cues inside a term, "and now" ends history; 2: clause/paragraph scopes
+RULES_VERSION = "4"  # 4: note may end on a checklist answer; 3: cues inside a term
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
 _lock = threading.Lock()
@@ -72,6 +73,16 @@ def get_pipeline():
         return _nlp
 
 
+def _ends_with_break(text: str) -> str:
+    """``text`` with a line break after it if it ends on a word.
+
+    Checklist cues such as "Fever: no" look back only where their clause ends (a full stop
+    or a line break follows); a note or sentence that stops right after the cue must count
+    as ended too. Offsets are unchanged: the break is after the last character.
+    """
+    return text if text[-1:].isspace() else text + "\n"
+
+
 def assert_span(text: str, start: int, end: int, category: str = "problem") -> str:
     """ConText assertion of ``text[start:end]`` taken as a given target (no term lookup).
 
@@ -79,7 +90,7 @@ def assert_span(text: str, start: int, end: int, category: str = "problem") -> s
     """
     nlp = get_pipeline()
     with _lock:
-        doc = nlp.make_doc(text)
+        doc = nlp.make_doc(_ends_with_break(text))
         doc = nlp.get_pipe("medspacy_pyrush")(doc)
         span = doc.char_span(start, end, label=category, alignment_mode="expand")
         if span is None:
@@ -100,7 +111,7 @@ def assert_spans_in_sentence(sentence: str, spans: list[tuple[int, int]],
         return []
     nlp = get_pipeline()
     with _lock:
-        doc = nlp.make_doc(sentence)
+        doc = nlp.make_doc(_ends_with_break(sentence))
         for i, token in enumerate(doc):
             token.is_sent_start = i == 0
         targets = []
@@ -134,10 +145,10 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
         # spaCy warns on every call that the TargetMatcher's token Matcher is empty.
         warnings.filterwarnings("ignore", message=r"\[W036\]")
         with nlp.select_pipes(disable=["medspacy_context"]):
-            doc = nlp(text)
+            doc = nlp(_ends_with_break(text))
         spans = list(doc.spans.get(SPAN_GROUP, []))
         modifiers, scopes = context_by_chunks(nlp, doc, spans)
-    sections = sections_of(doc)
+    sections = tuple(replace(s, end=min(s.end, len(text))) for s in sections_of(doc))
     defaults = section_assertions()
     headers = [(s.start, s.start + len(s.header)) for s in sections if s.header]
     concepts = []
@@ -162,4 +173,4 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
         ))
     return NoteAnalysis(text=text, note_id=note_id, sections=sections,
                         sentences=sentences_of(doc), concepts=tuple(concepts),
-                        scopes=scopes)
+                        scopes=tuple(replace(s, end=min(s.end, len(text))) for s in scopes))

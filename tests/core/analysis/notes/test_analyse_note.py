@@ -114,6 +114,10 @@ PHRASING = [
                  {"fever": "negated", "chest pain": "negated", "nausea": "negated",
                   "cough": "present"},
                  id="checklist"),
+    # A checklist answer that is the last thing in the note has ended its clause too.
+    pytest.param("Review of systems:\nCough: yes\nFever: no",
+                 {"cough": "present", "fever": "negated"}, id="checklist-at-end-of-note"),
+    pytest.param("Nausea: denies", {"nausea": "negated"}, id="checklist-note-of-one-line"),
     # Radiology and exam phrasing puts the cue after the finding; "has not noted any" before.
     pytest.param("Pneumothorax is not seen. Rash was not present. Murmurs are not "
                  "appreciated. Wheezing not heard. He was not febrile. Has not noted any "
@@ -126,6 +130,14 @@ PHRASING = [
                  {"pulmonary embolism": "possible", "asthma": "possible", "cough": "present",
                   "fever": "negated"},
                  id="considered-or-persisting"),
+    # A condition dated to a past year is history; one present since then is not.
+    pytest.param("He had a stroke in 2015 and now has aphasia. Hypertension since 2012.",
+                 {"stroke": "historical", "aphasia": "present", "hypertension": "present"},
+                 id="dated-history"),
+    # A graded finding after a comma is what the examiner found, not one more denied item.
+    pytest.param("Abdomen: soft, no organomegaly, mild tenderness in the epigastrium.",
+                 {"organomegaly": "negated", "tenderness": "present"},
+                 id="graded-finding-after-a-denied-one"),
     pytest.param("He is not on any medications for hypertension. No fever.",
                  {"hypertension": "present", "fever": "negated"},
                  id="denied-treatment"),
@@ -135,6 +147,14 @@ PHRASING = [
 @pytest.mark.parametrize(("note", "expected"), PHRASING)
 def test_everyday_phrasing_gets_the_assertion_a_clinician_reads(note, expected):
     assert_assertions(analyse_note(note), expected)
+
+
+def test_every_span_lies_inside_a_note_that_ends_on_a_word():
+    # The analysis reads the note as if a line break followed it; nothing may point past it.
+    note = "History of present illness: cough.\nFever: no"
+    analysis = analyse_note(note)
+    spans = [*analysis.sections, *analysis.sentences, *analysis.concepts, *analysis.scopes]
+    assert spans and max(s.end for s in spans) == len(note)
 
 
 def test_plural_findings_are_found_as_their_term():
@@ -148,6 +168,19 @@ def test_plural_findings_are_found_as_their_term():
     emboli = find(analyse_note("CT showed bilateral pulmonary emboli."), "pulmonary emboli")
     assert (emboli.term, emboli.assertion, emboli.codes[0]) == (
         "pulmonary embolus", "present", "I26.99")
+
+
+@pytest.mark.parametrize(("note", "text", "term", "code"), [
+    ("CT head: small intracranial hemorrhage.", "intracranial hemorrhage",
+     "intracranial hemorrhage", "I62.9"),
+    ("Known liver metastases.", "metastases", "metastasis", "C79.9"),
+    ("Fever, likely infection.", "infection", "infection", "B99.9"),
+    ("Digital clubbing.", "clubbing", "clubbing", "R68.3"),
+    ("Mild scleral icterus.", "scleral icterus", "scleral icterus", "R17"),
+])
+def test_common_exam_and_imaging_words_are_concepts(note, text, term, code):
+    concept = find(analyse_note(note), text)
+    assert (concept.term, concept.codes[:1]) == (term, (code,))
 
 
 def test_medications_allergies_vitals(clinic_note):
