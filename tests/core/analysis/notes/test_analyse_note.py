@@ -130,6 +130,11 @@ PHRASING = [
                  {"pulmonary embolism": "possible", "asthma": "possible", "cough": "present",
                   "fever": "negated"},
                  id="considered-or-persisting"),
+    pytest.param("No change in his chest pain. No significant changes in the pleural effusion. "
+                 "No change in bowel habits.",
+                 {"chest pain": "present", "pleural effusion": "present",
+                  "change in bowel habits": "negated"},
+                 id="unchanged-finding"),
     # A condition dated to a past year is history; one present since then is not.
     pytest.param("He had a stroke in 2015 and now has aphasia. Hypertension since 2012.",
                  {"stroke": "historical", "aphasia": "present", "hypertension": "present"},
