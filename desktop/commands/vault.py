@@ -83,6 +83,18 @@ def _audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def _audit_report(args: argparse.Namespace) -> int:
+    with _open(args) as vault:
+        trail = vault.access_report(patient_id=args.patient, username=args.by,
+                                    limit=args.limit)
+    for entry in trail:
+        when = entry.ts[:19].replace("T", " ")
+        record = entry.record_type + (f" {entry.record_id}" if entry.record_id is not None else "")
+        print(f"{when} UTC  {entry.username:20} {entry.action:16} {record:16} {entry.detail}")
+    print(f"{len(trail)} entries (newest first; this report is recorded in the trail too).")
+    return 0
+
+
 def _backup(args: argparse.Namespace) -> int:
     dest = Path(args.dest) if args.dest else (
         load_settings().backups_dir / f"clinicdesk-{time.strftime('%Y%m%d-%H%M%S')}.vault")
@@ -197,6 +209,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     audit = commands.add_parser("audit-verify", parents=[common, who],
                                 help="verify the hash-chained audit log")
     audit.set_defaults(func=_audit_verify)
+
+    report = commands.add_parser(
+        "audit", parents=[common, who],
+        help="who opened, changed or exported which records (administrators)")
+    report.add_argument("--patient", type=int, help="only this patient's records (patient id)")
+    report.add_argument("--by", metavar="USERNAME", help="only what this account did")
+    report.add_argument("--limit", type=int, help="at most this many entries")
+    report.set_defaults(func=_audit_report)
 
     backup = commands.add_parser("backup", parents=[common, who],
                                  help="write a verified encrypted backup")

@@ -69,10 +69,14 @@ def append(
 
 
 def entries(conn: Any, limit: int | None = 200, record_type: str | None = None,
-            record_id: int | None = None, patient_id: int | None = None) -> list[AuditEntry]:
+            record_id: int | None = None, patient_id: int | None = None,
+            username: str | None = None) -> list[AuditEntry]:
     """Newest first. ``patient_id`` selects everything done to that patient's records."""
     where: list[str] = []
     params: list[Any] = []
+    if username is not None:
+        where.append("username = ?")
+        params.append(username)
     if patient_id is not None:
         where.append("((record_type = 'patient' AND record_id = ?) OR detail = ? "
                      "OR detail LIKE ?)")

@@ -264,6 +264,20 @@ class Vault(Accounts, ClinicalRecords):
         with self._read() as conn:
             return audit.entries(conn, limit, record_type, record_id, patient_id)
 
+    def access_report(self, *, patient_id: int | None = None, username: str | None = None,
+                      limit: int | None = None) -> list[AuditEntry]:
+        """Who did what, newest first, for a privacy review (administrators only).
+
+        Looking at the trail is itself recorded: a report on a patient shows up in that
+        patient's own trail.
+        """
+        self._require_admin("read the audit trail")
+        filters = [f"patient={patient_id}" if patient_id is not None else "",
+                   f"user={username}" if username is not None else ""]
+        with self._write() as tx:
+            self._audit(tx, "access_report", "vault", None, " ".join(filter(None, filters)))
+            return audit.entries(tx, limit, patient_id=patient_id, username=username)
+
     def verify_audit_chain(self) -> AuditChainReport:
         with self._read() as conn:
             return audit.verify(conn)

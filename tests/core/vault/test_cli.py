@@ -154,3 +154,32 @@ def test_check_reports_a_damaged_page(initialised, monkeypatch, capsys, vault_pa
     code, out, err = run(monkeypatch, capsys, ["check", "--user", VAULT_USER], PASS)
     assert code == 1, (out, err)
     assert "encrypted page check" in out and "restore" in out.lower()
+
+
+def test_audit_report_shows_who_opened_a_patients_records(initialised, monkeypatch, capsys,
+                                                          vault_path):
+    with Vault.unlock(vault_path, VAULT_USER, VAULT_PASSPHRASE) as vault:
+        vault.add_user("n.okafor", "Nurse Okafor", "nurse passphrase 1")
+        seen, other = vault.add_patient("Audit Patient"), vault.add_patient("Other Patient")
+        note_id = vault.add_note(seen, "Cough for two days.")
+    with Vault.unlock(vault_path, "n.okafor", "nurse passphrase 1") as nurse:
+        nurse.get_note(note_id)
+        nurse.get_patient(other)
+    code, out, _ = run(monkeypatch, capsys,
+                       ["audit", "--patient", str(seen), "--user", VAULT_USER], PASS)
+    assert code == 0
+    lines = out.splitlines()
+    assert any("n.okafor" in line and "read" in line and f"note {note_id}" in line
+               for line in lines)
+    assert not any(f"patient {other}" in line for line in lines)
+    code, out, _ = run(monkeypatch, capsys, ["audit", "--by", "n.okafor", "--limit", "3",
+                                             "--user", VAULT_USER], PASS)
+    entries = out.splitlines()[:-1]
+    assert code == 0 and len(entries) == 3 and all("n.okafor" in e for e in entries)
+    assert [e.split()[4] for e in entries] == ["lock", "read", "read"]  # newest first
+    # Looking at a patient's trail is part of that patient's trail.
+    with Vault.unlock(vault_path, VAULT_USER, VAULT_PASSPHRASE) as vault:
+        assert vault.audit_log(limit=None, patient_id=seen)[0].action == "access_report"
+    code, _, err = run(monkeypatch, capsys, ["audit", "--user", "n.okafor"],
+                       "nurse passphrase 1\n")
+    assert code == 2 and "administrator" in err
