@@ -78,9 +78,12 @@ def entries(conn: Any, limit: int | None = 200, record_type: str | None = None,
         where.append("username = ?")
         params.append(username)
     if patient_id is not None:
+        # ... including searches whose result list showed the patient ("ids=3,7,12").
         where.append("((record_type = 'patient' AND record_id = ?) OR detail = ? "
-                     "OR detail LIKE ?)")
-        params.extend([patient_id, f"patient={patient_id}", f"patient={patient_id} %"])
+                     "OR detail LIKE ? OR (action = 'search' AND ',' || substr(detail, 5) "
+                     "|| ',' LIKE ?))")
+        params.extend([patient_id, f"patient={patient_id}", f"patient={patient_id} %",
+                       f"%,{patient_id},%"])
     if record_type is not None:
         where.append("record_type = ?")
         params.append(record_type)

@@ -165,18 +165,20 @@ def test_audit_report_shows_who_opened_a_patients_records(initialised, monkeypat
     with Vault.unlock(vault_path, "n.okafor", "nurse passphrase 1") as nurse:
         nurse.get_note(note_id)
         nurse.get_patient(other)
+        nurse.search_patients("Audit")
     code, out, _ = run(monkeypatch, capsys,
                        ["audit", "--patient", str(seen), "--user", VAULT_USER], PASS)
     assert code == 0
     lines = out.splitlines()
     assert any("n.okafor" in line and "read" in line and f"note {note_id}" in line
                for line in lines)
+    assert any("n.okafor" in line and "search" in line for line in lines)
     assert not any(f"patient {other}" in line for line in lines)
     code, out, _ = run(monkeypatch, capsys, ["audit", "--by", "n.okafor", "--limit", "3",
                                              "--user", VAULT_USER], PASS)
     entries = out.splitlines()[:-1]
     assert code == 0 and len(entries) == 3 and all("n.okafor" in e for e in entries)
-    assert [e.split()[4] for e in entries] == ["lock", "read", "read"]  # newest first
+    assert [e.split()[4] for e in entries] == ["lock", "search", "read"]  # newest first
     # Looking at a patient's trail is part of that patient's trail.
     with Vault.unlock(vault_path, VAULT_USER, VAULT_PASSPHRASE) as vault:
         assert vault.audit_log(limit=None, patient_id=seen)[0].action == "access_report"
