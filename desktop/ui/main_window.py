@@ -52,6 +52,7 @@ SHORTCUTS = (
     ("search", "&Find patient", "Ctrl+F"),
     ("edit_patient", "&Edit patient…", "Ctrl+E"),
     ("new_encounter", "New en&counter…", "Ctrl+Shift+E"),
+    ("access_history", "Access &history…", "Ctrl+Shift+H"),
     ("run", "&Run analyses", "Ctrl+R"),
     ("accept", "&Accept result", "Ctrl+Return"),
     ("edit_result", "E&dit result…", "Ctrl+Shift+Return"),
@@ -171,6 +172,7 @@ class MainWindow(QMainWindow):
             "search": lambda: self._ws(lambda w: w.focus_search()),
             "edit_patient": lambda: self._ws(lambda w: w.edit_patient()),
             "new_encounter": lambda: self._ws(lambda w: w.new_encounter()),
+            "access_history": lambda: self._ws(lambda w: w.show_access_history()),
             "run": lambda: self._ws(lambda w: w.run_analyses()),
             "accept": lambda: self._ws(lambda w: w.results.decide_current("accepted")),
             "edit_result": lambda: self._ws(lambda w: w.results.decide_current("edit")),
@@ -195,7 +197,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction("&Quit", QKeySequence("Ctrl+Q"), self.close)
         patient_menu = menus.addMenu("&Patient")
-        for key in ("search", "edit_patient", "new_encounter"):
+        for key in ("search", "edit_patient", "new_encounter", "access_history"):
             patient_menu.addAction(self.actions[key])
         analysis_menu = menus.addMenu("&Analysis")
         for key in ("run", "accept", "edit_result", "reject", "tab_summary", "tab_diagnoses",
@@ -249,6 +251,8 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.workspace)
         self.stack.setCurrentWidget(self.workspace)
         self._set_unlocked_ui(True)
+        # The audit trail is for administrators (the vault refuses others anyway).
+        self.actions["access_history"].setEnabled(bool(getattr(vault.user, "is_admin", False)))
         who = self.session.username
         self.user_label.setText(f"Signed in as {who}" + (" · DEMO VAULT (sample data)" if demo
                                                           else ""))

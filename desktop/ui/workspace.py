@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDialog, QSplitter, QVBoxLayout, QWidget
 
+from desktop.ui.access_history import AccessHistoryDialog
 from desktop.ui.banner import MessageBanner
 from desktop.ui.chart_view import ChartView
 from desktop.ui.import_actions import (
@@ -25,6 +26,8 @@ from desktop.ui.patient_editor import EncounterEditor, PatientEditor
 from desktop.ui.patient_list import PatientList
 from desktop.ui.results_panel import ResultsPanel
 from desktop.ui.session import Session, core_feature
+
+ACCESS_HISTORY_LIMIT = 2000  # a busy chart's years of reads; the CLI has no limit
 
 
 def _newest_first(analyses: list[Any]) -> list[Any]:
@@ -145,6 +148,22 @@ class Workspace(QWidget):
             self.load_chart(pid)
 
         self._run(lambda ctx: vault.update_patient(pid, **fields), "Saving the patient", saved)
+
+    def show_access_history(self) -> None:
+        """The patient's audit trail (administrators); read off the GUI thread."""
+        patient = self.chart.patient
+        if patient is None:
+            self.banner.show_warning("Choose a patient first to see who opened their record.")
+            return
+        vault, pid, name = self.session.vault, patient.id, patient.name
+
+        def shown(entries: list[Any]) -> None:
+            dialog = AccessHistoryDialog(name, entries, parent=self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.open()
+
+        self._run(lambda ctx: vault.access_report(patient_id=pid, limit=ACCESS_HISTORY_LIMIT),
+                  "Reading the access history", shown)
 
     def new_encounter(self) -> None:
         if self.patient_id is None:

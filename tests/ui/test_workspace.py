@@ -179,3 +179,47 @@ def test_editing_keeps_a_sex_recorded_in_another_form(qtbot):
     qtbot.addWidget(dialog)
     assert dialog.fields() == {"name": "DEMO Ada", "birth_date": "1968-03-14", "sex": "F",
                                "mrn": "D-1"}
+
+
+def test_an_administrator_sees_who_opened_the_patients_record(qtbot, make_window, vault):
+    import shiboken6
+
+    from desktop.core.vault import Vault
+    from desktop.ui.access_history import AccessHistoryDialog
+    from tests.fixtures.vault import VAULT_PASSPHRASE, VAULT_USER
+
+    pid = vault.add_patient("Ada Lovelace")
+    vault.add_user("n.okafor", "Nurse Okafor", "nurse passphrase 1")
+    vault.lock()
+    with Vault.unlock(vault.path, "n.okafor", "nurse passphrase 1") as nurse:
+        nurse.get_patient(pid)
+    window = make_window()
+    window.open_session(Vault.unlock(vault.path, VAULT_USER, VAULT_PASSPHRASE))
+    wait_idle(qtbot, window)
+    window.workspace.open_patient(pid)
+    qtbot.waitUntil(lambda: window.workspace.chart.patient is not None, timeout=10_000)
+    assert window.actions["access_history"].isEnabled()
+    window.actions["access_history"].trigger()
+    qtbot.waitUntil(lambda: window.workspace.findChild(AccessHistoryDialog) is not None,
+                    timeout=10_000)
+    dialog = window.workspace.findChild(AccessHistoryDialog)
+    rows = [[dialog.table.item(r, c).text() for c in range(dialog.table.columnCount())]
+            for r in range(dialog.table.rowCount())]
+    assert ["n.okafor", "read", f"patient {pid}"] in [row[1:4] for row in rows]
+    assert [VAULT_USER, "create", f"patient {pid}"] in [row[1:4] for row in rows]
+    # Locking closes the dialog with everything else that shows patient data.
+    window.lock()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(dialog) or not dialog.isVisible(),
+                    timeout=5000)
+
+
+def test_a_clinician_has_no_access_history_action(qtbot, make_window, vault):
+    from desktop.core.vault import Vault
+
+    vault.add_user("n.okafor", "Nurse Okafor", "nurse passphrase 1")
+    vault.lock()
+    window = make_window()
+    window.open_session(Vault.unlock(vault.path, "n.okafor", "nurse passphrase 1"))
+    wait_idle(qtbot, window)
+    assert window.actions["edit_patient"].isEnabled()
+    assert not window.actions["access_history"].isEnabled()
