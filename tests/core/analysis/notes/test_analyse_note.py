@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from desktop.core.analysis.notes import ASSERTIONS, CATEGORIES, analyse_note
@@ -152,6 +154,12 @@ PHRASING = [
 @pytest.mark.parametrize(("note", "expected"), PHRASING)
 def test_everyday_phrasing_gets_the_assertion_a_clinician_reads(note, expected):
     assert_assertions(analyse_note(note), expected)
+
+
+def test_a_year_still_to_come_is_a_plan_not_history():
+    next_year = date.today().year + 1
+    note = f"Repeat echocardiogram for aortic stenosis in {next_year}. Stroke in 2015."
+    assert_assertions(analyse_note(note), {"aortic stenosis": "present", "stroke": "historical"})
 
 
 def test_every_span_lies_inside_a_note_that_ends_on_a_word():

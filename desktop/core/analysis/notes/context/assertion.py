@@ -6,6 +6,8 @@ present — e.g. "no family history of diabetes" is negated, not family.
 
 from __future__ import annotations
 
+from datetime import date
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -29,6 +31,7 @@ NOT_PATIENT_MODIFIERS = ("NEGATED_EXISTENCE", "FAMILY", "HYPOTHETICAL", "POSSIBL
 SCOPING_DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL")
 # Measurements and medications are not negated by e.g. "no" in "no change in BP 120/80".
 CHUNK_SENTENCES = 20
+DATED_HISTORY = "in <year>"  # the curated rule for "stroke in 2015"
 CONTEXT_TYPES = {"problem", "symptom", "finding", "procedure", "medication", "allergy"}
 
 
@@ -51,6 +54,13 @@ def add_context(nlp: Language) -> None:
     for rule in context.rules:
         if rule.category == "NEGATED_EXISTENCE":
             rule.terminated_by = {*(rule.terminated_by or ()), HISTORY_CLAUSE}
+        if rule.literal == DATED_HISTORY:
+            rule.on_modifies = _year_is_past
+
+
+def _year_is_past(_target: Span, cue: Span, _between: Span) -> bool:
+    """'Stroke in 2015' is history; 'repeat echo for aortic stenosis in 2027' is a plan."""
+    return int(cue[-1].text) < date.today().year
 
 
 def modifier_names(span: Span) -> tuple[str, ...]:
