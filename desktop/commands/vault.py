@@ -88,9 +88,8 @@ def _audit_report(args: argparse.Namespace) -> int:
         trail = vault.access_report(patient_id=args.patient, username=args.by,
                                     limit=args.limit)
     for entry in trail:
-        when = entry.ts[:19].replace("T", " ")
-        record = entry.record_type + (f" {entry.record_id}" if entry.record_id is not None else "")
-        print(f"{when} UTC  {entry.username:20} {entry.action:16} {record:16} {entry.detail}")
+        when, who, action, record, detail = entry.report_row()
+        print(f"{when} UTC  {who:20} {action:16} {record:16} {detail}")
     print(f"{len(trail)} entries (newest first; this report is recorded in the trail too).")
     return 0
 

@@ -24,12 +24,6 @@ from PySide6.QtWidgets import (
 COLUMNS = ("When (UTC)", "Account", "Action", "Record", "Detail")
 
 
-def entry_cells(entry: Any) -> tuple[str, ...]:
-    record = entry.record_type + (f" {entry.record_id}" if entry.record_id is not None else "")
-    return (entry.ts[:19].replace("T", " "), entry.username, entry.action.replace("_", " "),
-            record, entry.detail)
-
-
 class AccessHistoryDialog(QDialog):
     def __init__(self, patient_name: str, entries: Sequence[Any],
                  parent: QWidget | None = None) -> None:
@@ -47,7 +41,7 @@ class AccessHistoryDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         for row, entry in enumerate(entries):
-            for column, text in enumerate(entry_cells(entry)):
+            for column, text in enumerate(entry.report_row()):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

@@ -110,6 +110,11 @@ class AuditEntry:
     prev_hash: str
     hash: str
 
+    def report_row(self) -> tuple[str, str, str, str, str]:
+        """When (UTC, to the second), account, action, record, detail: one report line."""
+        record = self.record_type + (f" {self.record_id}" if self.record_id is not None else "")
+        return (self.ts[:19].replace("T", " "), self.username, self.action, record, self.detail)
+
 
 @dataclass(frozen=True)
 class AuditChainReport:
