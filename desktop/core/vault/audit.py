@@ -68,6 +68,19 @@ def append(
     return entry_id
 
 
+# Record type -> ids of that type that belong to patient ``?``: a patient's trail is every
+# entry about any of their records (a decision belongs to the patient of its analysis).
+_PATIENT_RECORDS = {
+    "patient": "SELECT ?",
+    "encounter": "SELECT id FROM encounters WHERE patient_id = ?",
+    "note": "SELECT id FROM notes WHERE patient_id = ?",
+    "image": "SELECT id FROM images WHERE patient_id = ?",
+    "analysis": "SELECT id FROM analyses WHERE patient_id = ?",
+    "decision": "SELECT d.id FROM decisions d JOIN analyses a ON a.id = d.analysis_id "
+                "WHERE a.patient_id = ?",
+}
+
+
 def entries(conn: Any, limit: int | None = 200, record_type: str | None = None,
             record_id: int | None = None, patient_id: int | None = None,
             username: str | None = None) -> list[AuditEntry]:
@@ -78,11 +91,14 @@ def entries(conn: Any, limit: int | None = 200, record_type: str | None = None,
         where.append("username = ?")
         params.append(username)
     if patient_id is not None:
-        # ... including searches whose result list showed the patient ("ids=3,7,12").
-        where.append("((record_type = 'patient' AND record_id = ?) OR detail = ? "
-                     "OR detail LIKE ? OR (action = 'search' AND ',' || substr(detail, 5) "
-                     "|| ',' LIKE ?))")
-        params.extend([patient_id, f"patient={patient_id}", f"patient={patient_id} %",
+        owned = " OR ".join(f"(record_type = '{kind}' AND record_id IN ({ids}))"
+                            for kind, ids in _PATIENT_RECORDS.items())
+        # ... plus entries that name the patient, and searches whose result list showed
+        # them ("ids=3,7,12"): a name on screen is an access.
+        where.append(f"({owned} OR detail = ? OR detail LIKE ? "
+                     "OR (action = 'search' AND ',' || substr(detail, 5) || ',' LIKE ?))")
+        params.extend([patient_id] * len(_PATIENT_RECORDS))
+        params.extend([f"patient={patient_id}", f"patient={patient_id} %",
                        f"%,{patient_id},%"])
     if record_type is not None:
         where.append("record_type = ?")

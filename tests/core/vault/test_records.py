@@ -192,6 +192,24 @@ def test_audit_log_of_one_patient(vault):
     assert all(e.record_id != second for e in trail if e.record_type == "patient")
 
 
+def test_a_patients_trail_includes_their_analyses_and_the_decisions_on_them(vault):
+    first = vault.add_patient("Lia One")
+    second = vault.add_patient("Max Two")
+    mine = vault.add_analysis("diagnoses", patient_id=first, inputs={}, provenance={},
+                              parameters={}, result={"items": []}, evidence=[])
+    theirs = vault.add_analysis("diagnoses", patient_id=second, inputs={}, provenance={},
+                                parameters={}, result={"items": []}, evidence=[])
+    decision = vault.record_decision(mine, "rejected", comment="not this patient")
+    vault.record_decision(theirs, "accepted")
+    vault.list_decisions(mine)
+    trail = vault.audit_log(patient_id=first)
+    seen = {(e.action, e.record_type, e.record_id) for e in trail}
+    assert {("create", "analysis", mine), ("rejected", "decision", decision),
+            ("list_decisions", "analysis", mine)} <= seen
+    assert not any(e.record_id == theirs for e in trail if e.record_type == "analysis")
+    assert not any(e.action == "accepted" for e in trail)
+
+
 def test_locking_while_a_worker_reads_stops_it_cleanly(vault):
     """Auto-lock fires while a worker thread is busy: it gets VaultLockedError, no crash."""
     from desktop.core.vault import VaultLockedError
