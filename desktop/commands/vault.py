@@ -11,6 +11,7 @@ import argparse
 import getpass
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 from desktop.core.config import load_settings
@@ -84,8 +85,12 @@ def _audit_verify(args: argparse.Namespace) -> int:
 
 
 def _audit_report(args: argparse.Namespace) -> int:
+    try:
+        since = date.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        raise InputError(f"--since takes a date such as 2026-11-01, not '{args.since}'.") from None
     with _open(args) as vault:
-        trail = vault.access_report(patient_id=args.patient, username=args.by,
+        trail = vault.access_report(patient_id=args.patient, username=args.by, since=since,
                                     limit=args.limit)
     for entry in trail:
         when, who, action, record, detail = entry.report_row()
@@ -214,6 +219,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="who opened, changed or exported which records (administrators)")
     report.add_argument("--patient", type=int, help="only this patient's records (patient id)")
     report.add_argument("--by", metavar="USERNAME", help="only what this account did")
+    report.add_argument("--since", metavar="YYYY-MM-DD", help="only entries from this day on "
+                        "(UTC)")
     report.add_argument("--limit", type=int, help="at most this many entries")
     report.set_defaults(func=_audit_report)
 

@@ -83,10 +83,14 @@ _PATIENT_RECORDS = {
 
 def entries(conn: Any, limit: int | None = 200, record_type: str | None = None,
             record_id: int | None = None, patient_id: int | None = None,
-            username: str | None = None) -> list[AuditEntry]:
-    """Newest first. ``patient_id`` selects everything done to that patient's records."""
+            username: str | None = None, since: str | None = None) -> list[AuditEntry]:
+    """Newest first. ``patient_id`` selects everything done to that patient's records;
+    ``since`` is an ISO date or time (UTC), compared with the entries' ISO timestamps."""
     where: list[str] = []
     params: list[Any] = []
+    if since is not None:
+        where.append("ts >= ?")
+        params.append(since)
     if username is not None:
         where.append("username = ?")
         params.append(username)

@@ -13,6 +13,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -265,7 +266,8 @@ class Vault(Accounts, ClinicalRecords):
             return audit.entries(conn, limit, record_type, record_id, patient_id)
 
     def access_report(self, *, patient_id: int | None = None, username: str | None = None,
-                      limit: int | None = None) -> list[AuditEntry]:
+                      since: date | None = None, limit: int | None = None
+                      ) -> list[AuditEntry]:
         """Who did what, newest first, for a privacy review (administrators only).
 
         Looking at the trail is itself recorded: a report on a patient shows up in that
@@ -273,10 +275,12 @@ class Vault(Accounts, ClinicalRecords):
         """
         self._require_admin("read the audit trail")
         filters = [f"patient={patient_id}" if patient_id is not None else "",
-                   f"user={username}" if username is not None else ""]
+                   f"user={username}" if username is not None else "",
+                   f"since={since.isoformat()}" if since is not None else ""]
         with self._write() as tx:
             self._audit(tx, "access_report", "vault", None, " ".join(filter(None, filters)))
-            return audit.entries(tx, limit, patient_id=patient_id, username=username)
+            return audit.entries(tx, limit, patient_id=patient_id, username=username,
+                                 since=since.isoformat() if since is not None else None)
 
     def verify_audit_chain(self) -> AuditChainReport:
         with self._read() as conn:

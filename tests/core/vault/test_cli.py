@@ -179,6 +179,12 @@ def test_audit_report_shows_who_opened_a_patients_records(initialised, monkeypat
     entries = out.splitlines()[:-1]
     assert code == 0 and len(entries) == 3 and all("n.okafor" in e for e in entries)
     assert [e.split()[4] for e in entries] == ["lock", "search", "read"]  # newest first
+    code, out, _ = run(monkeypatch, capsys, ["audit", "--since", "2999-01-01",
+                                             "--user", VAULT_USER], PASS)
+    assert code == 0 and out.startswith("0 entries")
+    code, _, err = run(monkeypatch, capsys, ["audit", "--since", "last week",
+                                             "--user", VAULT_USER], PASS)
+    assert code == 2 and "2026-11-01" in err
     # Looking at a patient's trail is part of that patient's trail.
     with Vault.unlock(vault_path, VAULT_USER, VAULT_PASSPHRASE) as vault:
         assert vault.audit_log(limit=None, patient_id=seen)[0].action == "access_report"
