@@ -190,8 +190,13 @@ def test_plural_findings_are_found_as_their_term():
     ("Fever, likely infection.", "infection", "infection", "B99.9"),
     ("Digital clubbing.", "clubbing", "clubbing", "R68.3"),
     ("Mild scleral icterus.", "scleral icterus", "scleral icterus", "R17"),
+    ("Passive suicidal ideation.", "suicidal ideation", "suicidal ideation", "R45.851"),
+    ("Diabetic foot ulcer on the heel.", "diabetic foot ulcer", "diabetic foot ulcer",
+     "E11.621"),
+    ("Urinary retention after surgery.", "urinary retention", "urinary retention", "R33.9"),
+    ("Calf claudication at 200 m.", "claudication", "claudication", "I73.9"),
 ])
-def test_common_exam_and_imaging_words_are_concepts(note, text, term, code):
+def test_common_clinical_words_are_concepts(note, text, term, code):
     concept = find(analyse_note(note), text)
     assert (concept.term, concept.codes[:1]) == (term, (code,))
 
