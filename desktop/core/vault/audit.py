@@ -88,12 +88,11 @@ def entries(conn: Any, limit: int | None = 200, record_type: str | None = None,
     ``since`` is an ISO date or time (UTC), compared with the entries' ISO timestamps."""
     where: list[str] = []
     params: list[Any] = []
-    if since is not None:
-        where.append("ts >= ?")
-        params.append(since)
-    if username is not None:
-        where.append("username = ?")
-        params.append(username)
+    for condition, value in (("ts >= ?", since), ("username = ?", username),
+                             ("record_type = ?", record_type), ("record_id = ?", record_id)):
+        if value is not None:
+            where.append(condition)
+            params.append(value)
     if patient_id is not None:
         owned = " OR ".join(f"(record_type = '{kind}' AND record_id IN ({ids}))"
                             for kind, ids in _PATIENT_RECORDS.items())
@@ -104,12 +103,6 @@ def entries(conn: Any, limit: int | None = 200, record_type: str | None = None,
         params.extend([patient_id] * len(_PATIENT_RECORDS))
         params.extend([f"patient={patient_id}", f"patient={patient_id} %",
                        f"%,{patient_id},%"])
-    if record_type is not None:
-        where.append("record_type = ?")
-        params.append(record_type)
-    if record_id is not None:
-        where.append("record_id = ?")
-        params.append(record_id)
     sql = f"SELECT {_COLUMNS} FROM audit_log"
     if where:
         sql += " WHERE " + " AND ".join(where)
