@@ -25,14 +25,17 @@ COLUMNS = ("When (UTC)", "Account", "Action", "Record", "Detail")
 
 
 class AccessHistoryDialog(QDialog):
-    def __init__(self, patient_name: str, entries: Sequence[Any],
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, patient_name: str, entries: Sequence[Any], *, patient_id: int,
+                 limit: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Access history — {patient_name}")
         self.setObjectName("accessHistory")
         self.resize(860, 480)
-        summary = QLabel(f"{len(entries)} audit entries for this patient's records, newest "
-                         "first. Opening this list is recorded too.")
+        shown = (f"The newest {limit} audit entries for this patient's records (there may be "
+                 f"more: `desktop vault audit --patient {patient_id}` lists all)"
+                 if len(entries) >= limit else
+                 f"{len(entries)} audit entries for this patient's records, newest first")
+        summary = QLabel(f"{shown}. Opening this list is recorded too.")
         summary.setWordWrap(True)
         self.table = QTableWidget(len(entries), len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)

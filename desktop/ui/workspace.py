@@ -158,7 +158,8 @@ class Workspace(QWidget):
         vault, pid, name = self.session.vault, patient.id, patient.name
 
         def shown(entries: list[Any]) -> None:
-            dialog = AccessHistoryDialog(name, entries, parent=self)
+            dialog = AccessHistoryDialog(name, entries, patient_id=pid,
+                                         limit=ACCESS_HISTORY_LIMIT, parent=self)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.open()
 

@@ -183,6 +183,7 @@ def test_editing_keeps_a_sex_recorded_in_another_form(qtbot):
 
 def test_an_administrator_sees_who_opened_the_patients_record(qtbot, make_window, vault):
     import shiboken6
+    from PySide6.QtWidgets import QLabel
 
     from desktop.core.vault import Vault
     from desktop.ui.access_history import AccessHistoryDialog
@@ -207,6 +208,12 @@ def test_an_administrator_sees_who_opened_the_patients_record(qtbot, make_window
             for r in range(dialog.table.rowCount())]
     assert ["n.okafor", "read", f"patient {pid}"] in [row[1:4] for row in rows]
     assert [VAULT_USER, "create", f"patient {pid}"] in [row[1:4] for row in rows]
+    assert dialog.findChild(QLabel).text().startswith(f"{len(rows)} audit entries")
+    # A trail longer than the dialog shows says so and where to read all of it.
+    short = AccessHistoryDialog("Ada Lovelace", window.session.vault.access_report(
+        patient_id=pid), patient_id=pid, limit=2)
+    qtbot.addWidget(short)
+    assert f"desktop vault audit --patient {pid}" in short.findChild(QLabel).text()
     # Locking closes the dialog with everything else that shows patient data.
     window.lock()
     qtbot.waitUntil(lambda: not shiboken6.isValid(dialog) or not dialog.isVisible(),
