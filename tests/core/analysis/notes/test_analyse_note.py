@@ -148,6 +148,13 @@ PHRASING = [
     pytest.param("He is not on any medications for hypertension. No fever.",
                  {"hypertension": "present", "fever": "negated"},
                  id="denied-treatment"),
+    # Case reports deny a history, then say how the patient presented: a new clause.
+    pytest.param("A 67-year-old man with no history of peptic ulcer or gastrolesive drugs, "
+                 "presented to the emergency department with melena and fatigue. No known "
+                 "allergies, was brought in with dyspnea.",
+                 {"peptic ulcer": "negated", "melena": "present", "fatigue": "present",
+                  "dyspnea": "present"},
+                 id="presentation-after-a-denied-history"),
 ]
 
 
