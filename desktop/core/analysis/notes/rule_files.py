@@ -31,6 +31,7 @@ RULE_FILES = (
     "lab_reference_intervals.json",
     "terms/icd10cm_terms.tsv",
     "terms/common_clinical_terms.tsv",
+    "terms/pain_sites.tsv",
     "terms/medications.txt",
     "terms/procedures.txt",
     "differential.json",

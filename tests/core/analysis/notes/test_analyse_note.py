@@ -202,10 +202,31 @@ def test_plural_findings_are_found_as_their_term():
      "E11.621"),
     ("Urinary retention after surgery.", "urinary retention", "urinary retention", "R33.9"),
     ("Calf claudication at 200 m.", "claudication", "claudication", "I73.9"),
+    ("Ex-smoker of 20 cigarettes a day.", "ex-smoker", "ex-smoker", "Z87.891"),
 ])
 def test_common_clinical_words_are_concepts(note, text, term, code):
     concept = find(analyse_note(note), text)
     assert (concept.term, concept.codes[:1]) == (term, (code,))
+
+
+def test_a_non_smoker_is_no_smoker():
+    concept = find(analyse_note("Non-smoker, drinks socially."), "non-smoker")
+    assert (concept.term, concept.codes) == ("non-smoker", ())
+
+
+def test_pain_is_found_at_its_site_before_or_after_the_word_pain():
+    analysis = analyse_note(
+        "She has left knee pain after a fall. She complains of pain and discomfort in the "
+        "left upper arm when she walks. Aching in both knees. No pain in the lower back. "
+        "Pain in the abdomen since yesterday.")
+    found = {c.text: (c.term, c.assertion, c.codes) for c in analysis.concepts}
+    assert found == {
+        "knee pain": ("knee pain", "present", ("M25.569",)),
+        "pain and discomfort in the left upper arm": ("upper arm pain", "present", ("M79.629",)),
+        "Aching in both knees": ("knee pain", "present", ("M25.569",)),
+        "pain in the lower back": ("low back pain", "negated", ("M54.50",)),
+        "Pain in the abdomen": ("abdominal pain", "present", ("R10.9",)),
+    }
 
 
 def test_medications_allergies_vitals(clinic_note):

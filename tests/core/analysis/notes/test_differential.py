@@ -34,6 +34,14 @@ def test_documented_absent_findings_count_against():
         assert pe.score < dvt.score
 
 
+def test_pain_named_at_a_joint_or_the_arm_is_the_finding_the_knowledge_weighs():
+    knee = {i.name: i for i in differential(analyse_note("Pain in the right knee for months."))}
+    assert {f for f, _ in knee["Osteoarthritis"].findings_for} == {"joint pain"}
+    arm = {i.name: i for i in differential(analyse_note(
+        "Chest pressure and pain in the left upper arm on exertion."))}
+    assert {"chest pressure", "arm pain"} <= {f for f, _ in arm["Stable angina"].findings_for}
+
+
 def test_no_findings_no_differential():
     assert differential(analyse_note("Routine visit. Patient doing well.")) == []
 
@@ -48,3 +56,5 @@ def test_rule_files_name_only_real_icd10cm_codes():
             nlp_resources_dir() / "terms" / "common_clinical_terms.tsv"):
         for code in filter(None, codes.split("|")):  # none where the site decides the code
             assert icd.is_valid_item(code), term
+    for site, _plural, code, *_ in read_table(nlp_resources_dir() / "terms" / "pain_sites.tsv"):
+        assert icd.is_valid_item(code) and icd.is_leaf(code), site

@@ -73,12 +73,38 @@ def build_target_rules() -> list[TargetRule]:
         put(name[0], "medication", [])
     for term, category, codes in read_table(base / "common_clinical_terms.tsv"):
         put(term, category, [c for c in codes.split("|") if c])
-    rules = [*by_term.values(), *(r for t, r in plurals.items() if t not in by_term)]
+    site_rules = []
+    for site, many, code, *named in read_table(base / "pain_sites.tsv"):
+        term = named[0] if named else f"{site} pain"
+        if term not in by_term:
+            put(term, "symptom", [code])
+        site_rules.append(TargetRule(f"pain in {site}", "symptom", pattern=_pain_in(site, many),
+                                     metadata={"codes": [code], "term": term}))
+    rules = [*by_term.values(), *(r for t, r in plurals.items() if t not in by_term),
+             *site_rules]
     for literal, pattern in _measurement_patterns().items():
         data_category = "vital" if _is_vital(literal) else "lab"
         rules.append(TargetRule(literal, data_category, pattern=pattern.pattern,
                                 metadata={"codes": [], "term": literal}))
     return rules
+
+
+PAIN_WORDS = ["pain", "pains", "ache", "aches", "aching", "discomfort", "soreness"]
+ALONG_WITH_PAIN = [*PAIN_WORDS, "swelling", "stiffness", "tenderness", "numbness"]
+
+
+def _pain_in(site: str, many: str) -> list[dict]:
+    """Token pattern for "pain (and swelling) in the [left] <site(s)>": notes name the site
+    after the pain as often as before it ("knee pain")."""
+    *first, last = site.split()
+    return [{"LOWER": {"IN": PAIN_WORDS}},
+            {"LOWER": {"IN": ["and", "or"]}, "OP": "?"},
+            {"LOWER": {"IN": ALONG_WITH_PAIN}, "OP": "?"},
+            {"LOWER": {"IN": ["in", "of", "over", "around"]}},
+            {"LOWER": {"IN": ["the", "his", "her", "their", "both", "my"]}, "OP": "?"},
+            {"LOWER": {"IN": ["left", "right", "bilateral"]}, "OP": "?"},
+            *({"LOWER": word} for word in first),
+            {"LOWER": {"IN": [last, many.split()[-1]] if many else [last]}}]
 
 
 @lru_cache(maxsize=1)
