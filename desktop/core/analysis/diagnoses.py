@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from desktop.core.analysis.coding import CodeSuggestion, IcdCoder
+from desktop.core.analysis.coding.icd_table import description, preferred_leaf
 from desktop.core.analysis.differential import DifferentialItem, differential
 from desktop.core.analysis.notes import Concept, NoteAnalysis, analyse_note, rules_provenance
 from desktop.core.errors import NotAvailableError
@@ -61,21 +62,65 @@ SOURCE_WORDS = {"lexical": "term list", "embedding": "similar ICD description",
                 "sibling": "a code often given in the same category"}
 
 
+def _shown_anyway(suggestion: CodeSuggestion) -> bool:
+    """A code a term of the note names ("hip pain" -> M25.55-) is listed whatever its learned
+    probability, which only says how often CodiEsp coders gave it."""
+    return suggestion.score >= MIN_CODE_SCORE or "lexical" in suggestion.sources
+
+
+def _listable(suggestions: list[CodeSuggestion]) -> tuple[list[CodeSuggestion], int]:
+    """Codes worth listing, best first, without a broader or finer form of a better one
+    ("R51.9 Headache, unspecified" under "R51 Headache"); and how many were such forms."""
+    kept: list[CodeSuggestion] = []
+    other_level = 0
+    for s in suggestions:
+        if not _shown_anyway(s):
+            continue
+        if any(s.code.startswith(k.code) or k.code.startswith(s.code) for k in kept):
+            other_level += 1
+            continue
+        kept.append(s)
+    return kept, other_level
+
+
 def shown_codes(suggestions: list[CodeSuggestion]) -> list[CodeSuggestion]:
-    return [s for s in suggestions if s.score >= MIN_CODE_SCORE][:MAX_CODES]
+    return _listable(suggestions)[0][:MAX_CODES]
 
 
 def codes_not_shown(suggestions: list[CodeSuggestion]) -> str | None:
     """What the code list leaves out, so a short list is not mistaken for everything."""
-    weak = sum(s.score < MIN_CODE_SCORE for s in suggestions)
-    beyond = len(suggestions) - weak - len(shown_codes(suggestions))
+    weak = sum(not _shown_anyway(s) for s in suggestions)
+    listable, other_level = _listable(suggestions)
+    beyond = len(listable) - len(listable[:MAX_CODES])
     parts = []
     if weak:
         parts.append(f"{weak} weaker code suggestion{'s' * (weak != 1)} "
                      f"(learned probability under {MIN_CODE_SCORE:.0%})")
+    if other_level:
+        parts.append(f"{other_level} broader or finer form{'s' * (other_level != 1)} of a "
+                     "listed code")
     if beyond:
         parts.append(f"{beyond} beyond the top {MAX_CODES}")
-    return f"Not shown: {' and '.join(parts)}." if parts else None
+    if not parts:
+        return None
+    listed = f"{', '.join(parts[:-1])} and {parts[-1]}" if len(parts) > 1 else parts[0]
+    return f"Not shown: {listed}."
+
+
+def _one_per_span(concepts: list) -> list:
+    seen: dict[tuple[int, int], Any] = {}
+    for concept in concepts:
+        seen.setdefault((concept.start, concept.end), concept)
+    return list(seen.values())
+
+
+def _category_hint(code: str) -> str:
+    """CodiEsp coders often gave a category (R51, C50); a claim needs one of its codes."""
+    leaf = preferred_leaf(code)
+    if leaf == code:
+        return ""
+    return (f" {code} is a category: a billable code needs more detail"
+            f" (e.g. {leaf} {description(leaf)}).")
 
 
 def code_items(suggestions: list[CodeSuggestion], note_id: int | None) -> list[dict[str, Any]]:
@@ -92,12 +137,13 @@ def code_items(suggestions: list[CodeSuggestion], note_id: int | None) -> list[d
         how = " and ".join(SOURCE_WORDS[s] for s in sorted(sug.sources))
         items.append({
             "label": f"{sug.code} {sug.description}",
-            "detail": f"{what}; matched by {how}.",
+            "detail": f"{what}; matched by {how}.{_category_hint(sug.code)}",
             "category": "icd10",
             "code": sug.code,
             "score": sug.score,
             "supported": True,
-            "evidence": [_span(note_id, c) for c in sug.concepts],
+            # a phrase and the term it lies in can be the same span: list it once
+            "evidence": [_span(note_id, c) for c in _one_per_span(sug.concepts)],
         })
     return items
 

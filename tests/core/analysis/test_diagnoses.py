@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from desktop.cli import main as cli_main
-from desktop.core.analysis.diagnoses import NOTICE, run_diagnoses
+from desktop.core.analysis.coding import CodeSuggestion
+from desktop.core.analysis.coding.suggest import TextSpan
+from desktop.core.analysis.diagnoses import (
+    NOTICE,
+    code_items,
+    codes_not_shown,
+    run_diagnoses,
+    shown_codes,
+)
 from desktop.core.tasks import Cancelled, CancelToken
 
 
@@ -106,3 +114,31 @@ def test_a_code_with_only_chance_support_is_not_shown(vault, tiny_free_runtime):
     assert all(i["score"] >= 0.05 for i in codes)
     # ... and is told that weaker suggestions exist, so a short list is not read as all.
     assert "Not shown: " in result["notice"] and "under 5%" in result["notice"]
+
+
+def test_cli_codes_pain_at_its_site_and_side_and_nothing_for_a_non_smoker(tmp_path, capsys):
+    note = tmp_path / "visit.txt"
+    note.write_text("Non-smoker. She complained of right knee pain and of pain in the abdomen "
+                    "since Monday.\n", encoding="utf-8")
+    assert cli_main(["analyse", "note", str(note), "--no-embeddings"]) == 0
+    out = capsys.readouterr().out
+    assert "M25.561 Pain in right knee" in out
+    assert "R10.9 Unspecified abdominal pain" in out
+    # ICD-10-CM R52 excludes pain whose site is named; nicotine codes need a smoker
+    assert " R52 " not in out and " F17." not in out and " Z87.891" not in out
+
+
+def test_the_code_list_names_each_condition_once_and_says_when_a_code_is_a_category():
+    headache = TextSpan("headache", 10, 18)
+    suggestions = [CodeSuggestion("R51", "Headache", 0.9, {"phrase"}, [headache]),
+                   CodeSuggestion("R51.9", "Headache, unspecified", 0.01, {"lexical"}, [headache]),
+                   CodeSuggestion("M25.551", "Pain in right hip", 0.02, {"lexical"},
+                                  [TextSpan("hip pain", 30, 38)]),
+                   CodeSuggestion("K50.90", "Crohn's disease", 0.01, {"phrase"}, [headache])]
+    # a code the note's own term names is listed however rarely CodiEsp coders gave it
+    assert [s.code for s in shown_codes(suggestions)] == ["R51", "M25.551"]
+    assert codes_not_shown(suggestions) == (
+        "Not shown: 1 weaker code suggestion (learned probability under 5%) and 1 broader or "
+        "finer form of a listed code.")
+    first = code_items(suggestions, note_id=1)[0]
+    assert "R51 is a category: a billable code needs more detail (e.g. R51.9" in first["detail"]
