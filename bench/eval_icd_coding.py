@@ -6,7 +6,9 @@ patient's present problems; we score against devD.tsv with MAP as CodiEsp define
 documents) and micro P/R/F1 of the top-k codes. Two runs: without embeddings (term index
 and phrases mined from CodiEsp train), and with MiniLM retrieval over ICD-10-CM descriptions
 and train example sentences — the ratio is the gain. Both are ranked by the re-ranker
-fitted on train (bench/build_coding_reranker.py); nothing here is fitted on dev.
+fitted on train (bench/build_coding_reranker.py); nothing here is fitted on dev. Two
+diagnostic runs show what CodiEsp's conventions are worth, not what the app does: coding
+negated mentions too, and leaving out the checks against the note (``note_agreement``).
 Anchor: CodiEsp-D best team MAP ~0.52 (Spanish originals, test split).
 Run: .venv/bin/python bench/eval_icd_coding.py [--limit N]
 """
@@ -85,6 +87,10 @@ def main() -> int:
             "(all mentions)": IcdCoder(embedder, PACKS_ROOT / "cache",
                                        assertions=("present", "historical", "negated",
                                                    "possible", "hypothetical")),
+            # Diagnostic only: what the checks against the note cost on CodiEsp, whose
+            # coders also code a denied condition through other words and ignore Excludes1
+            # ("R52 Pain, unspecified" beside R10.9); the app always runs them.
+            "(no note checks)": IcdCoder(embedder, PACKS_ROOT / "cache", note_checks=False),
         }
         started = time.perf_counter()
         coders["lexical+embedding"].prepare()

@@ -6,7 +6,9 @@ concepts asserted present or historical — never negated, possible, hypothetica
 family — and sentence text outside such cues' ConText scopes can support a code. Boosted
 trees learned on CodiEsp train (``reranker``) order them, reading how often coders kept a
 code found with the same evidence (``evidence_rates``) and what the whole case suggests
-(``case_model``). Every suggestion keeps each supporting span.
+(``case_model``). The result is then checked against the note (``note_agreement``): no code
+the note denies, the side it names, no code an Excludes1 note rules out. Every suggestion
+keeps each supporting span.
 """
 
 from __future__ import annotations
@@ -26,6 +28,13 @@ from desktop.core.analysis.coding.case_model import case_model_for
 from desktop.core.analysis.coding.embedding_index import ExemplarIndex, IcdEmbeddingIndex
 from desktop.core.analysis.coding.evidence_rates import evidence_rates
 from desktop.core.analysis.coding.icd_table import coding_priors, description
+from desktop.core.analysis.coding.note_agreement import (
+    denied_codes,
+    evidence_sides,
+    excludes,
+    named_codes,
+    side_for,
+)
 from desktop.core.analysis.coding.reranker import feature_rows, load_model
 from desktop.core.analysis.notes import Concept, NoteAnalysis
 from desktop.core.tasks import CancelToken, ProgressFn, no_progress
@@ -60,10 +69,13 @@ class IcdCoder:
     """Suggests codes; ``embedder`` is ``runtime.embedder()`` (or None for lexical only)."""
 
     def __init__(self, embedder=None, cache_dir: Path | None = None, *,
-                 assertions: tuple[str, ...] = CODABLE_ASSERTIONS) -> None:
-        # ``assertions`` other than the default exist only for evaluation against corpora
-        # that code negated mentions too; the app never passes it.
+                 assertions: tuple[str, ...] = CODABLE_ASSERTIONS,
+                 note_checks: bool = True) -> None:
+        # ``assertions`` other than the default, and ``note_checks=False``, exist only for
+        # evaluation against corpora whose coders code negated mentions too or ignore
+        # Excludes1 notes; the app never passes them.
         self.assertions = assertions
+        self.note_checks = note_checks
         self.index = self.exemplars = None
         if embedder is not None:
             if cache_dir is None:
@@ -104,7 +116,37 @@ class IcdCoder:
         out = [CodeSuggestion(c.code, description(c.code), round(float(p), 4), c.sources,
                               c.concepts)
                for c, p in zip(cands, probs, strict=True)]
+        if self.note_checks:
+            out = _as_the_note_says(out, analysis, self.assertions)
         return sorted(out, key=lambda s: (-s.score, s.code))
+
+
+def _as_the_note_says(suggestions: list[CodeSuggestion], analysis: NoteAnalysis,
+                      assertions: tuple[str, ...]) -> list[CodeSuggestion]:
+    """Without codes the note denies or gives to a relative, or that an Excludes1 note rules
+    out beside a code the note's terms name, each at the side its evidence names
+    (``note_agreement``); a code reached twice keeps its better score and all spans."""
+    denied = denied_codes(analysis, assertions)
+    named = named_codes(analysis, assertions)
+    by_code: dict[str, CodeSuggestion] = {}
+    for s in suggestions:
+        if s.code in denied:
+            continue
+        code = side_for(s.code, evidence_sides(analysis.text, s.concepts))
+        if code not in named and any(excludes(code, other) for other in named if other != code):
+            continue
+        if code != s.code:
+            s = CodeSuggestion(code, description(code), s.score, s.sources, s.concepts)
+        kept = by_code.get(code)
+        if kept is None:
+            by_code[code] = s
+            continue
+        best, other = (kept, s) if kept.score >= s.score else (s, kept)
+        by_code[code] = CodeSuggestion(code, best.description, best.score,
+                                       best.sources | other.sources,
+                                       best.concepts + [c for c in other.concepts
+                                                        if c not in best.concepts])
+    return list(by_code.values())
 
 
 def _siblings_after_their_code(cands: list, probs: np.ndarray) -> np.ndarray:

@@ -3,9 +3,13 @@ negated, family or hypothetical mention, whichever retrieval source proposed it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from desktop.core.analysis.coding import IcdCoder
+from desktop.core.analysis.coding.note_agreement import side_for
+from desktop.core.analysis.diagnoses import shown_codes
 from desktop.core.analysis.notes import analyse_note
 from desktop.core.errors import NotAvailableError
 
@@ -19,6 +23,7 @@ CASE = (
     "He was treated with analgesics and the stone was expelled spontaneously.\n"
 )
 NOT_THE_PATIENTS = ("R50", "E11", "E10", "C50", "Z80.3")
+DEMO_NOTES = Path(__file__).resolve().parents[4] / "resources" / "demo" / "notes"
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +89,57 @@ def test_train_case_phrasing_finds_codes_through_example_sentences(coder):
     suggestions = coder.suggest(analyse_note(CASE))
     assert any("example" in s.sources for s in suggestions)
     assert any("sibling" in s.sources for s in suggestions)
+
+
+@pytest.mark.parametrize(("note", "code", "not_suggested"), [
+    ("She has left knee pain after a fall.", "M25.562", ("M25.561", "M25.569")),
+    ("Pain in the right shoulder for two weeks.", "M25.511", ("M25.512", "M25.519")),
+    ("Left knee pain and right hip pain.", "M25.551", ("M25.552", "M25.561")),
+    ("Shoulder pain for two weeks.", "M25.519", ("M25.511", "M25.512")),
+])
+def test_a_code_names_the_side_the_note_names(note, code, not_suggested):
+    codes = [s.code for s in shown_codes(IcdCoder().suggest(analyse_note(note)))]
+    assert code in codes[:5], codes
+    assert not set(not_suggested) & set(codes), codes
+
+
+@pytest.mark.parametrize(("code", "sides", "expected"), [
+    ("M79.621", {"left"}, "M79.622"),  # Pain in right upper arm -> left
+    ("C64.1", set(), "C64.9"),  # right kidney, no side named -> unspecified kidney
+    ("H66.91", {"bilateral"}, "H66.93"),  # "Otitis media, unspecified, right ear"
+    ("H54.62", {"right"}, "H54.61"),  # "visual loss, left eye, normal vision right eye"
+    ("S52.501A", {"left"}, "S52.502A"),  # 7th character kept
+    ("M25.561", {"left", "right"}, "M25.561"),  # both named: not this code's to decide
+    ("I50.1", {"right"}, "I50.1"),  # left ventricular failure is no side of anything
+])
+def test_the_side_variant_of_a_code(code, sides, expected):
+    assert side_for(code, sides) == expected
+
+
+def test_a_code_the_note_denies_or_gives_a_relative_is_never_suggested():
+    # "hysterectomy" predicts I10 in CodiEsp train cases: a phrase must not outweigh the
+    # note's own "denies hypertension".
+    for note in ("Patient denies history of hypertension. She underwent hysterectomy in 1986.",
+                 "FAMILY HISTORY: Mother with hypertension.\nSOCIAL HISTORY: Hysterectomy "
+                 "in 1986, lives alone."):
+        codes = [s.code for s in IcdCoder().suggest(analyse_note(note))]
+        assert "I10" not in codes, (note, codes)
+    assert "I10" in [s.code for s in IcdCoder().suggest(analyse_note(
+        "Mother with hypertension. He has hypertension too."))]
+
+
+@pytest.mark.slow
+def test_cardiology_consult_codes_the_left_arm_pain_and_nothing_the_patient_denies(coder):
+    # A real MTSamples consult (the demo vault's): left arm pain on exertion; denies
+    # hypertension, diabetes, murmur, MI; hypertension and heart failure in the family.
+    note = (DEMO_NOTES / "4906-cardiology-consult.txt").read_text(encoding="utf-8")
+    suggestions = coder.suggest(analyse_note(note))
+    codes = [s.code for s in suggestions]
+    assert "M79.622" in codes[:5], codes[:10]  # pain in left upper arm
+    for code in codes:
+        assert not code.startswith(("I10", "E11.9", "R01.1", "I21", "I50.9", "R00.2")), code
+    for sug in shown_codes(suggestions):
+        assert "right" not in sug.description.lower(), sug.code
 
 
 def test_lexical_coder_gives_siblings_the_evidence_of_their_category():

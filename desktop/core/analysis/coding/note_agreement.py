@@ -1,0 +1,150 @@
+"""Keep code suggestions consistent with what the note itself says.
+
+Candidates reach a code through indirect evidence too (a similar sentence, a phrase that
+predicts the code in coded cases, a train-frequent sibling). Three things such evidence
+cannot see, and a clinician or coder would catch at once:
+- the note denies the condition, or gives it to a relative ("denies hypertension",
+  "mother with hypertension"): a code that only such a mention names is dropped — negated
+  and family-history concepts are never the patient's diagnosis;
+- the side: retrieval barely tells "right" from "left", and the granularity picked from
+  train frequencies may name a side the note does not. A code is moved to the variant of
+  the side its evidence names (M79.621 "Pain in right upper arm" for "pain in the left upper
+  arm" becomes M79.622), or to the unspecified side when its evidence names none;
+- ICD-10-CM's Excludes1 notes ("not coded here"): R52 "Pain, unspecified" is never coded
+  beside knee pain the note names (M25.56-); N39.0 "UTI, site not specified" never beside
+  a named cystitis (N30.-). A code the note's own terms do not name gives way to one they do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+import simple_icd_10_cm as icd
+
+from desktop.core.analysis.coding.icd_table import coded_as, description
+from desktop.core.analysis.notes import NoteAnalysis
+from desktop.core.analysis.notes.concepts.extraction import CODED_CATEGORIES
+
+NOT_THE_PATIENTS = ("negated", "family")
+# "bilaterally", "both legs": evidence of a bilateral condition; "both" alone is too vague
+# ("both parents").
+SIDE_WORDS = re.compile(
+    r"\b(left|right|bilateral(?:ly)?|both (?:(?:upper|lower) )?(?:sides|eyes|ears|arms|legs|"
+    r"hands|feet|knees|hips|shoulders|elbows|wrists|ankles|thighs|limbs|extremities|lungs|"
+    r"kidneys|breasts|ovaries|testes))\b", re.IGNORECASE)
+CODE_SIDE = re.compile(r"(?:^|,? )\b(right|left|unspecified|bilateral)\b(?: (?:eye|ear|side))?",
+                       re.IGNORECASE)
+# "(R07.1-R07.9)", "(H92.0-)", "(O10-O11, O13-O16)" in an Excludes1 note.
+_CODE = r"[A-Z]\d[0-9A-Z](?:\.[0-9A-Z]+)?"
+CODE_RANGE = re.compile(rf"({_CODE})\.?-?(?:-({_CODE}))?")
+NOTE_REFS = re.compile(r"\(([^()]*)\)")
+WORDS_BEFORE = 40  # characters before a concept that may name its side ("left knee pain")
+# Where the words before a term stop being about it: "left knee pain and right hip pain".
+CLAUSE_BREAK = re.compile(r"[,;:.()]|\b(?:and|or|with|but|after|from)\b", re.IGNORECASE)
+
+
+def denied_codes(analysis: NoteAnalysis, coded_assertions: Iterable[str]) -> set[str]:
+    """Codes the note names only in denied or family-history mentions."""
+    coded_assertions = set(coded_assertions)
+    denied, affirmed = set(), set()
+    for concept in analysis.concepts:
+        if concept.category not in CODED_CATEGORIES:
+            continue
+        codes = {c for code in concept.codes for c in (code, coded_as(code))}
+        if concept.assertion in coded_assertions:
+            affirmed |= codes
+        elif concept.assertion in NOT_THE_PATIENTS:
+            denied |= codes
+    return denied - affirmed
+
+
+def sides_named(text: str) -> set[str]:
+    """"left", "right" and/or "bilateral" as the text names them."""
+    found = set()
+    for match in SIDE_WORDS.finditer(text):
+        word = match.group(1).lower()
+        found.add(word if word in ("left", "right") else "bilateral")
+    return found
+
+
+def evidence_sides(text: str, spans: Iterable) -> set[str]:
+    """Sides named by the evidence: a sentence's own words, or a term's words and those just
+    before it on its line ("left knee pain")."""
+    found: set[str] = set()
+    for span in spans:
+        found |= sides_named(text[span.start:span.end])
+        if getattr(span, "category", "") != "sentence":
+            line_start = text.rfind("\n", 0, span.start) + 1
+            before = text[max(line_start, span.start - WORDS_BEFORE):span.start]
+            found |= sides_named(CLAUSE_BREAK.split(before)[-1])
+    return found
+
+
+def code_side(code: str) -> str | None:
+    """The first side a description names ("Otitis media, unspecified, right ear": right;
+    "Unqualified visual loss, left eye, normal vision right eye": left)."""
+    words = [w.lower() for w in CODE_SIDE.findall(description(code))]
+    named = [w for w in words if w != "unspecified"]
+    return named[0] if named else ("unspecified" if words else None)
+
+
+@lru_cache(maxsize=4096)
+def side_variants(code: str) -> dict[str, str]:
+    """Side -> code among ``code``'s siblings that differ from it only in the side named
+    (``M79.621`` -> {"right": "M79.621", "left": "M79.622", "unspecified": "M79.629"})."""
+    if len(code) > 7 and icd.is_valid_item(code[:7]):  # 7th character: S52.501A
+        return {side: variant + code[7:] for side, variant in side_variants(code[:7]).items()
+                if icd.is_valid_item(variant + code[7:])}
+    parent = icd.get_parent(code) if icd.is_valid_item(code) else ""
+    if not parent or code_side(code) is None:
+        return {}
+    key = CODE_SIDE.sub("", description(code)).lower()
+    variants = {}
+    for sibling in icd.get_children(parent):
+        side = code_side(sibling)
+        if side and CODE_SIDE.sub("", description(sibling)).lower() == key:
+            variants.setdefault(side, sibling)
+    return variants if len(variants) > 1 else {}
+
+
+def side_for(code: str, sides: set[str]) -> str:
+    """The variant of ``code`` for the sides its evidence names."""
+    variants = side_variants(code)
+    if not variants:
+        return code
+    if len(sides) > 1:  # "left knee pain, right hip pain": which is this code's?
+        return code
+    wanted = next(iter(sides)) if sides else "unspecified"
+    return variants.get(wanted, code)
+
+
+@lru_cache(maxsize=8192)
+def excluded_ranges(code: str) -> tuple[tuple[str, str], ...]:
+    """Code ranges the Excludes1 notes of ``code`` and its ancestors name."""
+    if not icd.is_valid_item(code):
+        return ()
+    ranges = []
+    for item in (code, *icd.get_ancestors(code)):
+        for note in icd.get_excludes1(item):
+            for refs in NOTE_REFS.findall(note):
+                for ref in refs.split(","):
+                    match = CODE_RANGE.fullmatch(ref.strip())
+                    if match:
+                        ranges.append((match.group(1), match.group(2) or match.group(1)))
+    return tuple(ranges)
+
+
+def excludes(code: str, other: str) -> bool:
+    """Whether an Excludes1 note of ``code`` says ``other`` is not coded with it."""
+    return any(low <= other[:len(low)] and other[:len(high)] <= high
+               for low, high in excluded_ranges(code))
+
+
+def named_codes(analysis: NoteAnalysis, coded_assertions: Iterable[str]) -> set[str]:
+    """Codes the note's own terms name for the patient."""
+    coded_assertions = set(coded_assertions)
+    return {c for concept in analysis.concepts
+            if concept.category in CODED_CATEGORIES and concept.assertion in coded_assertions
+            for code in concept.codes for c in (code, coded_as(code))}
