@@ -1,7 +1,8 @@
 """The structured summary: deterministic, rule-based, every line a span of the note.
 
-Always available (no model needed): a one-line synopsis, active problems, medications,
-allergies, key vitals and labs, assessment and plan. It only *selects* note text found by
+Always available (no model needed): a one-line synopsis, active problems, symptoms and
+findings, pertinent negatives, past and family history, medications, allergies, key vitals
+and labs, assessment and plan. It only *selects* note text found by
 the note analysis, so every item is supported by construction and points at its span.
 """
 
@@ -19,6 +20,10 @@ from desktop.core.provenance import NoteSpan
 HEADINGS = {
     "synopsis": "Synopsis",
     "problem": "Active problems",
+    "symptom": "Symptoms and findings",
+    "negative": "Pertinent negatives",
+    "history": "Past history",
+    "family": "Family history",
     "medication": "Medications",
     "allergy": "Allergies",
     "vital": "Key vitals",
@@ -27,6 +32,8 @@ HEADINGS = {
     "plan": "Plan",
 }
 _MAX_PER_SECTION = 8
+_MAX_PER_CONCEPT_GROUP = 12  # a long review of systems must not bury the rest
+_CLINICAL = {"problem", "symptom", "finding"}
 _MAX_SYNOPSIS_CHARS = 240
 _ALLERGY_ASSERTIONS = {"present", "historical", "negated"}  # "no known allergies" matters
 # Separators of a medication list: "Nexium 40 mg q.d., Celebrex 200 mg q.d. and ..."
@@ -103,6 +110,25 @@ def _concept_label(concept: Any) -> str:
     return " ".join(parts)
 
 
+def _summary_category(concept: Any) -> str | None:
+    """Where a concept goes in the summary; None when it does not belong there (a possible
+    or hypothetical problem is a question, not a fact about the patient)."""
+    category, assertion = concept.category, concept.assertion
+    if category in _CLINICAL:
+        if assertion == "negated":
+            return "negative"
+        if assertion == "family":
+            return "family"
+        if assertion == "historical":
+            return "history"
+        if assertion == "present":
+            return "problem" if category == "problem" else "symptom"
+        return None
+    if category == "procedure":
+        return "history" if assertion == "historical" else None
+    return category if category in {"medication", "allergy", "vital", "lab"} else None
+
+
 def _concept_items(
     note: SourceNote, rules: SummaryRules, *, skip_medications: bool = False
 ) -> list[dict[str, Any]]:
@@ -116,10 +142,14 @@ def _concept_items(
         return any(s.start <= c.start < s.end for s in assessment)
 
     concepts.sort(key=lambda c: (c.category != "problem" or not in_assessment(c), c.start))
+    counts: dict[str, int] = {}
+    # "No shortness of breath" beside "short of breath on one flight": the note qualifies the
+    # symptom; listing it as absent would contradict the present one.
+    present_terms = {c.term for c in concepts if c.assertion == "present"}
     for concept in concepts:
-        category = concept.category
+        category = _summary_category(concept)
         assertion = concept.assertion
-        if category == "problem" and assertion != "present":
+        if category is None or (category == "negative" and concept.term in present_terms):
             continue
         if category == "medication" and (
             assertion not in {"present", "historical"}
@@ -130,7 +160,7 @@ def _concept_items(
             continue
         if category in {"vital", "lab"} and assertion in {"hypothetical", "family"}:
             continue
-        if category not in {"problem", "medication", "allergy", "vital", "lab"}:
+        if counts.get(category, 0) >= _MAX_PER_CONCEPT_GROUP:
             continue
         span = note.span(concept.start, concept.end)
         label = _concept_label(concept)
@@ -140,12 +170,13 @@ def _concept_items(
             if more:
                 span = note.span(span.start, more.end())
             label = span.text
-        if category == "allergy" and assertion == "negated":
+        if assertion == "negated" and category in {"allergy", "negative"}:
             label = f"No {concept.text}"
         key = (category, label.lower())
         if key in seen:
             continue
         seen.add(key)
+        counts[category] = counts.get(category, 0) + 1
         section = _humanise(getattr(concept, "section", "") or "")
         detail = " · ".join(p for p in (note.label, section) if p)
         items.append(_item(category, label, detail, [span]))

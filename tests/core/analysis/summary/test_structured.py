@@ -95,3 +95,21 @@ def test_a_lab_value_is_shown_with_its_whole_number(mtsamples_text):
     assert "white count of 41,900" in labels
     assert "platelet count 235,000" in labels
     _assert_spans_match(note, measured)
+
+
+def test_a_consult_shows_its_symptoms_pertinent_negatives_and_histories(mtsamples_text):
+    # MTSamples 4906 (the demo vault's cardiology consult): left arm discomfort on exertion,
+    # a list of denied conditions, a hysterectomy, and the family's heart disease.
+    note = prepare_note(mtsamples_text("4906"), note_id=4)
+    result = build_structured_result([note])
+    labels = {c: [i["label"] for i in _by_category(result, c)]
+              for c in ("symptom", "negative", "history", "family")}
+    assert "pain and discomfort in the left upper arm" in labels["symptom"]
+    assert {"No chest pain", "No syncope", "No hypertension"} <= set(labels["negative"])
+    # denied with the arm pain, but limiting her exercise: not listed as absent
+    assert "shortness of breath" in labels["symptom"]
+    assert "No shortness of breath" not in labels["negative"]
+    assert labels["history"] == ["hysterectomy"]
+    assert {"hypertension", "congestive heart failure"} <= set(labels["family"])
+    assert "hypertension" not in " ".join(labels["symptom"])
+    _assert_spans_match(note, result["items"])
