@@ -2,7 +2,7 @@
 
 Always available (no model needed): a one-line synopsis, active problems, symptoms and
 findings, pertinent negatives, past and family history, medications, allergies, key vitals
-and labs, assessment and plan. It only *selects* note text found by
+and labs, social history, assessment and plan. It only *selects* note text found by
 the note analysis, so every item is supported by construction and points at its span.
 """
 
@@ -28,6 +28,7 @@ HEADINGS = {
     "allergy": "Allergies",
     "vital": "Key vitals",
     "lab": "Key labs",
+    "social": "Social history",
     "assessment": "Assessment",
     "plan": "Plan",
 }
@@ -252,6 +253,8 @@ def structured_items(notes: Sequence[SourceNote], rules: SummaryRules | None = N
             note_items += _allergy_section_items(note, rules)
         note_items += _section_sentence_items(note, "assessment", rules)
         note_items += _section_sentence_items(note, "plan", rules)
+        # smoking, alcohol, work, who is at home: a sentence each, as the note puts it
+        note_items += _section_sentence_items(note, "social", rules)
         for item in note_items:
             by_category[item["category"]].append(item)
     return [item for category in HEADINGS for item in by_category[category]]

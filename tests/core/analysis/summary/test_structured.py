@@ -97,7 +97,7 @@ def test_a_lab_value_is_shown_with_its_whole_number(mtsamples_text):
     _assert_spans_match(note, measured)
 
 
-def test_a_consult_shows_its_symptoms_pertinent_negatives_and_histories(mtsamples_text):
+def test_a_consult_shows_its_symptoms_negatives_histories_and_smoking(mtsamples_text):
     # MTSamples 4906 (the demo vault's cardiology consult): left arm discomfort on exertion,
     # a list of denied conditions, a hysterectomy, and the family's heart disease.
     note = prepare_note(mtsamples_text("4906"), note_id=4)
@@ -112,4 +112,7 @@ def test_a_consult_shows_its_symptoms_pertinent_negatives_and_histories(mtsample
     assert labels["history"] == ["hysterectomy"]
     assert {"hypertension", "congestive heart failure"} <= set(labels["family"])
     assert "hypertension" not in " ".join(labels["symptom"])
+    # smoking status is read from the social history as the note words it
+    assert [i["label"] for i in _by_category(result, "social")] == [
+        "The patient smokes one pack of cigarettes per day and takes drinks on social occasions."]
     _assert_spans_match(note, result["items"])
