@@ -51,10 +51,18 @@ def _quiet_pyrush() -> None:
     logger.disable("PyRuSH")
 
 
+def _quiet_empty_matchers() -> None:
+    # The Sectionizer's rules are all phrases, so its token Matcher is empty and spaCy warns
+    # (W036) on every note. Ignored process-wide: warnings.catch_warnings around each call
+    # is not thread-safe, and analyses run on worker threads.
+    warnings.filterwarnings("ignore", message=r"\[W036\]")
+
+
 def _build_nlp():
     import medspacy
 
     _quiet_pyrush()
+    _quiet_empty_matchers()
     # Only components that need no download: tokenizer + PyRuSH (its rules ship in the wheel).
     nlp = medspacy.load(medspacy_enable=["medspacy_tokenizer", "medspacy_pyrush"])
     nlp.max_length = MAX_NOTE_CHARS + 1  # spaCy's default (1M chars) is below our own limit
@@ -141,9 +149,7 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
         raise InputError("This note is too long to analyse (over 2 million characters). "
                          "Split it into separate notes.")
     nlp = get_pipeline()
-    with _lock, warnings.catch_warnings():
-        # spaCy warns on every call that the TargetMatcher's token Matcher is empty.
-        warnings.filterwarnings("ignore", message=r"\[W036\]")
+    with _lock:
         with nlp.select_pipes(disable=["medspacy_context"]):
             doc = nlp(_ends_with_break(text))
         spans = list(doc.spans.get(SPAN_GROUP, []))
