@@ -3,12 +3,15 @@
 Findings come from a ``NoteAnalysis`` (present findings support, documented-absent ones
 argue against); condition knowledge comes from ``resources/nlp/differential.json``.
 Score = (weights found present - half the weights documented absent) / all weights of the
-condition, so a condition with many characteristic findings present ranks first.
+condition, so a condition with many characteristic findings present ranks first. A symptom
+in a sentence that ties it to effort ("arm pain ... when she walks") is also its exertional
+finding (angina's "exertional chest, arm or jaw pain").
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -16,7 +19,7 @@ from desktop.core.analysis.notes import Concept, NoteAnalysis
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir
 
 AGAINST_FACTOR = 0.5
-NAMED_BONUS = 0.4  # the note's own assessment names the condition
+NAMED_BONUS = 0.5  # the note's own assessment names the condition
 MAX_CONDITIONS = 8
 EVIDENCE_CATEGORIES = ("problem", "symptom", "finding")
 
@@ -26,6 +29,27 @@ class ConditionKnowledge:
     name: str
     icd10: str
     findings: dict[str, float]
+    requires: frozenset[str] = frozenset()  # one must be present (hypertensive urgency: BP)
+
+
+@dataclass(frozen=True)
+class VitalRule:
+    vital: str  # the measurement's term ("heart rate")
+    finding: str
+    at_least: float | None = None
+    below: float | None = None
+    part: int = 0  # which number of "150/90"
+
+    def holds(self, concept: Concept) -> bool:
+        try:
+            value = float((concept.value or "").split("/")[self.part])
+        except (ValueError, IndexError):
+            return False
+        if self.vital == "temperature" and (value > 45 or (concept.unit or "").lower()
+                                            .rstrip().endswith(("f", "fahrenheit"))):
+            value = (value - 32) * 5 / 9
+        return ((self.at_least is None or value >= self.at_least)
+                and (self.below is None or value < self.below))
 
 
 @dataclass
@@ -44,38 +68,101 @@ class DifferentialItem:
         return f"Findings for: {pro}. Findings against: {con}."
 
 
+@dataclass(frozen=True)
+class Exertion:
+    cue: re.Pattern[str]  # a word that ties a sentence's symptoms to effort
+    findings: dict[str, str]  # canonical finding -> its exertional finding
+
+
+def _knowledge_file() -> dict:
+    return json.loads((nlp_resources_dir() / "differential.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def exertion() -> Exertion:
+    data = _knowledge_file()["exertion"]
+    words = "|".join(map(re.escape, data["cues"]))
+    cue = re.compile(rf"\b(?:{words})\b", re.IGNORECASE)
+    return Exertion(cue, {k.lower(): v.lower() for k, v in data["findings"].items()})
+
+
+# "at rest, not with exertion": a denial a word or two before the cue is about the effort
+EFFORT_DENIED = re.compile(r"\b(?:no|not|never|without)\s+(?:\w+\s+)?$", re.IGNORECASE)
+
+
+def _on_effort(sentence: str, cue: re.Pattern[str]) -> bool:
+    return any(not EFFORT_DENIED.search(sentence[:m.start()]) for m in cue.finditer(sentence))
+
+
 @lru_cache(maxsize=1)
 def knowledge() -> tuple[tuple[ConditionKnowledge, ...], dict[str, str]]:
     """Conditions and a synonym -> canonical finding map."""
-    data = json.loads((nlp_resources_dir() / "differential.json").read_text(encoding="utf-8"))
+    data = _knowledge_file()
     synonyms = {}
     for canonical, alts in data["synonyms"].items():
         for alt in alts:
             synonyms[alt.lower()] = canonical
     conditions = tuple(
         ConditionKnowledge(c["name"], c["icd10"], {k.lower(): float(v) for k, v in
-                                                   c["findings"].items()})
+                                                   c["findings"].items()},
+                           frozenset(r.lower() for r in c.get("requires", ())))
         for c in data["conditions"]
     )
     return conditions, synonyms
 
 
-def _finding_names(concept: Concept, synonyms: dict[str, str]) -> set[str]:
+@lru_cache(maxsize=1)
+def vital_rules() -> tuple[VitalRule, ...]:
+    return tuple(VitalRule(**{k: v for k, v in rule.items()})
+                 for rule in _knowledge_file()["vitals"]["rules"])
+
+
+def _vital_findings(analysis: NoteAnalysis
+                    ) -> tuple[list[tuple[set[str], Concept]], list[tuple[set[str], Concept]]]:
+    """Recorded vital signs as findings present ("HR 118": tachycardia) and absent ("T 36.8":
+    no fever), by the adult limits of the knowledge file."""
+    present, absent = [], []
+    for concept in analysis.concepts_of("vital"):
+        rules = [r for r in vital_rules() if r.vital == concept.term]
+        if not rules or not concept.value:
+            continue
+        found = {r.finding for r in rules if r.holds(concept)}
+        if found:
+            present.append((found, concept))
+        if {r.finding for r in rules} - found:
+            absent.append(({r.finding for r in rules} - found, concept))
+    return present, absent
+
+
+def _finding_names(concept: Concept, synonyms: dict[str, str], analysis: NoteAnalysis
+                   ) -> set[str]:
     names = {concept.text.lower(), concept.term.lower()}
-    return names | {synonyms[n] for n in names if n in synonyms}
+    names |= {synonyms[n] for n in names if n in synonyms}
+    on_effort = exertion()
+    exertional = {on_effort.findings[n] for n in names if n in on_effort.findings}
+    sentence = analysis.sentence_at(concept.start)
+    if exertional and sentence is not None and _on_effort(
+            analysis.text[sentence.start:sentence.end], on_effort.cue):
+        names |= exertional
+    return names
 
 
 def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS) -> list[DifferentialItem]:
     conditions, synonyms = knowledge()
     present, absent = [], []
     for concept in analysis.concepts_of(*EVIDENCE_CATEGORIES):
-        names = _finding_names(concept, synonyms)
+        names = _finding_names(concept, synonyms, analysis)
         if concept.assertion == "present":
             present.append((names, concept))
         elif concept.assertion == "negated":
             absent.append((names, concept))
+    vitals_present, vitals_absent = _vital_findings(analysis)
+    present += vitals_present
+    absent += vitals_absent
     items = []
     for condition in conditions:
+        if condition.requires and not any(condition.requires & names for names, _ in present):
+            continue
         total = sum(w for w in condition.findings.values() if w > 0)
         item = DifferentialItem(condition.name, condition.icd10, 0.0)
         gained = lost = 0.0
@@ -90,15 +177,17 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS) -> list[Di
             elif hit_against is not None and weight > 0:
                 item.findings_against.append((finding, hit_against))
                 lost += AGAINST_FACTOR * weight
-        if not item.findings_for or gained <= lost:
-            continue
         named = next((c for _, c in present if c.category == "problem" and c.codes
                       and c.codes[0][:3] == condition.icd10[:3]), None)
+        # A condition the note itself names stays on the list without its typical findings
+        # (a discharge summary's "Pyelonephritis" with no flank pain written down).
+        if named is None and (not item.findings_for or gained <= lost):
+            continue
         item.named_in_note = named is not None
         if named is not None:
             item.findings_for.append(("named in the note", named))
         bonus = NAMED_BONUS if named is not None else 0.0
         item.score = round(min(1.0, max(0.0, (gained - lost) / total + bonus)), 4)
         items.append(item)
-    items.sort(key=lambda i: (-i.score, -len(i.findings_for), i.name))
+    items.sort(key=lambda i: (-i.score, not i.named_in_note, -len(i.findings_for), i.name))
     return items[:limit]

@@ -37,7 +37,7 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
-RULES_VERSION = "6"  # 6: pain at a named site, smoking status; 5: presentation ends a denial
+RULES_VERSION = "7"  # 7: "smokes", "short of breath"; 6: pain at a named site, smoking status
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
 _lock = threading.Lock()

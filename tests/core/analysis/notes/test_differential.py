@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 import simple_icd_10_cm as icd
 
 from desktop.core.analysis.differential import differential
 from desktop.core.analysis.notes import analyse_note
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
+
+DEMO_NOTES = Path(__file__).resolve().parents[4] / "resources" / "demo" / "notes"
+
+
+def _by_name(text: str) -> dict:
+    return {i.name: i for i in differential(analyse_note(text))}
+
+
+def _for(item) -> set[str]:
+    return {f for f, _ in item.findings_for}
 
 
 def test_pneumonia_picture_ranks_pneumonia_with_findings_for(clinic_note):
@@ -40,6 +52,50 @@ def test_pain_named_at_a_joint_or_the_arm_is_the_finding_the_knowledge_weighs():
     arm = {i.name: i for i in differential(analyse_note(
         "Chest pressure and pain in the left upper arm on exertion."))}
     assert {"chest pressure", "arm pain"} <= {f for f, _ in arm["Stable angina"].findings_for}
+
+
+def test_arm_pain_on_exertion_in_a_smoker_puts_angina_first():
+    # MTSamples 4906: left upper arm discomfort "especially when she walks", a smoker, who
+    # denies chest pain. One present "shortness of breath" used to rank pneumothorax first.
+    note = (DEMO_NOTES / "4906-cardiology-consult.txt").read_text(encoding="utf-8")
+    items = differential(analyse_note(note))
+    angina = items[0]
+    assert angina.name == "Stable angina"
+    assert {"arm pain", "exertional chest, arm or jaw pain", "smoking",
+            "dyspnea on exertion"} <= _for(angina)
+    assert {f for f, _ in angina.findings_against} == {"chest pain"}
+    spans = {note[c.start:c.end] for _, c in angina.findings_for}
+    assert "smokes" in spans and "pain and discomfort in the left upper arm" in spans
+
+
+@pytest.mark.parametrize("text", [
+    "Chest pain at rest, not with exertion.",
+    "Pain in the right knee when walking.",
+    "Arm pain since the fall. She walks daily for exercise, no chest pain.",
+])
+def test_effort_counts_only_for_an_anginal_symptom_in_its_own_sentence(text):
+    angina = _by_name(text).get("Stable angina")
+    assert angina is None or "exertional chest, arm or jaw pain" not in _for(angina)
+
+
+def test_recorded_vital_signs_are_findings_for_and_against():
+    text = "BP 192/104, HR 112, T 101.2 F, RR 24, SpO2 89%. Severe headache."
+    items = _by_name(text)
+    urgency = items["Hypertensive urgency"]
+    assert _for(urgency) == {"severely elevated blood pressure", "headache"}
+    assert "BP 192/104" in {c.text for _, c in urgency.findings_for}
+    assert {"fever", "tachycardia", "tachypnea"} <= _for(items["Sepsis"])
+    assert "hypoxia" in _for(items["COVID-19"])
+    # a normal temperature argues against fever; a headache alone is no hypertensive urgency
+    calm = _by_name("Temp 36.8 C, BP 128/82. Cough and headache.")
+    assert "Hypertensive urgency" not in calm
+    assert "fever" in {f for f, _ in calm["Influenza"].findings_against}
+
+
+def test_a_diagnosis_the_note_names_is_listed_without_its_typical_findings():
+    note = (DEMO_NOTES / "3229-discharge-summary-pyelonephritis.txt").read_text(encoding="utf-8")
+    first = differential(analyse_note(note))[0]
+    assert first.name == "Pyelonephritis" and _for(first) == {"named in the note"}
 
 
 def test_no_findings_no_differential():
