@@ -11,6 +11,7 @@ from typing import Any
 
 from desktop.core.analysis.coding import CodeSuggestion, IcdCoder
 from desktop.core.analysis.coding.icd_table import description, preferred_leaf
+from desktop.core.analysis.coding.note_agreement import names_the_code
 from desktop.core.analysis.differential import DifferentialItem, differential
 from desktop.core.analysis.notes import Concept, NoteAnalysis, analyse_note, rules_provenance
 from desktop.core.errors import NotAvailableError
@@ -26,6 +27,12 @@ MAX_CODES = 15
 # "C64.9 Malignant neoplasm of kidney" at 0.4 % through a phrase that co-occurs with it
 # (clear cell carcinoma). In CodiEsp train cases 88 % of the top 15 codes pass it.
 MIN_CODE_SCORE = 0.05
+# A code whose evidence does not name it ("R50.9 Fever" from "urine", a word that co-occurs
+# with fever in coded cases) is listed only from this probability on, and then flagged for
+# checking. On 24 MTSamples notes a third of the listed codes were such, most under 0.15.
+MIN_UNNAMED_SCORE = 0.25
+UNNAMED_NOTE = (" The note's words do not name this condition: the code comes from similar "
+                "coded cases. Check it against the note before accepting.")
 PROBLEM_ASSERTIONS = ("present", "historical", "possible")
 ASSERTION_WORDS = {"present": "current", "historical": "past history", "possible": "possible"}
 
@@ -68,13 +75,22 @@ def _shown_anyway(suggestion: CodeSuggestion) -> bool:
     return suggestion.score >= MIN_CODE_SCORE or "lexical" in suggestion.sources
 
 
+def _named(suggestion: CodeSuggestion) -> bool:
+    return "lexical" in suggestion.sources or names_the_code(suggestion.code,
+                                                             suggestion.concepts)
+
+
+def _unnamed_and_weak(suggestion: CodeSuggestion) -> bool:
+    return suggestion.score < MIN_UNNAMED_SCORE and not _named(suggestion)
+
+
 def _listable(suggestions: list[CodeSuggestion]) -> tuple[list[CodeSuggestion], int]:
     """Codes worth listing, best first, without a broader or finer form of a better one
     ("R51.9 Headache, unspecified" under "R51 Headache"); and how many were such forms."""
     kept: list[CodeSuggestion] = []
     other_level = 0
     for s in suggestions:
-        if not _shown_anyway(s):
+        if not _shown_anyway(s) or _unnamed_and_weak(s):
             continue
         if any(s.code.startswith(k.code) or k.code.startswith(s.code) for k in kept):
             other_level += 1
@@ -84,18 +100,24 @@ def _listable(suggestions: list[CodeSuggestion]) -> tuple[list[CodeSuggestion], 
 
 
 def shown_codes(suggestions: list[CodeSuggestion]) -> list[CodeSuggestion]:
-    return _listable(suggestions)[0][:MAX_CODES]
+    """The listed codes: those the note names first, then the flagged ones, each best first."""
+    listed = _listable(suggestions)[0][:MAX_CODES]
+    return sorted(listed, key=lambda s: not _named(s))
 
 
 def codes_not_shown(suggestions: list[CodeSuggestion]) -> str | None:
     """What the code list leaves out, so a short list is not mistaken for everything."""
     weak = sum(not _shown_anyway(s) for s in suggestions)
+    unnamed = sum(_shown_anyway(s) and _unnamed_and_weak(s) for s in suggestions)
     listable, other_level = _listable(suggestions)
     beyond = len(listable) - len(listable[:MAX_CODES])
     parts = []
     if weak:
         parts.append(f"{weak} weaker code suggestion{'s' * (weak != 1)} "
                      f"(learned probability under {MIN_CODE_SCORE:.0%})")
+    if unnamed:
+        parts.append(f"{unnamed} code{'s' * (unnamed != 1)} the note's words do not name "
+                     f"(under {MIN_UNNAMED_SCORE:.0%})")
     if other_level:
         parts.append(f"{other_level} broader or finer form{'s' * (other_level != 1)} of a "
                      "listed code")
@@ -135,13 +157,15 @@ def code_items(suggestions: list[CodeSuggestion], note_id: int | None) -> list[d
         else:
             what = "Suggested by the highlighted sentence"
         how = " and ".join(SOURCE_WORDS[s] for s in sorted(sug.sources))
+        named = _named(sug)
         items.append({
             "label": f"{sug.code} {sug.description}",
-            "detail": f"{what}; matched by {how}.{_category_hint(sug.code)}",
+            "detail": (f"{what}; matched by {how}.{_category_hint(sug.code)}"
+                       f"{'' if named else UNNAMED_NOTE}"),
             "category": "icd10",
             "code": sug.code,
             "score": sug.score,
-            "supported": True,
+            "supported": named,
             # a phrase and the term it lies in can be the same span: list it once
             "evidence": [_span(note_id, c) for c in _one_per_span(sug.concepts)],
         })

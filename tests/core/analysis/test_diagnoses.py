@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from desktop.cli import main as cli_main
@@ -15,6 +18,8 @@ from desktop.core.analysis.diagnoses import (
     shown_codes,
 )
 from desktop.core.tasks import Cancelled, CancelToken
+
+DEMO_NOTES = Path(__file__).resolve().parents[3] / "resources" / "demo" / "notes"
 
 
 def store_note(vault, text: str) -> tuple[int, int]:
@@ -142,3 +147,35 @@ def test_the_code_list_names_each_condition_once_and_says_when_a_code_is_a_categ
         "finer form of a listed code.")
     first = code_items(suggestions, note_id=1)[0]
     assert "R51 is a category: a billable code needs more detail (e.g. R51.9" in first["detail"]
+
+
+def test_a_code_the_notes_words_do_not_name_is_flagged_or_left_out(tmp_path, capsys):
+    """The demo consult (MTSamples 4906) smokes "one pack of cigarettes per day": "pack"
+    co-occurs with F17.290 ("other tobacco product") in coded cases, "exertion" with R06.00
+    dyspnea. Neither is what the note says."""
+    note = DEMO_NOTES / "4906-cardiology-consult.txt"
+    assert cli_main(["analyse", "note", str(note), "--no-embeddings", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)["result"]
+    codes = [i for i in result["items"] if i["category"] == "icd10"]
+    by_code = {i["code"]: i for i in codes}
+    assert by_code["F17.210"]["supported"] is True  # "cigarettes"
+    assert by_code["M79.622"]["supported"] is True  # "pain ... in the left upper arm"
+    flagged = by_code["F17.290"]
+    assert flagged["supported"] is False and "do not name this condition" in flagged["detail"]
+    assert codes[-1] is flagged or codes[-1]["supported"] is False  # after every named code
+    assert [i["supported"] for i in codes] == sorted((i["supported"] for i in codes),
+                                                      reverse=True)
+    assert "R06.00" not in by_code
+    assert "the note's words do not name (under 25%)" in result["notice"]
+
+
+def test_a_code_is_named_by_a_term_of_its_family_or_a_word_of_its_description():
+    urine, vasculitis = TextSpan("urine", 0, 5), TextSpan("vasculitis", 10, 20)
+    suggestions = [CodeSuggestion("R50.9", "Fever, unspecified", 0.13, {"phrase"}, [urine]),
+                   CodeSuggestion("I77.6", "Arteritis, unspecified", 0.9, {"phrase"},
+                                  [vasculitis]),
+                   CodeSuggestion("N39.0", "Urinary tract infection, site not specified", 0.1,
+                                  {"phrase"}, [TextSpan("urinary", 30, 37)])]
+    assert [s.code for s in shown_codes(suggestions)] == ["N39.0", "I77.6"]
+    assert "1 code the note's words do not name (under 25%)" in codes_not_shown(suggestions)
+    assert [i["supported"] for i in code_items(suggestions, note_id=1)] == [True, False]

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import simple_icd_10_cm as icd
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from desktop.core.analysis.coding.icd_table import coded_as, description
 from desktop.core.analysis.notes import NoteAnalysis
@@ -148,3 +149,34 @@ def named_codes(analysis: NoteAnalysis, coded_assertions: Iterable[str]) -> set[
     return {c for concept in analysis.concepts
             if concept.category in CODED_CATEGORIES and concept.assertion in coded_assertions
             for code in concept.codes for c in (code, coded_as(code))}
+
+
+# Words of ICD-10-CM descriptions that name no condition: sharing them is no evidence.
+GENERIC_WORDS = frozenset(
+    "unspecified other specified left right bilateral side site sites part parts region "
+    "without with complication complications uncomplicated initial subsequent encounter "
+    "sequela disorder disorders disease diseases condition conditions elsewhere classified "
+    "due type acute chronic".split())
+WORD = re.compile(r"[a-z]{3,}")
+
+
+def _stems(text: str) -> set[str]:
+    # five letters: "anemic"/"anemia", "cigarette"/"cigarettes", "pains"/"pain"
+    return {w[:5] for w in WORD.findall(text.lower())
+            if w not in GENERIC_WORDS and w not in STOP_WORDS}
+
+
+def names_the_code(code: str, spans: Iterable) -> bool:
+    """Whether the note's evidence for ``code`` names what the code says: a term of the code's
+    family (M79.62- for "pain in the left upper arm") or a word its description uses.
+
+    Retrieval and mined phrases also reach codes the note never names: "F17.290 Nicotine
+    dependence, other tobacco product" from "pack", "R50.9 Fever" from "urine".
+    """
+    spans = list(spans)
+    for span in spans:
+        for other in getattr(span, "codes", ()):
+            if code.startswith(other) or other.startswith(code) or code[:5] == other[:5]:
+                return True
+    named = _stems(description(code))
+    return any(named & _stems(span.text) for span in spans)
