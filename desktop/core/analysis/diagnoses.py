@@ -145,27 +145,36 @@ def _category_hint(code: str) -> str:
             f" (e.g. {leaf} {description(leaf)}).")
 
 
+PERSONAL_HISTORY_HINT = (" ICD-10-CM codes a cancer that was treated and is no longer present "
+                         "as personal history (Z85.-), not with a C code.")
+
+
+def _past_cancer_hint(code: str, past: bool) -> str:
+    """"History of uterine cancer" is Z85.42 once treated; C55 only while it is present."""
+    return PERSONAL_HISTORY_HINT if past and code[:1] == "C" and code[1:3] <= "96" else ""
+
+
 def code_items(suggestions: list[CodeSuggestion], note_id: int | None) -> list[dict[str, Any]]:
     items = []
     for sug in shown_codes(suggestions):
         named = [c for c in sug.concepts if c.category != "sentence"]
         texts = sorted({c.text for c in named}, key=str.lower)
+        past = bool(texts) and all(c.assertion == "historical" for c in named)
         if texts:
             quoted = ", ".join(f"\u201c{t}\u201d" for t in texts)
-            past = all(c.assertion == "historical" for c in named)
             what = f"For {quoted}{' (past history)' if past else ''}"
         else:
             what = "Suggested by the highlighted sentence"
         how = " and ".join(SOURCE_WORDS[s] for s in sorted(sug.sources))
-        named = _named(sug)
+        is_named = _named(sug)
         items.append({
             "label": f"{sug.code} {sug.description}",
             "detail": (f"{what}; matched by {how}.{_category_hint(sug.code)}"
-                       f"{'' if named else UNNAMED_NOTE}"),
+                       f"{_past_cancer_hint(sug.code, past)}{'' if is_named else UNNAMED_NOTE}"),
             "category": "icd10",
             "code": sug.code,
             "score": sug.score,
-            "supported": named,
+            "supported": is_named,
             # a phrase and the term it lies in can be the same span: list it once
             "evidence": [_span(note_id, c) for c in _one_per_span(sug.concepts)],
         })

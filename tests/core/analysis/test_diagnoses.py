@@ -179,3 +179,16 @@ def test_a_code_is_named_by_a_term_of_its_family_or_a_word_of_its_description():
     assert [s.code for s in shown_codes(suggestions)] == ["N39.0", "I77.6"]
     assert "1 code the note's words do not name (under 25%)" in codes_not_shown(suggestions)
     assert [i["supported"] for i in code_items(suggestions, note_id=1)] == [True, False]
+
+
+def test_a_past_cancer_is_coded_at_its_site_and_points_to_personal_history(tmp_path, capsys):
+    note = tmp_path / "visit.txt"
+    note.write_text("PAST MEDICAL HISTORY: Uterine cancer, treated with hysterectomy in 2010.\n"
+                    "Hypertension.\n", encoding="utf-8")
+    assert cli_main(["analyse", "note", str(note), "--no-embeddings", "--json"]) == 0
+    codes = {i["code"]: i for i in json.loads(capsys.readouterr().out)["result"]["items"]
+             if i["category"] == "icd10"}
+    assert "C80.1" not in codes  # "cancer" with no site was all the term list knew
+    past = codes["C55"]
+    assert "(past history)" in past["detail"] and "personal history (Z85.-)" in past["detail"]
+    assert "Z85" not in codes["I10"]["detail"]
