@@ -35,25 +35,47 @@ UNNAMED_NOTE = (" The note's words do not name this condition: the code comes fr
                 "coded cases. Check it against the note before accepting.")
 PROBLEM_ASSERTIONS = ("present", "historical", "possible")
 ASSERTION_WORDS = {"present": "current", "historical": "past history", "possible": "possible"}
+# Sections that say what the visit is about; a headerless note is all "preamble".
+PRESENTING_SECTIONS = ("preamble", "chief_complaint", "history_of_present_illness",
+                       "assessment", "assessment_plan", "diagnoses")
 
 
 def _span(note_id: int | None, concept: Concept) -> dict[str, Any]:
     return NoteSpan(note_id, concept.start, concept.end, concept.text).to_dict()
 
 
+def _presenting(concept: Concept) -> bool:
+    return concept.section in PRESENTING_SECTIONS
+
+
 def problem_items(analysis: NoteAnalysis, note_id: int | None) -> list[dict[str, Any]]:
-    """One item per distinct problem (present, past or possible), all mentions as evidence."""
+    """One item per distinct problem (present, past or possible) and per symptom the visit is
+    about (current, in the complaint, its history or the assessment: the consult's "pain and
+    discomfort in the left upper arm"), all mentions as evidence."""
     grouped: dict[str, list[Concept]] = {}
     for concept in analysis.concepts_of("problem", assertions=PROBLEM_ASSERTIONS):
         grouped.setdefault(concept.term or concept.text.lower(), []).append(concept)
+    presenting = [c for c in analysis.concepts_of("symptom", assertions=("present",))
+                  if _presenting(c)]
+    for concept in presenting:
+        grouped.setdefault(f"symptom:{concept.term or concept.text.lower()}", []).append(concept)
+    def order(group: tuple[str, list[Concept]]) -> int:
+        # what the patient has now first: current problems, presenting symptoms, then history
+        key, mentions = group
+        return 1 if key.startswith("symptom:") else 0 if any(
+            c.assertion == "present" for c in mentions) else 2
+
     items = []
-    for mentions in grouped.values():
+    for key, mentions in sorted(grouped.items(), key=order):
         first = mentions[0]
         assertions = sorted({ASSERTION_WORDS[c.assertion] for c in mentions})
         sections = sorted({c.section.replace("_", " ") for c in mentions})
+        status = ", ".join(assertions)
+        status = (f"Presenting symptom; {status}" if key.startswith("symptom:")
+                  else status.capitalize())
         items.append({
             "label": first.text[:1].upper() + first.text[1:],
-            "detail": f"{', '.join(assertions).capitalize()}; mentioned in {', '.join(sections)}.",
+            "detail": f"{status}; mentioned in {', '.join(sections)}.",
             "category": "problem",
             "score": None,
             "supported": True,

@@ -192,3 +192,23 @@ def test_a_past_cancer_is_coded_at_its_site_and_points_to_personal_history(tmp_p
     past = codes["C55"]
     assert "(past history)" in past["detail"] and "personal history (Z85.-)" in past["detail"]
     assert "Z85" not in codes["I10"]["detail"]
+
+
+def test_the_problem_list_holds_what_the_visit_is_about_before_past_history(tmp_path, capsys):
+    # MTSamples 3810: syncope (complaint, assessment) and headache (HPI) are symptoms, not
+    # problem terms; the list showed only the past arthritis and high blood pressure.
+    note = DEMO_NOTES / "3810-er-visit-syncope.txt"
+    assert cli_main(["analyse", "note", str(note), "--no-embeddings", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)["result"]
+    problems = [i for i in result["items"] if i["category"] == "problem"]
+    labels = [i["label"] for i in problems]
+    assert labels[:2] == ["Syncope", "Headache"]
+    assert problems[0]["detail"].startswith("Presenting symptom; current")
+    assert {"Arthritis", "High blood pressure"} <= set(labels[2:])
+    assert all(i["detail"].startswith("Past history") for i in problems[2:])
+    # what the note denies is not listed
+    denied = {e["text"].lower() for e in result["excluded"] if e["assertion"] == "negated"}
+    assert denied and not denied & {label.lower() for label in labels}
+    text = note.read_text(encoding="utf-8")
+    for item in problems:
+        assert_spans_match(text, item["evidence"])
