@@ -4,8 +4,9 @@ Findings come from a ``NoteAnalysis`` (present findings support, documented-abse
 argue against); condition knowledge comes from ``resources/nlp/differential.json``.
 Score = (weights found present - half the weights documented absent) / all weights of the
 condition, so a condition with many characteristic findings present ranks first. A symptom
-in a sentence that ties it to effort ("arm pain ... when she walks") is also its exertional
-finding (angina's "exertional chest, arm or jaw pain").
+whose sentence qualifies it is also the qualified finding: "arm pain ... when she walks" is
+angina's exertional pain, chest pain "radiating to the jaw" is ACS-like. Recorded vital
+signs outside adult limits are findings too (HR 118: tachycardia).
 """
 
 from __future__ import annotations
@@ -69,9 +70,12 @@ class DifferentialItem:
 
 
 @dataclass(frozen=True)
-class Exertion:
-    cue: re.Pattern[str]  # a word that ties a sentence's symptoms to effort
-    findings: dict[str, str]  # canonical finding -> its exertional finding
+class Qualifier:
+    """Words in a symptom's sentence that make it a more telling finding ("when she walks":
+    arm pain is angina's exertional pain; "radiating to the jaw": chest pain is ACS-like)."""
+
+    cue: re.Pattern[str]
+    findings: dict[str, str]  # canonical finding -> the qualified finding
 
 
 def _knowledge_file() -> dict:
@@ -79,19 +83,19 @@ def _knowledge_file() -> dict:
 
 
 @lru_cache(maxsize=1)
-def exertion() -> Exertion:
-    data = _knowledge_file()["exertion"]
-    words = "|".join(map(re.escape, data["cues"]))
-    cue = re.compile(rf"\b(?:{words})\b", re.IGNORECASE)
-    return Exertion(cue, {k.lower(): v.lower() for k, v in data["findings"].items()})
+def qualifiers() -> tuple[Qualifier, ...]:
+    return tuple(Qualifier(re.compile(q["pattern"], re.IGNORECASE),
+                           {k.lower(): v.lower() for k, v in q["findings"].items()})
+                 for q in _knowledge_file()["qualifiers"])
 
 
-# "at rest, not with exertion": a denial a word or two before the cue is about the effort
-EFFORT_DENIED = re.compile(r"\b(?:no|not|never|without)\s+(?:\w+\s+)?$", re.IGNORECASE)
+# "at rest, not with exertion", "no radiation": a denial a word or two before the cue is
+# about the qualifier, not the symptom.
+CUE_DENIED = re.compile(r"\b(?:no|not|never|without)\s+(?:\w+\s+)?$", re.IGNORECASE)
 
 
-def _on_effort(sentence: str, cue: re.Pattern[str]) -> bool:
-    return any(not EFFORT_DENIED.search(sentence[:m.start()]) for m in cue.finditer(sentence))
+def _said(sentence: str, cue: re.Pattern[str]) -> bool:
+    return any(not CUE_DENIED.search(sentence[:m.start()]) for m in cue.finditer(sentence))
 
 
 @lru_cache(maxsize=1)
@@ -138,12 +142,14 @@ def _finding_names(concept: Concept, synonyms: dict[str, str], analysis: NoteAna
                    ) -> set[str]:
     names = {concept.text.lower(), concept.term.lower()}
     names |= {synonyms[n] for n in names if n in synonyms}
-    on_effort = exertion()
-    exertional = {on_effort.findings[n] for n in names if n in on_effort.findings}
     sentence = analysis.sentence_at(concept.start)
-    if exertional and sentence is not None and _on_effort(
-            analysis.text[sentence.start:sentence.end], on_effort.cue):
-        names |= exertional
+    if sentence is None:
+        return names
+    text = analysis.text[sentence.start:sentence.end]
+    for qualifier in qualifiers():
+        qualified = {qualifier.findings[n] for n in names if n in qualifier.findings}
+        if qualified and _said(text, qualifier.cue):
+            names |= qualified
     return names
 
 

@@ -78,6 +78,19 @@ def test_effort_counts_only_for_an_anginal_symptom_in_its_own_sentence(text):
     assert angina is None or "exertional chest, arm or jaw pain" not in _for(angina)
 
 
+def test_where_chest_pain_radiates_tells_coronary_from_aortic_pain():
+    acs = differential(analyse_note("Chest pain radiating to the left arm and jaw for two hours,"
+                                    " with sweating. Smoker."))
+    assert acs[0].name == "Acute coronary syndrome"
+    assert {"chest pain radiating to arm, jaw or neck", "diaphoresis", "smoking"} <= _for(acs[0])
+    aortic = differential(analyse_note("Sudden tearing chest pain radiating to the back."))
+    assert aortic[0].name == "Aortic dissection"
+    assert "tearing chest pain or radiation to the back" in _for(aortic[0])
+    plain = _by_name("Chest pain, no radiation to the arm or jaw.")
+    assert "chest pain radiating to arm, jaw or neck" not in _for(
+        plain["Acute coronary syndrome"])
+
+
 def test_recorded_vital_signs_are_findings_for_and_against():
     text = "BP 192/104, HR 112, T 101.2 F, RR 24, SpO2 89%. Severe headache."
     items = _by_name(text)
