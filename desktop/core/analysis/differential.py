@@ -183,8 +183,9 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS) -> list[Di
             elif hit_against is not None and weight > 0:
                 item.findings_against.append((finding, hit_against))
                 lost += AGAINST_FACTOR * weight
+        # same code to the subcategory: N39.41 urge incontinence is no N39.0 UTI
         named = next((c for _, c in present if c.category == "problem" and c.codes
-                      and c.codes[0][:3] == condition.icd10[:3]), None)
+                      and c.codes[0][:5] == condition.icd10[:5]), None)
         # A condition the note itself names stays on the list without its typical findings
         # (a discharge summary's "Pyelonephritis" with no flank pain written down).
         if named is None and (not item.findings_for or gained <= lost):

@@ -37,7 +37,7 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
-RULES_VERSION = "8"  # 8: cancers by site; 7: "smokes", "short of breath"; 6: pain sites
+RULES_VERSION = "9"  # 9: consent risks hypothetical; 8: cancers by site; 7: "smokes"
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
 _lock = threading.Lock()

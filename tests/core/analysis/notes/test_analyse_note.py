@@ -325,3 +325,15 @@ def test_long_note_keeps_assertions_and_oversized_note_is_refused():
     assert {c.assertion for c in analysis.concepts if c.text == "asthma"} == {"present"}
     with pytest.raises(InputError, match="too long"):
         analyse_note("x" * 2_000_001)
+
+
+def test_the_risks_a_consent_discussion_lists_are_not_the_patients_conditions():
+    # MTSamples surgical notes: the consent paragraph named DVT, which then led the
+    # differential as if the patient had it.
+    analysis = analyse_note(
+        "Risks of anesthesia, bleeding, infection, DVT and PE were discussed. I explained the "
+        "risks and potential complications including deep venous thrombosis. She has "
+        "hypertension.")
+    by_text = {c.text: c.assertion for c in analysis.concepts}
+    assert by_text["DVT"] == by_text["deep venous thrombosis"] == "hypothetical"
+    assert by_text["hypertension"] == "present"

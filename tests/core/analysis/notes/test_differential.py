@@ -127,3 +127,10 @@ def test_rule_files_name_only_real_icd10cm_codes():
             assert icd.is_valid_item(code), term
     for site, _plural, code, *_ in read_table(nlp_resources_dir() / "terms" / "pain_sites.tsv"):
         assert icd.is_valid_item(code) and icd.is_leaf(code), site
+
+
+def test_a_condition_is_named_only_by_its_own_code_not_its_category():
+    # N39.41 urge incontinence shares the category N39 with N39.0 urinary tract infection
+    assert "Urinary tract infection (cystitis)" not in _by_name("Urge incontinence for years.")
+    assert _by_name("Urinary tract infection last week.")[
+        "Urinary tract infection (cystitis)"].named_in_note
