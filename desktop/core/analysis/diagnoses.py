@@ -48,6 +48,14 @@ def _presenting(concept: Concept) -> bool:
     return concept.section in PRESENTING_SECTIONS
 
 
+def _now_first(group: tuple[str, list[Concept]]) -> int:
+    """Current problems, then presenting symptoms, then past or possible problems."""
+    key, mentions = group
+    if key.startswith("symptom:"):
+        return 1
+    return 0 if any(c.assertion == "present" for c in mentions) else 2
+
+
 def problem_items(analysis: NoteAnalysis, note_id: int | None) -> list[dict[str, Any]]:
     """One item per distinct problem (present, past or possible) and per symptom the visit is
     about (current, in the complaint, its history or the assessment: the consult's "pain and
@@ -59,14 +67,8 @@ def problem_items(analysis: NoteAnalysis, note_id: int | None) -> list[dict[str,
                   if _presenting(c)]
     for concept in presenting:
         grouped.setdefault(f"symptom:{concept.term or concept.text.lower()}", []).append(concept)
-    def order(group: tuple[str, list[Concept]]) -> int:
-        # what the patient has now first: current problems, presenting symptoms, then history
-        key, mentions = group
-        return 1 if key.startswith("symptom:") else 0 if any(
-            c.assertion == "present" for c in mentions) else 2
-
     items = []
-    for key, mentions in sorted(grouped.items(), key=order):
+    for key, mentions in sorted(grouped.items(), key=_now_first):
         first = mentions[0]
         assertions = sorted({ASSERTION_WORDS[c.assertion] for c in mentions})
         sections = sorted({c.section.replace("_", " ") for c in mentions})

@@ -117,8 +117,7 @@ def knowledge() -> tuple[tuple[ConditionKnowledge, ...], dict[str, str]]:
 
 @lru_cache(maxsize=1)
 def vital_rules() -> tuple[VitalRule, ...]:
-    return tuple(VitalRule(**{k: v for k, v in rule.items()})
-                 for rule in _knowledge_file()["vitals"]["rules"])
+    return tuple(VitalRule(**rule) for rule in _knowledge_file()["vitals"]["rules"])
 
 
 def _vital_findings(analysis: NoteAnalysis
