@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
 
 CATEGORIES = (
@@ -95,10 +97,16 @@ class NoteAnalysis:
                 return section
         return None
 
+    @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [s.start for s in self.sentences]
+
     def sentence_at(self, offset: int) -> Sentence | None:
-        for sentence in self.sentences:
-            if sentence.start <= offset < sentence.end:
-                return sentence
+        # sentences are in text order and do not overlap: a search, not a scan, since the
+        # differential asks this for every concept of notes up to 2 million characters
+        i = bisect_right(self._sentence_starts, offset) - 1
+        if i >= 0 and offset < self.sentences[i].end:
+            return self.sentences[i]
         return None
 
     def to_dict(self) -> dict[str, Any]:
