@@ -49,11 +49,16 @@ def _presenting(concept: Concept) -> bool:
 
 
 def _now_first(group: tuple[str, list[Concept]]) -> int:
-    """Current problems, then presenting symptoms, then past or possible problems."""
+    """What the visit is about first: current problems of the complaint, its history or the
+    assessment, then presenting symptoms, other current problems (a smoker's social history)
+    and last past or possible ones."""
     key, mentions = group
     if key.startswith("symptom:"):
         return 1
-    return 0 if any(c.assertion == "present" for c in mentions) else 2
+    current = [c for c in mentions if c.assertion == "present"]
+    if any(_presenting(c) for c in current):
+        return 0
+    return 2 if current else 3
 
 
 def problem_items(analysis: NoteAnalysis, note_id: int | None) -> list[dict[str, Any]]:

@@ -212,3 +212,12 @@ def test_the_problem_list_holds_what_the_visit_is_about_before_past_history(tmp_
     text = note.read_text(encoding="utf-8")
     for item in problems:
         assert_spans_match(text, item["evidence"])
+
+
+def test_the_consults_complaint_comes_before_its_social_history(tmp_path, capsys):
+    note = DEMO_NOTES / "4906-cardiology-consult.txt"
+    assert cli_main(["analyse", "note", str(note), "--no-embeddings", "--json"]) == 0
+    labels = [i["label"] for i in json.loads(capsys.readouterr().out)["result"]["items"]
+              if i["category"] == "problem"]
+    assert labels == ["Pain and discomfort in the left upper arm", "Shortness of breath",
+                      "Smokes"]
