@@ -33,6 +33,27 @@ class ConditionKnowledge:
     requires: frozenset[str] = frozenset()  # one must be present (hypertensive urgency: BP)
 
 
+# Readings outside these are mistyped or not the vital at all (spinal level T12, "pulse 8").
+PLAUSIBLE = {"temperature": (30.0, 45.0), "heart rate": (20.0, 250.0),
+             "respiratory rate": (4.0, 80.0), "oxygen saturation": (50.0, 100.0),
+             "blood pressure": (20.0, 300.0)}
+
+
+def _reading(concept: Concept, part: int) -> float | None:
+    """Number ``part`` of a vital's value ("150/90"), temperatures in Celsius (values above
+    45 are Fahrenheit); None unless it is a reading a living adult can have: "T12" in
+    "fracture at T12" is a vertebra, not a temperature of 12."""
+    try:
+        value = float((concept.value or "").split("/")[part])
+    except (ValueError, IndexError):
+        return None
+    if concept.term == "temperature" and (value > 45 or (concept.unit or "").lower()
+                                          .rstrip().endswith(("f", "fahrenheit"))):
+        value = (value - 32) * 5 / 9
+    low, high = PLAUSIBLE.get(concept.term, (float("-inf"), float("inf")))
+    return value if low <= value <= high else None
+
+
 @dataclass(frozen=True)
 class VitalRule:
     vital: str  # the measurement's term ("heart rate")
@@ -41,14 +62,7 @@ class VitalRule:
     below: float | None = None
     part: int = 0  # which number of "150/90"
 
-    def holds(self, concept: Concept) -> bool:
-        try:
-            value = float((concept.value or "").split("/")[self.part])
-        except (ValueError, IndexError):
-            return False
-        if self.vital == "temperature" and (value > 45 or (concept.unit or "").lower()
-                                            .rstrip().endswith(("f", "fahrenheit"))):
-            value = (value - 32) * 5 / 9
+    def holds(self, value: float) -> bool:
         return ((self.at_least is None or value >= self.at_least)
                 and (self.below is None or value < self.below))
 
@@ -127,9 +141,10 @@ def _vital_findings(analysis: NoteAnalysis
     present, absent = [], []
     for concept in analysis.concepts_of("vital"):
         rules = [r for r in vital_rules() if r.vital == concept.term]
-        if not rules or not concept.value:
+        readings = {r.part: _reading(concept, r.part) for r in rules}
+        if not rules or None in readings.values():
             continue
-        found = {r.finding for r in rules if r.holds(concept)}
+        found = {r.finding for r in rules if r.holds(readings[r.part])}
         if found:
             present.append((found, concept))
         if {r.finding for r in rules} - found:

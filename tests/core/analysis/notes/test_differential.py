@@ -103,6 +103,9 @@ def test_recorded_vital_signs_are_findings_for_and_against():
     calm = _by_name("Temp 36.8 C, BP 128/82. Cough and headache.")
     assert "Hypertensive urgency" not in calm
     assert "fever" in {f for f, _ in calm["Influenza"].findings_against}
+    # "T12" is a vertebra: no temperature of 12 argues against fever
+    spine = _by_name("Compression fracture at T12. Cough and headache.")
+    assert not spine["Influenza"].findings_against
 
 
 def test_a_diagnosis_the_note_names_is_listed_without_its_typical_findings():
