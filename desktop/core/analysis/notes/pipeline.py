@@ -37,7 +37,7 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
-RULES_VERSION = "9"  # 9: consent risks hypothetical; 8: cancers by site; 7: "smokes"
+RULES_VERSION = "10"  # 10: "T12" no temperature; 9: consent risks hypothetical; 8: cancer sites
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
 _lock = threading.Lock()

@@ -337,3 +337,9 @@ def test_the_risks_a_consent_discussion_lists_are_not_the_patients_conditions():
     by_text = {c.text: c.assertion for c in analysis.concepts}
     assert by_text["DVT"] == by_text["deep venous thrombosis"] == "hypothetical"
     assert by_text["hypertension"] == "present"
+
+
+def test_a_spinal_level_is_not_a_temperature():
+    analysis = analyse_note("Compression fracture at T12 and L1. T 101.2 F, temp of 36.")
+    temperatures = [(c.text, c.value) for c in analysis.concepts if c.term == "temperature"]
+    assert temperatures == [("T 101.2 F", "101.2"), ("temp of 36", "36")]
