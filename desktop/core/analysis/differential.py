@@ -103,9 +103,10 @@ def qualifiers() -> tuple[Qualifier, ...]:
                  for q in _knowledge_file()["qualifiers"])
 
 
-# "at rest, not with exertion", "no radiation": a denial a word or two before the cue is
-# about the qualifier, not the symptom.
-CUE_DENIED = re.compile(r"\b(?:no|not|never|without)\s+(?:\w+\s+)?$", re.IGNORECASE)
+# "not with exertion", "no relation to exercise", "unrelated to exertion", "no radiation":
+# a denial up to two words before the cue is about the qualifier, not the symptom.
+CUE_DENIED = re.compile(r"\b(?:no|not|never|without|unrelated)\s+(?:\w+\s+){0,2}$",
+                        re.IGNORECASE)
 
 
 def _said(sentence: str, cue: re.Pattern[str]) -> bool:

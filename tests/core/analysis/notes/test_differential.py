@@ -72,6 +72,8 @@ def test_arm_pain_on_exertion_in_a_smoker_puts_angina_first():
     "Chest pain at rest, not with exertion.",
     "Pain in the right knee when walking.",
     "Arm pain since the fall. She walks daily for exercise, no chest pain.",
+    "Chest pain, no relation to exercise.",
+    "Chest pain unrelated to exertion.",
 ])
 def test_effort_counts_only_for_an_anginal_symptom_in_its_own_sentence(text):
     angina = _by_name(text).get("Stable angina")
@@ -86,6 +88,9 @@ def test_where_chest_pain_radiates_tells_coronary_from_aortic_pain():
     aortic = differential(analyse_note("Sudden tearing chest pain radiating to the back."))
     assert aortic[0].name == "Aortic dissection"
     assert "tearing chest pain or radiation to the back" in _for(aortic[0])
+    # "tearing" of the eyes in a review of systems is no tearing pain
+    eyes = _by_name("Positive for chest pain, eye tearing and runny nose.")["Aortic dissection"]
+    assert "tearing chest pain or radiation to the back" not in _for(eyes)
     plain = _by_name("Chest pain, no radiation to the arm or jaw.")
     assert "chest pain radiating to arm, jaw or neck" not in _for(
         plain["Acute coronary syndrome"])
