@@ -70,14 +70,18 @@ def encode_texts(
 ) -> np.ndarray:
     import torch
 
+    # Batches of similar length: a batch is padded to its longest text, and a note's
+    # sentences range from "Afebrile." to a paragraph (as sentence-transformers does).
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    ordered = [texts[i] for i in order]
     rows = []
-    for start in range(0, len(texts), _BATCH):
+    for start in range(0, len(ordered), _BATCH):
         if cancel is not None:
             cancel.raise_if_cancelled()
         if progress is not None:
-            progress(start / len(texts), "Comparing sentences")
+            progress(start / len(ordered), "Comparing sentences")
         batch = enc.tokenizer(
-            texts[start : start + _BATCH], padding=True, truncation=True,
+            ordered[start : start + _BATCH], padding=True, truncation=True,
             max_length=enc.max_seq_length, return_tensors="pt",
         )
         with torch.inference_mode():
@@ -92,7 +96,9 @@ def encode_texts(
         rows.append(torch.nn.functional.normalize(pooled, p=2, dim=1).float().numpy())
     if not rows:
         return np.zeros((0, enc.dimension), dtype=np.float32)
-    return np.concatenate(rows).astype(np.float32, copy=False)
+    vectors = np.empty((len(texts), enc.dimension), dtype=np.float32)
+    vectors[order] = np.concatenate(rows)
+    return vectors
 
 
 class Embedder(PackModel):

@@ -36,6 +36,18 @@ def test_embedder_returns_normalised_rows_that_rank_related_sentences_closer(run
     assert len(embedder.provenance.checksum) == 64
 
 
+def test_embedder_rows_follow_the_callers_order_across_batches(runtime):
+    # The encoder batches texts by length; row i must still be text i's vector.
+    embedder = runtime.embedder()
+    long = "Patient reports intermittent exertional chest pressure for two weeks. "
+    texts = ["Afebrile." if i % 3 else long * (i % 4 + 1) for i in range(70)]
+    texts[40] = "Left ankle swollen after a fall."
+    together = embedder.encode(texts)
+    for i in (0, 1, 39, 40, 69):
+        alone = embedder.encode([texts[i]])[0]
+        assert np.allclose(together[i], alone, atol=1e-5)
+
+
 def test_embedder_handles_an_empty_list(runtime):
     assert runtime.embedder().encode([]).shape == (0, 384)
 
