@@ -213,7 +213,9 @@ def code_items(suggestions: list[CodeSuggestion], note_id: int | None) -> list[d
 def differential_items(items: list[DifferentialItem], note_id: int | None) -> list[dict[str, Any]]:
     out = []
     for item in items:
-        spans = [_span(note_id, c) for _, c in item.findings_for + item.findings_against]
+        # One mention can be two findings ("arm pain" and its exertional form): one span.
+        mentions = {(c.start, c.end): c for _, c in item.findings_for + item.findings_against}
+        spans = [_span(note_id, c) for c in mentions.values()]
         out.append({
             "label": item.name,
             "detail": item.detail,

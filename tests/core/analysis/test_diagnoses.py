@@ -221,3 +221,17 @@ def test_the_consults_complaint_comes_before_its_social_history(tmp_path, capsys
               if i["category"] == "problem"]
     assert labels == ["Pain and discomfort in the left upper arm", "Shortness of breath",
                       "Smokes"]
+
+
+def test_a_mention_that_is_two_findings_is_one_evidence_span(capsys):
+    # The consult's "pain and discomfort in the left upper arm" is angina's arm pain and its
+    # exertional pain; the evidence listed it twice, as it did "shortness of breath".
+    note = DEMO_NOTES / "4906-cardiology-consult.txt"
+    assert cli_main(["analyse", "note", str(note), "--no-embeddings", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)["result"]
+    differential = {i["label"]: i for i in result["items"] if i["category"] == "differential"}
+    angina = differential["Stable angina"]
+    assert {"arm pain", "exertional chest, arm or jaw pain"} <= set(angina["findings_for"])
+    for item in differential.values():
+        spans = [(e["start"], e["end"]) for e in item["evidence"]]
+        assert len(spans) == len(set(spans)), item["label"]
