@@ -181,6 +181,31 @@ def test_a_code_is_named_by_a_term_of_its_family_or_a_word_of_its_description():
     assert [i["supported"] for i in code_items(suggestions, note_id=1)] == [True, False]
 
 
+def test_a_code_at_a_site_the_evidence_does_not_name_is_flagged():
+    # Sentence similarity barely tells neighbouring sites apart: the consult's "pain and
+    # discomfort in the left upper arm" reached "M25.512 Pain in left shoulder", which was
+    # counted as named through the word "pain".
+    arm = TextSpan("pain and discomfort in the left upper arm", 0, 41)
+    tibia = TextSpan("closed fracture of the right tibial shaft", 50, 91)
+    suggestions = [
+        CodeSuggestion("M25.512", "Pain in left shoulder", 0.4, {"sentence"}, [arm]),
+        CodeSuggestion("M79.622", "Pain in left upper arm", 0.3, {"sentence"}, [arm]),
+        CodeSuggestion("S72.301A", "Unspecified fracture of shaft of right femur, initial "
+                       "encounter for closed fracture", 0.35, {"example"}, [tibia]),
+        CodeSuggestion("S82.201A", "Unspecified fracture of shaft of right tibia, initial "
+                       "encounter for closed fracture", 0.3, {"example"}, [tibia]),
+        # a note's word for the site; and "renal pelvis" is what C64.1 leaves out, no site
+        CodeSuggestion("R10.84", "Generalized abdominal pain", 0.3, {"sentence"},
+                       [TextSpan("Stomach pain after most meals.", 100, 130)]),
+        CodeSuggestion("C64.1", "Malignant neoplasm of right kidney, except renal pelvis", 0.3,
+                       {"example"}, [TextSpan("malignant neoplasm of the right kidney", 140,
+                                              178)]),
+    ]
+    supported = {i["code"]: i["supported"] for i in code_items(suggestions, note_id=1)}
+    assert supported == {"M79.622": True, "S82.201A": True, "M25.512": False,
+                         "S72.301A": False, "R10.84": True, "C64.1": True}
+
+
 def test_a_past_cancer_is_coded_at_its_site_and_points_to_personal_history(tmp_path, capsys):
     note = tmp_path / "visit.txt"
     note.write_text("PAST MEDICAL HISTORY: Uterine cancer, treated with hysterectomy in 2010.\n"

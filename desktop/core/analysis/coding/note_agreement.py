@@ -27,6 +27,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from desktop.core.analysis.coding.icd_table import coded_as, description
 from desktop.core.analysis.notes import NoteAnalysis
 from desktop.core.analysis.notes.concepts.extraction import CODED_CATEGORIES
+from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 
 NOT_THE_PATIENTS = ("negated", "family")
 # "bilaterally", "both legs": evidence of a bilateral condition; "both" alone is too vague
@@ -160,23 +161,68 @@ GENERIC_WORDS = frozenset(
 WORD = re.compile(r"[a-z]{3,}")
 
 
+def _words_pattern(words: Iterable[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(w.strip()).replace(r"\ ", r"\s+")
+                            for w in sorted(words, key=len, reverse=True) if w.strip())
+    return re.compile(rf"\b(?:{alternatives})(?:e?s)?\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _site_words() -> tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...]:
+    """(site, words an ICD-10-CM description names it by, words a note may name it by) from
+    ``terms/body_sites.tsv``."""
+    sites = []
+    for site, words, *colloquial in read_table(nlp_resources_dir() / "terms" / "body_sites.tsv"):
+        words = words.split(",")
+        extra = colloquial[0].split(",") if colloquial else []
+        sites.append((site, _words_pattern(words), _words_pattern(words + extra)))
+    return tuple(sites)
+
+
+def sites_named(text: str) -> set[str]:
+    """Body sites a note's text names ("fracture of the right femur": thigh)."""
+    return {site for site, _, said in _site_words() if said.search(text)}
+
+
+# Parts of a description that name no site of the condition: "Malignant neoplasm of right
+# kidney, except renal pelvis".
+NOT_THE_SITE = re.compile(r"\bexcept\b.*|\brenal pelvis\b", re.IGNORECASE)
+
+
 def _stems(text: str) -> set[str]:
     # five letters: "anemic"/"anemia", "cigarette"/"cigarettes", "pains"/"pain"
     return {w[:5] for w in WORD.findall(text.lower())
             if w not in GENERIC_WORDS and w not in STOP_WORDS}
 
 
+@lru_cache(maxsize=8192)
+def _what_the_code_names(code: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Stems of the description's words that are no site word, and the sites it names."""
+    text = NOT_THE_SITE.sub(" ", description(code))
+    sites = {site for site, written, _ in _site_words() if written.search(text)}
+    for _, written, _ in _site_words():
+        text = written.sub(" ", text)
+    return frozenset(_stems(text)), frozenset(sites)
+
+
 def names_the_code(code: str, spans: Iterable) -> bool:
     """Whether the note's evidence for ``code`` names what the code says: a term of the code's
-    family (M79.62- for "pain in the left upper arm") or a word its description uses.
+    family (M79.62- for "pain in the left upper arm"), or a word its description uses and the
+    body site it names, if it names one.
 
     Retrieval and mined phrases also reach codes the note never names: "F17.290 Nicotine
-    dependence, other tobacco product" from "pack", "R50.9 Fever" from "urine".
+    dependence, other tobacco product" from "pack", "R50.9 Fever" from "urine", and
+    neighbouring sites: "M25.512 Pain in left shoulder" for pain in the left upper arm.
     """
     spans = list(spans)
     for span in spans:
         for other in getattr(span, "codes", ()):
             if code.startswith(other) or other.startswith(code) or code[:5] == other[:5]:
                 return True
-    named = _stems(description(code))
-    return any(named & _stems(span.text) for span in spans)
+    words, sites = _what_the_code_names(code)
+    texts = [span.text for span in spans]
+    if words and not any(words & _stems(t) for t in texts):
+        return False
+    if not words and not sites:
+        return False
+    return not sites or any(sites & sites_named(t) for t in texts)

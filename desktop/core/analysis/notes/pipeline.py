@@ -37,7 +37,9 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
-RULES_VERSION = "10"  # 10: "T12" no temperature; 9: consent risks hypothetical; 8: cancer sites
+# 11: a code's body site must be named; 10: "T12" no temperature; 9: consent risks
+# hypothetical; 8: cancer sites
+RULES_VERSION = "11"
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
 _lock = threading.Lock()

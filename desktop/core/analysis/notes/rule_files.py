@@ -32,6 +32,7 @@ RULE_FILES = (
     "terms/icd10cm_terms.tsv",
     "terms/common_clinical_terms.tsv",
     "terms/pain_sites.tsv",
+    "terms/body_sites.tsv",
     "terms/medications.txt",
     "terms/procedures.txt",
     "differential.json",
