@@ -24,6 +24,7 @@ from desktop.core.analysis.notes.context.assertion import (
     assertion_of,
     context_by_chunks,
 )
+from desktop.core.analysis.notes.context.lists import list_scopes, listed_assertion
 from desktop.core.analysis.notes.note_analysis import Concept, NoteAnalysis
 from desktop.core.analysis.notes.rule_files import rules_checksum
 from desktop.core.analysis.notes.sections import (
@@ -37,8 +38,9 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
-# 11: a code's body site must be named; 10: "T12" no temperature; 9: consent risks
-# hypothetical; 8: cancer sites
+# 11: a code's body site must be named, a numbered list takes its introduction's cue,
+# "not limited to" negates nothing; 10: "T12" no temperature; 9: consent risks hypothetical;
+# 8: cancer sites
 RULES_VERSION = "11"
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
@@ -157,6 +159,9 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
         spans = list(doc.spans.get(SPAN_GROUP, []))
         modifiers, scopes = context_by_chunks(nlp, doc, spans)
     sections = tuple(replace(s, end=min(s.end, len(text))) for s in sections_of(doc))
+    sentences = sentences_of(doc)
+    scopes = tuple(replace(s, end=min(s.end, len(text))) for s in scopes)
+    in_lists = list_scopes(text, sentences, scopes, sections)
     defaults = section_assertions()
     headers = [(s.start, s.start + len(s.header)) for s in sections if s.header]
     concepts = []
@@ -172,6 +177,9 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
             value = unit = None
             found = modifiers.get((span.start_char, span.end_char), ())
             assertion = assertion_from(found, defaults.get(section_name))
+            if assertion == "present":
+                assertion = listed_assertion(span.start_char, span.end_char,
+                                             in_lists) or assertion
         term, codes = rule_metadata(span)
         concepts.append(Concept(
             text=span.text, start=span.start_char, end=span.end_char, category=category,
@@ -179,6 +187,5 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
             term=term, codes=codes,
             modifiers=modifiers.get((span.start_char, span.end_char), ()),
         ))
-    return NoteAnalysis(text=text, note_id=note_id, sections=sections,
-                        sentences=sentences_of(doc), concepts=tuple(concepts),
-                        scopes=tuple(replace(s, end=min(s.end, len(text))) for s in scopes))
+    return NoteAnalysis(text=text, note_id=note_id, sections=sections, sentences=sentences,
+                        concepts=tuple(concepts), scopes=scopes + in_lists)

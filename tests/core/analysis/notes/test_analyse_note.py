@@ -343,3 +343,40 @@ def test_a_spinal_level_is_not_a_temperature():
     analysis = analyse_note("Compression fracture at T12 and L1. T 101.2 F, temp of 36.")
     temperatures = [(c.text, c.value) for c in analysis.concepts if c.term == "temperature"]
     assert temperatures == [("T 101.2 F", "101.2"), ("temp of 36", "36")]
+
+
+def test_a_numbered_list_takes_the_cue_of_the_line_that_introduces_it():
+    # MTSamples urology notes list a procedure's risks one per line; each item read as the
+    # patient's condition, and DVT led the differential of four notes.
+    analysis = analyse_note(
+        "PROCEDURE: Radical retropubic prostatectomy.\n"
+        "Potential complications include, but are not limited to:\n"
+        "1. Infection.\n2. Incontinence.\n3. Deep venous thrombosis.\n\n"
+        "The patient denies the following:\n1. Chest pain\n2. Fever\n\n"
+        "ASSESSMENT:\n1. Adenocarcinoma of the prostate.\n2. Hypertension.\n")
+    assert_assertions(analysis, {"Infection": "hypothetical", "Incontinence": "hypothetical",
+                                 "Deep venous thrombosis": "hypothetical",
+                                 "Chest pain": "negated", "Fever": "negated",
+                                 "Hypertension": "present"})
+
+
+def test_a_list_in_a_note_whose_line_breaks_became_commas_takes_its_cue_too():
+    # MTSamples as shipped: "... limited to:,1.  Infection.,2.  Bleeding.,PROCEDURE ..."
+    analysis = analyse_note(
+        "He has elected to undergo radical retropubic prostatectomy.  Potential complications "
+        "include, but are not limited to:,1.  Infection.,2.  Impotence.,3.  Deep venous "
+        "thrombosis.,PROCEDURE IN DETAIL: , The patient has hypertension.")
+    assert_assertions(analysis, {"Infection": "hypothetical", "Impotence": "hypothetical",
+                                 "Deep venous thrombosis": "hypothetical",
+                                 "hypertension": "present"})
+    # a cue in an earlier sentence the splitter ran into a header opens no list
+    echo = analyse_note("7.  No pericardial effusion or intracardiac masses.,DOPPLER:,1.  "
+                        "Trace mitral regurgitation.,2.  Trace tricuspid regurgitation.")
+    assert find(echo, "mitral regurgitation").assertion == "present"
+
+
+def test_including_but_not_limited_to_negates_nothing():
+    analysis = analyse_note("He has symptoms including, but not limited to, fatigue and "
+                            "nausea. He has no fever.")
+    assert_assertions(analysis, {"fatigue": "present", "nausea": "present",
+                                 "fever": "negated"})
