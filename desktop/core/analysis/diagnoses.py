@@ -10,7 +10,11 @@ import logging
 from typing import Any
 
 from desktop.core.analysis.coding import CodeSuggestion, IcdCoder
-from desktop.core.analysis.coding.icd_table import description, preferred_leaf
+from desktop.core.analysis.coding.icd_table import (
+    description,
+    personal_history_code,
+    preferred_leaf,
+)
 from desktop.core.analysis.coding.note_agreement import names_the_code
 from desktop.core.analysis.differential import DifferentialItem, differential
 from desktop.core.analysis.notes import Concept, NoteAnalysis, analyse_note, rules_provenance
@@ -174,13 +178,14 @@ def _category_hint(code: str) -> str:
             f" (e.g. {leaf} {description(leaf)}).")
 
 
-PERSONAL_HISTORY_HINT = (" ICD-10-CM codes a cancer that was treated and is no longer present "
-                         "as personal history (Z85.-), not with a C code.")
-
-
 def _past_cancer_hint(code: str, past: bool) -> str:
     """"History of uterine cancer" is Z85.42 once treated; C55 only while it is present."""
-    return PERSONAL_HISTORY_HINT if past and code[:1] == "C" and code[1:3] <= "96" else ""
+    if not past or code[:1] != "C" or code[1:3] > "96":
+        return ""
+    history = personal_history_code(code)
+    named = f"{history} {description(history)}" if history else "Z85.-"
+    return (" ICD-10-CM codes a cancer that was treated and is no longer present as personal "
+            f"history ({named}), not with a C code.")
 
 
 def code_items(suggestions: list[CodeSuggestion], note_id: int | None) -> list[dict[str, Any]]:

@@ -209,13 +209,18 @@ def test_a_code_at_a_site_the_evidence_does_not_name_is_flagged():
 def test_a_past_cancer_is_coded_at_its_site_and_points_to_personal_history(tmp_path, capsys):
     note = tmp_path / "visit.txt"
     note.write_text("PAST MEDICAL HISTORY: Uterine cancer, treated with hysterectomy in 2010.\n"
-                    "Hypertension.\n", encoding="utf-8")
+                    "Prostate cancer, radical prostatectomy in 2015.\nHypertension.\n",
+                    encoding="utf-8")
     assert cli_main(["analyse", "note", str(note), "--no-embeddings", "--json"]) == 0
     codes = {i["code"]: i for i in json.loads(capsys.readouterr().out)["result"]["items"]
              if i["category"] == "icd10"}
     assert "C80.1" not in codes  # "cancer" with no site was all the term list knew
     past = codes["C55"]
-    assert "(past history)" in past["detail"] and "personal history (Z85.-)" in past["detail"]
+    assert "(past history)" in past["detail"]
+    # the exact personal-history code, not a pointer to the category
+    assert ("personal history (Z85.42 Personal history of malignant neoplasm of other parts "
+            "of uterus)") in past["detail"]
+    assert "(Z85.46 Personal history of malignant neoplasm of prostate)" in codes["C61"]["detail"]
     assert "Z85" not in codes["I10"]["detail"]
 
 

@@ -75,3 +75,18 @@ def embedding_vocabulary() -> tuple[str, ...]:
     term index and the train-frequent siblings of a found code.
     """
     return tuple(sorted(table_vocabulary() | set(coding_priors())))
+
+
+@lru_cache(maxsize=1)
+def _personal_history_map() -> dict[str, str]:
+    rows = read_table(nlp_resources_dir() / "terms" / "cancer_personal_history.tsv")
+    return {prefix: code for prefix, code in rows}
+
+
+def personal_history_code(code: str) -> str | None:
+    """The Z85 code for a treated cancer no longer present (C55 -> Z85.42), if one fits."""
+    table = _personal_history_map()
+    for length in range(len(code), 2, -1):
+        if code[:length] in table:
+            return table[code[:length]]
+    return None

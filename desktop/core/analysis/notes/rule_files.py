@@ -33,6 +33,7 @@ RULE_FILES = (
     "terms/common_clinical_terms.tsv",
     "terms/pain_sites.tsv",
     "terms/body_sites.tsv",
+    "terms/cancer_personal_history.tsv",
     "terms/medications.txt",
     "terms/procedures.txt",
     "differential.json",
