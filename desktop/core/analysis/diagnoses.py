@@ -7,6 +7,7 @@ the note spans that support it (offsets into the stored note text).
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Any
 
 from desktop.core.analysis.coding import CodeSuggestion, IcdCoder
@@ -18,6 +19,7 @@ from desktop.core.analysis.coding.icd_table import (
 from desktop.core.analysis.coding.note_agreement import names_the_code
 from desktop.core.analysis.differential import DifferentialItem, differential
 from desktop.core.analysis.notes import Concept, NoteAnalysis, analyse_note, rules_provenance
+from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 from desktop.core.errors import NotAvailableError
 from desktop.core.provenance import NoteSpan, Provenance
 from desktop.core.tasks import CancelToken, ProgressFn, no_progress
@@ -65,17 +67,38 @@ def _now_first(group: tuple[str, list[Concept]]) -> int:
     return 2 if current else 3
 
 
+@lru_cache(maxsize=1)
+def _problem_names() -> dict[str, str]:
+    """Term -> the name the problem list shows ("htn": Hypertension, "smokes": Tobacco use)."""
+    rows = read_table(nlp_resources_dir() / "terms" / "problem_names.tsv")
+    return {term: name for term, name in rows}
+
+
+def _problem_key(concept: Concept) -> str:
+    term = concept.term or concept.text.lower()
+    return _problem_names().get(term, term).lower()
+
+
+def _problem_label(concept: Concept) -> str:
+    """The problem's name, with the note's own words when they differ ("Tobacco use
+    (“smokes”)"); else the note's words."""
+    name = _problem_names().get(concept.term or concept.text.lower())
+    if name is None:
+        return concept.text[:1].upper() + concept.text[1:]
+    return name if name.lower() == concept.text.lower() else f"{name} (\u201c{concept.text}\u201d)"
+
+
 def problem_items(analysis: NoteAnalysis, note_id: int | None) -> list[dict[str, Any]]:
     """One item per distinct problem (present, past or possible) and per symptom the visit is
     about (current, in the complaint, its history or the assessment: the consult's "pain and
     discomfort in the left upper arm"), all mentions as evidence."""
     grouped: dict[str, list[Concept]] = {}
     for concept in analysis.concepts_of("problem", assertions=PROBLEM_ASSERTIONS):
-        grouped.setdefault(concept.term or concept.text.lower(), []).append(concept)
+        grouped.setdefault(_problem_key(concept), []).append(concept)
     presenting = [c for c in analysis.concepts_of("symptom", assertions=("present",))
                   if _presenting(c)]
     for concept in presenting:
-        grouped.setdefault(f"symptom:{concept.term or concept.text.lower()}", []).append(concept)
+        grouped.setdefault(f"symptom:{_problem_key(concept)}", []).append(concept)
     items = []
     for key, mentions in sorted(grouped.items(), key=_now_first):
         first = mentions[0]
@@ -85,7 +108,7 @@ def problem_items(analysis: NoteAnalysis, note_id: int | None) -> list[dict[str,
         status = (f"Presenting symptom; {status}" if key.startswith("symptom:")
                   else status.capitalize())
         items.append({
-            "label": first.text[:1].upper() + first.text[1:],
+            "label": _problem_label(first),
             "detail": f"{status}; mentioned in {', '.join(sections)}.",
             "category": "problem",
             "score": None,

@@ -250,7 +250,21 @@ def test_the_consults_complaint_comes_before_its_social_history(tmp_path, capsys
     labels = [i["label"] for i in json.loads(capsys.readouterr().out)["result"]["items"]
               if i["category"] == "problem"]
     assert labels == ["Pain and discomfort in the left upper arm", "Shortness of breath",
-                      "Smokes"]
+                      "Tobacco use (\u201csmokes\u201d)"]
+
+
+def test_the_problem_list_names_abbreviated_and_lay_problems_once(tmp_path, capsys):
+    note = tmp_path / "visit.txt"
+    note.write_text("PAST MEDICAL HISTORY: HTN, COPD.\nSOCIAL HISTORY: Smoker. She smokes "
+                    "a pack a day.\n", encoding="utf-8")
+    assert cli_main(["analyse", "note", str(note), "--no-embeddings", "--json"]) == 0
+    problems = [i for i in json.loads(capsys.readouterr().out)["result"]["items"]
+                if i["category"] == "problem"]
+    labels = [i["label"] for i in problems]
+    assert "Hypertension (\u201cHTN\u201d)" in labels
+    assert "Chronic obstructive pulmonary disease (\u201cCOPD\u201d)" in labels
+    tobacco = [i for i in problems if i["label"].startswith("Tobacco use")]
+    assert len(tobacco) == 1 and len(tobacco[0]["evidence"]) == 2  # "Smoker", "smokes"
 
 
 def test_a_mention_that_is_two_findings_is_one_evidence_span(capsys):

@@ -34,6 +34,7 @@ RULE_FILES = (
     "terms/pain_sites.tsv",
     "terms/body_sites.tsv",
     "terms/cancer_personal_history.tsv",
+    "terms/problem_names.tsv",
     "terms/medications.txt",
     "terms/procedures.txt",
     "differential.json",
