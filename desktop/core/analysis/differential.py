@@ -61,6 +61,7 @@ class VitalRule:
     at_least: float | None = None
     below: float | None = None
     part: int = 0  # which number of "150/90"
+    adults_only: bool = False  # a child's normal heart rate is an adult's tachycardia
 
     def holds(self, value: float) -> bool:
         return ((self.at_least is None or value >= self.at_least)
@@ -135,13 +136,38 @@ def vital_rules() -> tuple[VitalRule, ...]:
     return tuple(VitalRule(**rule) for rule in _knowledge_file()["vitals"]["rules"])
 
 
+ADULT_AGE = 18
+# The patient's age as notes state it: "a 4-year-old boy", "18-month-old", "45 yo", "age: 45";
+# not a relative's ("her 5-year-old son").
+AGE = re.compile(
+    r"\b(?:(\d{1,3})[- ]?(year|yr|month|week|day)s?[- ]old|(\d{1,3})\s*(?:yo|y/o|y\.o\.)"
+    r"|age[ds]?\s*:?\s*(\d{1,3}))\b"
+    r"(?!\s+(?:son|daughter|brother|sister|child|grandson|granddaughter)\b)", re.IGNORECASE)
+NEWBORN = re.compile(r"\b(?:newborn|neonate)\b", re.IGNORECASE)
+YEARS_PER = {"year": 1.0, "yr": 1.0, "month": 1 / 12, "week": 1 / 52, "day": 1 / 365}
+
+
+def stated_age(text: str) -> float | None:
+    """Years of the first age the note gives the patient; 0 for a newborn; None if none."""
+    match = AGE.search(text)
+    if match is None:
+        return 0.0 if NEWBORN.search(text) else None
+    if match.group(1):
+        return int(match.group(1)) * YEARS_PER[match.group(2).lower()]
+    return float(match.group(3) or match.group(4))
+
+
 def _vital_findings(analysis: NoteAnalysis
                     ) -> tuple[list[tuple[set[str], Concept]], list[tuple[set[str], Concept]]]:
     """Recorded vital signs as findings present ("HR 118": tachycardia) and absent ("T 36.8":
-    no fever), by the adult limits of the knowledge file."""
+    no fever), by the adult limits of the knowledge file; for a child only those that hold at
+    any age (fever, low oxygen saturation)."""
+    age = stated_age(analysis.text)
+    child = age is not None and age < ADULT_AGE
     present, absent = [], []
     for concept in analysis.concepts_of("vital"):
-        rules = [r for r in vital_rules() if r.vital == concept.term]
+        rules = [r for r in vital_rules() if r.vital == concept.term
+                 and not (child and r.adults_only)]
         readings = {r.part: _reading(concept, r.part) for r in rules}
         if not rules or None in readings.values():
             continue

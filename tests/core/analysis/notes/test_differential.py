@@ -113,6 +113,21 @@ def test_recorded_vital_signs_are_findings_for_and_against():
     assert not spine["Influenza"].findings_against
 
 
+def test_a_childs_heart_and_breathing_rates_are_not_judged_by_adult_limits():
+    # HR 130 and RR 32 are normal for a 4-year-old; the adult limits made them tachycardia
+    # and tachypnea. Fever is fever at any age.
+    vitals = "with cough and fever. T 38.9 C, HR 130, RR 32, BP 95/60, SpO2 97%."
+    child = _by_name(f"This is a 4-year-old boy {vitals}")
+    adult = _by_name(f"This is a 45-year-old man {vitals}")
+    everything_for = set().union(*(_for(i) for i in child.values()))
+    assert "fever" in everything_for
+    assert not everything_for & {"tachycardia", "tachypnea"}
+    assert {"fever", "tachycardia", "tachypnea"} <= _for(adult["Sepsis"])
+    # a relative's age is not the patient's
+    mother = _by_name(f"Her 5-year-old son is at home. She is 34, {vitals}")
+    assert {"tachycardia", "tachypnea"} <= _for(mother["Sepsis"])
+
+
 def test_a_diagnosis_the_note_names_is_listed_without_its_typical_findings():
     note = (DEMO_NOTES / "3229-discharge-summary-pyelonephritis.txt").read_text(encoding="utf-8")
     first = differential(analyse_note(note))[0]
