@@ -128,6 +128,20 @@ def test_a_childs_heart_and_breathing_rates_are_not_judged_by_adult_limits():
     assert {"tachycardia", "tachypnea"} <= _for(mother["Sepsis"])
 
 
+def test_syncope_brings_the_causes_a_clinician_would_rule_out():
+    # MTSamples 3810: a 75-year-old who "blacked out"; the list held vasovagal syncope and
+    # causes of her headache, none of the cardiac or orthostatic causes of syncope.
+    note = (DEMO_NOTES / "3810-er-visit-syncope.txt").read_text(encoding="utf-8")
+    items = _by_name(note)
+    assert {"Syncope, vasovagal", "Orthostatic hypotension", "Cardiac arrhythmia"} <= set(items)
+    assert "palpitations" in {f for f, _ in items["Cardiac arrhythmia"].findings_against}
+    assert "Aortic stenosis" not in items  # "no murmurs", and she denies chest pain
+    murmur = _by_name("A 70-year-old man passed out while standing up. He felt light-headed. "
+                      "Systolic murmur at the right upper sternal border.")
+    assert _for(murmur["Aortic stenosis"]) == {"heart murmur", "syncope"}
+    assert "lightheadedness" in _for(murmur["Orthostatic hypotension"])
+
+
 def test_a_diagnosis_the_note_names_is_listed_without_its_typical_findings():
     note = (DEMO_NOTES / "3229-discharge-summary-pyelonephritis.txt").read_text(encoding="utf-8")
     first = differential(analyse_note(note))[0]
