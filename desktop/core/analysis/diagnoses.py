@@ -192,6 +192,18 @@ def _one_per_span(concepts: list) -> list:
     return list(seen.values())
 
 
+def _evidence(suggestion: CodeSuggestion, named: bool) -> list:
+    """The spans to show for a code, each once (a phrase can be the term it lies in). For a
+    code the note names, a similar sentence that does not name it is left out: "HEAD: Normal."
+    found R51 Headache by similarity, but it is no evidence of a headache."""
+    spans = _one_per_span(suggestion.concepts)
+    if not named:
+        return spans
+    kept = [c for c in spans if getattr(c, "category", "") != "sentence"
+            or names_the_code(suggestion.code, [c])]
+    return kept or spans
+
+
 def _category_hint(code: str) -> str:
     """CodiEsp coders often gave a category (R51, C50); a claim needs one of its codes."""
     leaf = preferred_leaf(code)
@@ -232,8 +244,7 @@ def code_items(suggestions: list[CodeSuggestion], note_id: int | None) -> list[d
             "code": sug.code,
             "score": sug.score,
             "supported": is_named,
-            # a phrase and the term it lies in can be the same span: list it once
-            "evidence": [_span(note_id, c) for c in _one_per_span(sug.concepts)],
+            "evidence": [_span(note_id, c) for c in _evidence(sug, is_named)],
         })
     return items
 

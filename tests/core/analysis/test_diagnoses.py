@@ -17,6 +17,7 @@ from desktop.core.analysis.diagnoses import (
     run_diagnoses,
     shown_codes,
 )
+from desktop.core.analysis.notes import analyse_note
 from desktop.core.tasks import Cancelled, CancelToken
 
 DEMO_NOTES = Path(__file__).resolve().parents[3] / "resources" / "demo" / "notes"
@@ -179,6 +180,23 @@ def test_a_code_is_named_by_a_term_of_its_family_or_a_word_of_its_description():
     assert [s.code for s in shown_codes(suggestions)] == ["N39.0", "I77.6"]
     assert "1 code the note's words do not name (under 25%)" in codes_not_shown(suggestions)
     assert [i["supported"] for i in code_items(suggestions, note_id=1)] == [True, False]
+
+
+def test_a_named_code_shows_only_the_sentences_that_name_it():
+    # MTSamples 3810: R51 Headache was "supported" by "HEENT: Head is normal." and "She had a
+    # normal stress test two years ago." through sentence similarity.
+    text = ("She had a headache at that time. She had a normal stress test two years ago. "
+            "HEENT: Head is normal.")
+    headache = next(c for c in analyse_note(text).concepts if c.text == "headache")
+    sentences = [TextSpan("She had a normal stress test two years ago.", 33, 77),
+                 TextSpan("HEENT: Head is normal.", 78, 100),
+                 TextSpan("She had a headache at that time.", 0, 32)]
+    suggestion = CodeSuggestion("R51.9", "Headache, unspecified", 0.9,
+                                {"lexical", "sentence"}, [headache, *sentences])
+    item = code_items([suggestion], note_id=1)[0]
+    assert [e["text"] for e in item["evidence"]] == ["headache",
+                                                     "She had a headache at that time."]
+    assert_spans_match(text, item["evidence"])
 
 
 def test_a_code_at_a_site_the_evidence_does_not_name_is_flagged():
