@@ -3,7 +3,8 @@
 Findings come from a ``NoteAnalysis`` (present findings support, documented-absent ones
 argue against); condition knowledge comes from ``resources/nlp/differential.json``.
 Score = (weights found present - half the weights documented absent) / all weights of the
-condition, so a condition with many characteristic findings present ranks first. A symptom
+condition, so a condition with many characteristic findings present ranks first; one with only
+supportive findings present (hypertension for aortic dissection) is not listed. A symptom
 whose sentence qualifies it is also the qualified finding: "arm pain ... when she walks" is
 angina's exertional pain, chest pain "radiating to the jaw" is ACS-like. Recorded vital
 signs outside adult limits are findings too (HR 118: tachycardia).
@@ -21,6 +22,7 @@ from desktop.core.analysis.notes.rule_files import nlp_resources_dir
 
 AGAINST_FACTOR = 0.5
 NAMED_BONUS = 0.5  # the note's own assessment names the condition
+MIN_LEADING_WEIGHT = 2  # weights: 3 characteristic, 2 common, 1 supportive
 MAX_CONDITIONS = 8
 EVIDENCE_CATEGORIES = ("problem", "symptom", "finding")
 
@@ -228,8 +230,11 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS) -> list[Di
         named = next((c for _, c in present if c.category == "problem" and c.codes
                       and c.codes[0][:5] == condition.icd10[:5]), None)
         # A condition the note itself names stays on the list without its typical findings
-        # (a discharge summary's "Pyelonephritis" with no flank pain written down).
-        if named is None and (not item.findings_for or gained <= lost):
+        # (a discharge summary's "Pyelonephritis" with no flank pain written down). Others
+        # need a common or characteristic finding: hypertension alone (a supportive finding)
+        # put aortic dissection on the list of a patient with pyelonephritis.
+        telling = any(condition.findings[f] >= MIN_LEADING_WEIGHT for f, _ in item.findings_for)
+        if named is None and (not telling or gained <= lost):
             continue
         item.named_in_note = named is not None
         if named is not None:
