@@ -36,13 +36,15 @@ BAD_STARTS = (
     "poisoning by", "adverse effect", "unspecified ", "sequelae", "history of", "contact with",
     "exposure to", "screening", "observation", "follow-up",
 )
-# Single words from ICD text that are too ambiguous to tag on their own.
+# Words from ICD text that are too ambiguous to tag on their own.
 AMBIGUOUS = {
     "use", "care", "fall", "cold", "lead", "burn", "contact", "abuse", "mass", "block", "shock",
     "complication", "complications", "disease", "disorder", "injury", "problem", "condition",
     "deformity", "failure", "lesion", "syndrome", "infection", "dependence", "pain",
     "inflammation", "anomaly", "other", "stress", "drowning", "delivery", "pregnancy",
     "illness", "allergies", "allergy", "history", "procedure", "findings", "examination",
+    # inclusion terms that name normal anatomy ("a normal left aortic arch" is no problem)
+    "aortic arch",
 }
 
 
@@ -59,7 +61,7 @@ def clean_term(text: str) -> str | None:
     words = term.split()
     if words and words[-1] in DANGLING:
         return None
-    if len(words) > 6 or (len(words) == 1 and (term in AMBIGUOUS or len(term) < 5)):
+    if len(words) > 6 or term in AMBIGUOUS or (len(words) == 1 and len(term) < 5):
         return None
     return term
 

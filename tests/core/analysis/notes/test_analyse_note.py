@@ -380,3 +380,18 @@ def test_including_but_not_limited_to_negates_nothing():
                             "nausea. He has no fever.")
     assert_assertions(analysis, {"fatigue": "present", "nausea": "present",
                                  "fever": "negated"})
+
+
+def test_a_radiologists_hedge_is_a_possibility():
+    # MTSamples "MCA Aneurysm": "The two smaller foci may suggest metastasis" listed
+    # metastasis as the patient's current problem.
+    analysis = analyse_note("Right temporoparietal hemorrhage. The two smaller foci may suggest "
+                            "metastasis. This may reflect atelectasis. He has pneumonia.")
+    assert_assertions(analysis, {"metastasis": "possible", "atelectasis": "possible",
+                                 "pneumonia": "present", "hemorrhage": "present"})
+
+
+def test_normal_anatomy_is_no_problem():
+    # ICD-10-CM lists "Aortic arch" as an inclusion term of Q25.49 (a malformation).
+    analysis = analyse_note("There is otherwise a normal left aortic arch.")
+    assert not [c for c in analysis.concepts if c.category == "problem"]
