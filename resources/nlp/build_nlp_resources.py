@@ -44,7 +44,9 @@ AMBIGUOUS = {
     "inflammation", "anomaly", "other", "stress", "drowning", "delivery", "pregnancy",
     "illness", "allergies", "allergy", "history", "procedure", "findings", "examination",
     # inclusion terms that name normal anatomy ("a normal left aortic arch" is no problem)
-    "aortic arch",
+    "aortic arch", "lordosis",
+    # "The wound was closed in layers": in operative notes the surgical wound, not an injury
+    "wound", "wounds",
 }
 
 

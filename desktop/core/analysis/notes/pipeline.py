@@ -40,7 +40,7 @@ from desktop.core.provenance import Provenance
 RULES_ID = "rules:clinicdesk-notes"
 # 11: a code's body site must be named, a numbered list takes its introduction's cue,
 # "not limited to" negates nothing, a child's vitals are not judged by adult limits,
-# "may suggest" is a possibility;
+# "may suggest" is a possibility, "a brother who" keeps his conditions, no bare "wound";
 # 10: "T12" no temperature; 9: consent risks hypothetical; 8: cancer sites
 RULES_VERSION = "11"
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory

@@ -395,3 +395,20 @@ def test_normal_anatomy_is_no_problem():
     # ICD-10-CM lists "Aortic arch" as an inclusion term of Q25.49 (a malformation).
     analysis = analyse_note("There is otherwise a normal left aortic arch.")
     assert not [c for c in analysis.concepts if c.category == "problem"]
+
+
+def test_a_relative_described_in_a_who_clause_keeps_the_condition():
+    # MTSamples "Physical Exam and Pap - 1": medspaCy's "who" terminator ended the brother's
+    # scope, and his brain tumor became the patient's past history.
+    analysis = analyse_note("She notes that a brother who was treated 12 years ago for a brain "
+                            "tumor has had a recurrence. She has asthma.")
+    assert_assertions(analysis, {"tumor": "family", "asthma": "present"})
+
+
+def test_operative_wounds_lordosis_and_tetanus_shots_are_no_problems():
+    analysis = analyse_note(
+        "The plate was bent into gentle lordosis. The wounds were then closed in layers. She is "
+        "current on her tetanus update. Open wound of the left leg. He developed tetanus.")
+    problems = [(c.text, c.category) for c in analysis.concepts if c.category == "problem"]
+    assert problems == [("Open wound", "problem"), ("tetanus", "problem")]
+    assert find(analysis, "tetanus update").category == "procedure"
