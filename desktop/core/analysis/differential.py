@@ -33,6 +33,7 @@ class ConditionKnowledge:
     icd10: str
     findings: dict[str, float]
     requires: frozenset[str] = frozenset()  # one must be present (hypertensive urgency: BP)
+    adults_only: bool = False  # lung cancer, angina: not for a 2-month-old's cough
 
 
 # Readings outside these are mistyped or not the vital at all (spinal level T12, "pulse 8").
@@ -127,7 +128,8 @@ def knowledge() -> tuple[tuple[ConditionKnowledge, ...], dict[str, str]]:
     conditions = tuple(
         ConditionKnowledge(c["name"], c["icd10"], {k.lower(): float(v) for k, v in
                                                    c["findings"].items()},
-                           frozenset(r.lower() for r in c.get("requires", ())))
+                           frozenset(r.lower() for r in c.get("requires", ())),
+                           bool(c.get("adults_only", False)))
         for c in data["conditions"]
     )
     return conditions, synonyms
@@ -159,13 +161,17 @@ def stated_age(text: str) -> float | None:
     return float(match.group(3) or match.group(4))
 
 
+def is_child(analysis: NoteAnalysis) -> bool:
+    age = stated_age(analysis.text)
+    return age is not None and age < ADULT_AGE
+
+
 def _vital_findings(analysis: NoteAnalysis
                     ) -> tuple[list[tuple[set[str], Concept]], list[tuple[set[str], Concept]]]:
     """Recorded vital signs as findings present ("HR 118": tachycardia) and absent ("T 36.8":
     no fever), by the adult limits of the knowledge file; for a child only those that hold at
     any age (fever, low oxygen saturation)."""
-    age = stated_age(analysis.text)
-    child = age is not None and age < ADULT_AGE
+    child = is_child(analysis)
     present, absent = [], []
     for concept in analysis.concepts_of("vital"):
         rules = [r for r in vital_rules() if r.vital == concept.term
@@ -205,6 +211,7 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS) -> list[Di
             present.append((names, concept))
         elif concept.assertion == "negated":
             absent.append((names, concept))
+    child = is_child(analysis)
     vitals_present, vitals_absent = _vital_findings(analysis)
     present += vitals_present
     absent += vitals_absent
@@ -230,11 +237,13 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS) -> list[Di
         named = next((c for _, c in present if c.category == "problem" and c.codes
                       and c.codes[0][:5] == condition.icd10[:5]), None)
         # A condition the note itself names stays on the list without its typical findings
-        # (a discharge summary's "Pyelonephritis" with no flank pain written down). Others
+        # (a discharge summary's "Pyelonephritis" with no flank pain written down), and for
+        # a child even if it is rare before adulthood ("smoking" in an infant's note is the
+        # household's, and gave lung cancer for a cough). Others
         # need a common or characteristic finding: hypertension alone (a supportive finding)
         # put aortic dissection on the list of a patient with pyelonephritis.
         telling = any(condition.findings[f] >= MIN_LEADING_WEIGHT for f, _ in item.findings_for)
-        if named is None and (not telling or gained <= lost):
+        if named is None and (not telling or gained <= lost or (child and condition.adults_only)):
             continue
         item.named_in_note = named is not None
         if named is not None:

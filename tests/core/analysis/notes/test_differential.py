@@ -128,6 +128,19 @@ def test_a_childs_heart_and_breathing_rates_are_not_judged_by_adult_limits():
     assert {"tachycardia", "tachypnea"} <= _for(mother["Sepsis"])
 
 
+def test_a_child_is_not_offered_conditions_of_adulthood():
+    # MTSamples "Congestion & Fever - 2-month-old": "SMOKING" in the social history (the
+    # household's) and a cough gave lung cancer.
+    history = "with cough and fever for two days. SOCIAL HISTORY: Smoking in the home."
+    infant = _by_name(f"This is a 2-month-old girl {history}")
+    adult = _by_name(f"This is a 62-year-old woman {history}")
+    assert "Lung cancer" not in infant and "Lung cancer" in adult
+    assert "Influenza" in infant
+    # the note's own diagnosis is listed at any age
+    named = _by_name("A 15-year-old with palpitations. Assessment: atrial fibrillation.")
+    assert named["Atrial fibrillation"].named_in_note
+
+
 def test_syncope_brings_the_causes_a_clinician_would_rule_out():
     # MTSamples 3810: a 75-year-old who "blacked out"; the list held vasovagal syncope and
     # causes of her headache, none of the cardiac or orthostatic causes of syncope.
@@ -139,6 +152,8 @@ def test_syncope_brings_the_causes_a_clinician_would_rule_out():
     murmur = _by_name("A 70-year-old man passed out while standing up. He felt light-headed. "
                       "Systolic murmur at the right upper sternal border.")
     assert _for(murmur["Aortic stenosis"]) == {"heart murmur", "syncope"}
+    # breathlessness on exertion alone is no reason to think of aortic stenosis
+    assert "Aortic stenosis" not in _by_name("Dyspnea on exertion and shortness of breath.")
     assert "lightheadedness" in _for(murmur["Orthostatic hypotension"])
 
 
