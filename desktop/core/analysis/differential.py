@@ -142,10 +142,10 @@ def vital_rules() -> tuple[VitalRule, ...]:
 
 ADULT_AGE = 18
 # The patient's age as notes state it: "a 4-year-old boy", "18-month-old", "45 yo", "age: 45";
-# not a relative's ("her 5-year-old son").
+# not a relative's ("her 5-year-old son"), nor a newborn's "gestational age 34 weeks".
 AGE = re.compile(
     r"\b(?:(\d{1,3})[- ]?(year|yr|month|week|day)s?[- ]old|(\d{1,3})\s*(?:yo|y/o|y\.o\.)"
-    r"|age[ds]?\s*:?\s*(\d{1,3}))\b"
+    r"|(?<!gestational )age[ds]?\s*:?\s*(\d{1,3})(?!\s*(?:weeks?|wks?)\b))\b"
     r"(?!\s+(?:son|daughter|brother|sister|child|grandson|granddaughter)\b)", re.IGNORECASE)
 NEWBORN = re.compile(r"\b(?:newborn|neonate)\b", re.IGNORECASE)
 YEARS_PER = {"year": 1.0, "yr": 1.0, "month": 1 / 12, "week": 1 / 52, "day": 1 / 365}
@@ -166,12 +166,11 @@ def is_child(analysis: NoteAnalysis) -> bool:
     return age is not None and age < ADULT_AGE
 
 
-def _vital_findings(analysis: NoteAnalysis
+def _vital_findings(analysis: NoteAnalysis, child: bool
                     ) -> tuple[list[tuple[set[str], Concept]], list[tuple[set[str], Concept]]]:
     """Recorded vital signs as findings present ("HR 118": tachycardia) and absent ("T 36.8":
     no fever), by the adult limits of the knowledge file; for a child only those that hold at
     any age (fever, low oxygen saturation)."""
-    child = is_child(analysis)
     present, absent = [], []
     for concept in analysis.concepts_of("vital"):
         rules = [r for r in vital_rules() if r.vital == concept.term
@@ -212,7 +211,7 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS) -> list[Di
         elif concept.assertion == "negated":
             absent.append((names, concept))
     child = is_child(analysis)
-    vitals_present, vitals_absent = _vital_findings(analysis)
+    vitals_present, vitals_absent = _vital_findings(analysis, child)
     present += vitals_present
     absent += vitals_absent
     items = []
@@ -237,11 +236,11 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS) -> list[Di
         named = next((c for _, c in present if c.category == "problem" and c.codes
                       and c.codes[0][:5] == condition.icd10[:5]), None)
         # A condition the note itself names stays on the list without its typical findings
-        # (a discharge summary's "Pyelonephritis" with no flank pain written down), and for
-        # a child even if it is rare before adulthood ("smoking" in an infant's note is the
-        # household's, and gave lung cancer for a cough). Others
-        # need a common or characteristic finding: hypertension alone (a supportive finding)
-        # put aortic dissection on the list of a patient with pyelonephritis.
+        # (a discharge summary's "Pyelonephritis" with no flank pain written down). Others
+        # need a common or characteristic finding (hypertension alone, a supportive one, put
+        # aortic dissection on a pyelonephritis patient's list), and are no condition of
+        # adulthood for a child ("smoking" in an infant's note is the household's: it gave
+        # lung cancer for a cough).
         telling = any(condition.findings[f] >= MIN_LEADING_WEIGHT for f, _ in item.findings_for)
         if named is None and (not telling or gained <= lost or (child and condition.adults_only)):
             continue

@@ -123,6 +123,9 @@ def test_a_childs_heart_and_breathing_rates_are_not_judged_by_adult_limits():
     assert "fever" in everything_for
     assert not everything_for & {"tachycardia", "tachypnea"}
     assert {"fever", "tachycardia", "tachypnea"} <= _for(adult["Sepsis"])
+    # a newborn's gestational age is no age in years
+    newborn = _by_name(f"Gestational age 34 weeks. Now a 3-day-old boy {vitals}")
+    assert not set().union(*(_for(i) for i in newborn.values())) & {"tachycardia"}
     # a relative's age is not the patient's
     mother = _by_name(f"Her 5-year-old son is at home. She is 34, {vitals}")
     assert {"tachycardia", "tachypnea"} <= _for(mother["Sepsis"])
