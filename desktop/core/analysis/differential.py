@@ -142,23 +142,32 @@ def vital_rules() -> tuple[VitalRule, ...]:
 
 ADULT_AGE = 18
 # The patient's age as notes state it: "a 4-year-old boy", "18-month-old", "45 yo", "age: 45";
-# not a relative's ("her 5-year-old son"), nor a newborn's "gestational age 34 weeks".
+# not a relative's ("her 5-year-old son"), nor a newborn's "gestational age 34 weeks", nor
+# when something happened ("diagnosed at age 14", "his sons, ages 5 and 17").
+AGE_NOT_NOW = ("at", "by", "since", "from", "until", "before", "after", "gestational")
 AGE = re.compile(
     r"\b(?:(\d{1,3})[- ]?(year|yr|month|week|day)s?[- ]old|(\d{1,3})\s*(?:yo|y/o|y\.o\.)"
-    r"|(?<!gestational )age[ds]?\s*:?\s*(\d{1,3})(?!\s*(?:weeks?|wks?)\b))\b"
+    rf"|{''.join(f'(?<!{w} )' for w in AGE_NOT_NOW)}aged?\s*:?\s*(\d{{1,3}})"
+    r"(?!\s*(?:weeks?|wks?)\b))\b"
     r"(?!\s+(?:son|daughter|brother|sister|child|grandson|granddaughter)\b)", re.IGNORECASE)
 NEWBORN = re.compile(r"\b(?:newborn|neonate)\b", re.IGNORECASE)
 YEARS_PER = {"year": 1.0, "yr": 1.0, "month": 1 / 12, "week": 1 / 52, "day": 1 / 365}
 
 
+# "He has 2 sons, ages 5 and 17 years old": the ages of relatives just named.
+RELATIVES_BEFORE = re.compile(r"\b(?:sons?|daughters?|child(?:ren)?|kids?|grand\w+|brothers?|"
+                              r"sisters?|siblings?)\b[^.]{0,30}$", re.IGNORECASE)
+
+
 def stated_age(text: str) -> float | None:
     """Years of the first age the note gives the patient; 0 for a newborn; None if none."""
-    match = AGE.search(text)
-    if match is None:
-        return 0.0 if NEWBORN.search(text) else None
-    if match.group(1):
-        return int(match.group(1)) * YEARS_PER[match.group(2).lower()]
-    return float(match.group(3) or match.group(4))
+    for match in AGE.finditer(text):
+        if RELATIVES_BEFORE.search(text[max(0, match.start() - 40):match.start()]):
+            continue
+        if match.group(1):
+            return int(match.group(1)) * YEARS_PER[match.group(2).lower()]
+        return float(match.group(3) or match.group(4))
+    return 0.0 if NEWBORN.search(text) else None
 
 
 def is_child(analysis: NoteAnalysis) -> bool:

@@ -129,6 +129,11 @@ def test_a_childs_heart_and_breathing_rates_are_not_judged_by_adult_limits():
     # a relative's age is not the patient's
     mother = _by_name(f"Her 5-year-old son is at home. She is 34, {vitals}")
     assert {"tachycardia", "tachypnea"} <= _for(mother["Sepsis"])
+    father = _by_name(f"He has 2 sons, ages 5 and 17 years old. He presents {vitals}")
+    assert {"tachycardia", "tachypnea"} <= _for(father["Sepsis"])
+    # an age at which something happened is not the patient's age now
+    history = _by_name(f"Asthma diagnosed at age 14. She presents {vitals}")
+    assert {"tachycardia", "tachypnea"} <= _for(history["Sepsis"])
 
 
 def test_a_child_is_not_offered_conditions_of_adulthood():
