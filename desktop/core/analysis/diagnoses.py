@@ -17,7 +17,7 @@ from desktop.core.analysis.coding.icd_table import (
     preferred_leaf,
 )
 from desktop.core.analysis.coding.note_agreement import names_the_code
-from desktop.core.analysis.differential import DifferentialItem, differential
+from desktop.core.analysis.differential import DifferentialItem, child_notice, differential
 from desktop.core.analysis.notes import Concept, NoteAnalysis, analyse_note, rules_provenance
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 from desktop.core.errors import NotAvailableError
@@ -292,7 +292,8 @@ def build_result(analysis: NoteAnalysis, coder: IcdCoder, *, note_id: int | None
         for span in item["evidence"]:
             if span not in evidence:
                 evidence.append(span)
-    notice = " ".join(filter(None, (f"{NOTICE}.", coder_notice, codes_not_shown(suggestions))))
+    notice = " ".join(filter(None, (f"{NOTICE}.", coder_notice, codes_not_shown(suggestions),
+                                    child_notice(analysis))))
     result = {
         "title": "Diagnoses",
         "notice": notice,

@@ -175,6 +175,19 @@ def is_child(analysis: NoteAnalysis) -> bool:
     return age is not None and age < ADULT_AGE
 
 
+def child_notice(analysis: NoteAnalysis) -> str | None:
+    """Says so when the differential reads a child's note differently, so a clinician does
+    not wonder why a heart rate of 130 is not called tachycardia."""
+    age = stated_age(analysis.text)
+    if age is None or age >= ADULT_AGE:
+        return None
+    said = (f"{int(age)} years" if age >= 2 else f"{round(age * 12)} months" if age >= 1 / 12
+            else "under a month")
+    return (f"The note gives the patient's age as {said}: the differential does not judge heart "
+            "rate, breathing rate or blood pressure by adult limits, and leaves out conditions "
+            "of adulthood the note does not name.")
+
+
 def _vital_findings(analysis: NoteAnalysis, child: bool
                     ) -> tuple[list[tuple[set[str], Concept]], list[tuple[set[str], Concept]]]:
     """Recorded vital signs as findings present ("HR 118": tachycardia) and absent ("T 36.8":

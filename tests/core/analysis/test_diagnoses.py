@@ -297,3 +297,17 @@ def test_a_mention_that_is_two_findings_is_one_evidence_span(capsys):
     for item in differential.values():
         spans = [(e["start"], e["end"]) for e in item["evidence"]]
         assert len(spans) == len(set(spans)), item["label"]
+
+
+def test_the_pane_says_when_it_reads_a_childs_note_differently(tmp_path, capsys):
+    note = tmp_path / "visit.txt"
+    note.write_text("This is an 18-month-old girl with cough and fever. HR 150, RR 40, "
+                    "T 38.9 C.\n", encoding="utf-8")
+    assert cli_main(["analyse", "note", str(note), "--no-embeddings", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)["result"]
+    assert ("The note gives the patient's age as 18 months: the differential does not judge "
+            "heart rate, breathing rate or blood pressure by adult limits") in result["notice"]
+    note.write_text("This is a 45-year-old man with cough and fever. HR 150.\n",
+                    encoding="utf-8")
+    assert cli_main(["analyse", "note", str(note), "--no-embeddings", "--json"]) == 0
+    assert "adult limits" not in json.loads(capsys.readouterr().out)["result"]["notice"]
