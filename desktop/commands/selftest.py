@@ -196,7 +196,9 @@ def check_note_rules() -> str:
     import simple_icd_10_cm as icd
 
     from desktop.core.analysis.notes import analyse_note
+    from desktop.core.analysis.notes.rule_files import rules_checksum
 
+    rules_checksum()  # names a rule file the installation lacks
     analysis = analyse_note("Patient denies chest pain. History of hypertension.")
     negated = [c for c in analysis.concepts if c.assertion == "negated"]
     if not negated:

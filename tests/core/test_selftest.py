@@ -95,3 +95,19 @@ def test_chest_xray_pack_gets_a_tiny_inference(cxr_pack) -> None:
     assert result.status == "ok", result.detail
     assert "checksum OK" in result.detail and "scored a test image (18 findings)" in result.detail
     selftest._run("close", checks["Model runtime shutdown"])
+
+
+def test_a_missing_rule_file_is_named_with_what_to_do(tmp_path, monkeypatch) -> None:
+    from desktop.core.analysis.notes import rule_files
+    from desktop.core.errors import NotAvailableError
+
+    damaged = tmp_path / "nlp"
+    shutil.copytree(rule_files.nlp_resources_dir(), damaged)
+    (damaged / "terms" / "body_sites.tsv").unlink()
+    monkeypatch.setattr(rule_files, "nlp_resources_dir", lambda: damaged)
+    rule_files.rules_checksum.cache_clear()
+    try:
+        with pytest.raises(NotAvailableError, match=r"terms/body_sites\.tsv .*reinstall"):
+            selftest.check_note_rules()
+    finally:
+        rule_files.rules_checksum.cache_clear()

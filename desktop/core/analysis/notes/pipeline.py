@@ -82,6 +82,7 @@ def get_pipeline():
     global _nlp
     with _lock:
         if _nlp is None:
+            rules_checksum()  # every rule file present, or a clear message before any work
             _nlp = _build_nlp()
         return _nlp
 

@@ -54,7 +54,12 @@ def rules_checksum() -> str:
     base = nlp_resources_dir()
     for name in RULE_FILES:
         digest.update(name.encode())
-        digest.update((base / name).read_bytes())
+        try:
+            digest.update((base / name).read_bytes())
+        except OSError as exc:
+            raise NotAvailableError(
+                f"The clinical rule file resources/nlp/{name} is missing or unreadable. "
+                "Ask IT to reinstall ClinicDesk.") from exc
     return digest.hexdigest()
 
 
