@@ -3,7 +3,9 @@
 Findings come from a ``NoteAnalysis`` (present findings support, documented-absent ones
 argue against); condition knowledge comes from ``resources/nlp/differential.json``.
 Score = (weights found present - half the weights documented absent) / all weights of the
-condition, so a condition with many characteristic findings present ranks first; one with only
+condition, times the condition's prevalence factor (an uncommon or rare condition needs more of
+its picture than a common one to rank as high: chest pain alone is angina before aortic
+dissection), so a condition with many characteristic findings present ranks first; one with only
 supportive findings present (hypertension for aortic dissection) is not listed. A symptom
 whose sentence qualifies it is also the qualified finding: "arm pain ... when she walks" is
 angina's exertional pain, chest pain "radiating to the jaw" is ACS-like. Recorded vital
@@ -34,6 +36,8 @@ class ConditionKnowledge:
     findings: dict[str, float]
     requires: frozenset[str] = frozenset()  # one must be present (hypertensive urgency: BP)
     adults_only: bool = False  # lung cancer, angina: not for a 2-month-old's cough
+    prevalence: str = "common"
+    prevalence_factor: float = 1.0
 
 
 # Readings outside these are mistyped or not the vital at all (spinal level T12, "pulse 8").
@@ -79,12 +83,17 @@ class DifferentialItem:
     findings_for: list[tuple[str, Concept]] = field(default_factory=list)
     findings_against: list[tuple[str, Concept]] = field(default_factory=list)
     named_in_note: bool = False
+    prevalence: str = "common"
 
     @property
     def detail(self) -> str:
         pro = ", ".join(sorted({f for f, _ in self.findings_for})) or "none"
         con = ", ".join(sorted({f for f, _ in self.findings_against})) or "none documented"
-        return f"Findings for: {pro}. Findings against: {con}."
+        # Why a condition that fits as well as another sits below it on the list.
+        rarity = ("" if self.prevalence == "common" else
+                  f" {self.prevalence.capitalize()} as a cause of these findings: ranked below a"
+                  " common condition with as much support.")
+        return f"Findings for: {pro}. Findings against: {con}.{rarity}"
 
 
 @dataclass(frozen=True)
@@ -125,11 +134,13 @@ def knowledge() -> tuple[tuple[ConditionKnowledge, ...], dict[str, str]]:
     for canonical, alts in data["synonyms"].items():
         for alt in alts:
             synonyms[alt.lower()] = canonical
+    factors = data["prevalence_factors"]
     conditions = tuple(
         ConditionKnowledge(c["name"], c["icd10"], {k.lower(): float(v) for k, v in
                                                    c["findings"].items()},
                            frozenset(r.lower() for r in c.get("requires", ())),
-                           bool(c.get("adults_only", False)))
+                           bool(c.get("adults_only", False)),
+                           c["prevalence"], float(factors[c["prevalence"]]))
         for c in data["conditions"]
     )
     return conditions, synonyms
@@ -208,7 +219,7 @@ def _vital_findings(analysis: NoteAnalysis, child: bool
     return present, absent
 
 
-def _finding_names(concept: Concept, synonyms: dict[str, str], analysis: NoteAnalysis
+def finding_names(concept: Concept, synonyms: dict[str, str], analysis: NoteAnalysis
                    ) -> set[str]:
     names = {concept.text.lower(), concept.term.lower()}
     names |= {synonyms[n] for n in names if n in synonyms}
@@ -227,7 +238,7 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS) -> list[Di
     conditions, synonyms = knowledge()
     present, absent = [], []
     for concept in analysis.concepts_of(*EVIDENCE_CATEGORIES):
-        names = _finding_names(concept, synonyms, analysis)
+        names = finding_names(concept, synonyms, analysis)
         if concept.assertion == "present":
             present.append((names, concept))
         elif concept.assertion == "negated":
@@ -241,7 +252,8 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS) -> list[Di
         if condition.requires and not any(condition.requires & names for names, _ in present):
             continue
         total = sum(w for w in condition.findings.values() if w > 0)
-        item = DifferentialItem(condition.name, condition.icd10, 0.0)
+        item = DifferentialItem(condition.name, condition.icd10, 0.0,
+                                prevalence=condition.prevalence)
         gained = lost = 0.0
         for finding, weight in condition.findings.items():
             hit_for = next((c for names, c in present if finding in names), None)
@@ -270,7 +282,8 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS) -> list[Di
         if named is not None:
             item.findings_for.append(("named in the note", named))
         bonus = NAMED_BONUS if named is not None else 0.0
-        item.score = round(min(1.0, max(0.0, (gained - lost) / total + bonus)), 4)
+        share = (gained - lost) / total * condition.prevalence_factor
+        item.score = round(min(1.0, max(0.0, share + bonus)), 4)
         items.append(item)
     items.sort(key=lambda i: (-i.score, not i.named_in_note, -len(i.findings_for), i.name))
     return items[:limit]

@@ -38,11 +38,13 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
+# 12: the differential weighs how common a condition is; findings it weighed that no term
+# list named (pericardial rub, decreased breath sounds, tongue biting...) are terms;
 # 11: a code's body site must be named, a numbered list takes its introduction's cue,
 # "not limited to" negates nothing, a child's vitals are not judged by adult limits,
 # "may suggest" is a possibility, "a brother who" keeps his conditions, no bare "wound";
 # 10: "T12" no temperature; 9: consent risks hypothetical; 8: cancer sites
-RULES_VERSION = "11"
+RULES_VERSION = "12"
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
 _lock = threading.Lock()

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 import simple_icd_10_cm as icd
 
-from desktop.core.analysis.differential import differential
+from desktop.core.analysis.differential import (
+    differential,
+    finding_names,
+    knowledge,
+    qualifiers,
+    vital_rules,
+)
 from desktop.core.analysis.notes import analyse_note
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 
@@ -139,7 +145,8 @@ def test_a_childs_heart_and_breathing_rates_are_not_judged_by_adult_limits():
 def test_a_child_is_not_offered_conditions_of_adulthood():
     # MTSamples "Congestion & Fever - 2-month-old": "SMOKING" in the social history (the
     # household's) and a cough gave lung cancer.
-    history = "with cough and fever for two days. SOCIAL HISTORY: Smoking in the home."
+    history = ("with cough, fever and weight loss for two months. SOCIAL HISTORY: Smoking in "
+               "the home.")
     infant = _by_name(f"This is a 2-month-old girl {history}")
     adult = _by_name(f"This is a 62-year-old woman {history}")
     assert "Lung cancer" not in infant and "Lung cancer" in adult
@@ -185,6 +192,66 @@ def test_a_diagnosis_the_note_names_is_listed_without_its_typical_findings():
     assert first.name == "Pyelonephritis" and _for(first) == {"named in the note"}
 
 
+def test_chest_pain_alone_puts_the_common_coronary_causes_above_the_rare_ones():
+    # Each condition scored by the share of its findings present: pericarditis lists four, so
+    # "chest pain" alone ranked it, then aortic dissection, above angina and ACS.
+    items = differential(analyse_note("58-year-old man with chest pain for two hours."))
+    names = [i.name for i in items]
+    assert names[:2] == ["Stable angina", "Acute coronary syndrome"]
+    assert names.index("Aortic dissection") > names.index("Pericarditis") > 1
+    rare = next(i for i in items if i.name == "Aortic dissection")
+    assert rare.detail.endswith("Rare as a cause of these findings: ranked below a common "
+                                "condition with as much support.")
+    assert "ranked below" not in items[0].detail
+    # a smoker's chest pain is no reason to think of lung cancer
+    assert "Lung cancer" not in _by_name("58-year-old man with chest pain. He smokes.")
+
+
+@pytest.mark.parametrize(("text", "first", "telling"), [
+    ("Sudden tearing chest pain radiating to the back.", "Aortic dissection",
+     {"tearing chest pain or radiation to the back"}),
+    ("Sharp chest pain, better sitting forward. Pericardial friction rub on exam.",
+     "Pericarditis", {"positional chest pain", "pericardial friction rub"}),
+    ("Fever, headache and nuchal rigidity since yesterday.", "Bacterial meningitis",
+     {"neck stiffness", "fever", "headache"}),
+    ("Pleuritic chest pain and shortness of breath. Hyperresonant left chest with absent "
+     "breath sounds.", "Pneumothorax", {"hyperresonance", "decreased breath sounds"}),
+])
+def test_the_findings_that_tell_a_rare_condition_still_put_it_first(text, first, telling):
+    top = differential(analyse_note(text))[0]
+    assert top.name == first and telling <= _for(top)
+
+
+def test_numbness_with_pain_radiating_down_a_leg_is_radiculopathy_before_a_tia():
+    # MTSamples back-pain and C-spine notes listed a TIA, and no spinal cause, for the
+    # numbness of a leg or hand.
+    back = differential(analyse_note(
+        "Low back pain radiating down the left leg with numbness in the foot."))
+    names = [i.name for i in back]
+    assert names[0] == "Radiculopathy" and {"radicular pain", "numbness"} <= _for(back[0])
+    assert names.index("Transient ischemic attack") > names.index(
+        "Lumbar strain / mechanical low back pain")
+    assert _by_name("Neck pain with tingling in the right hand.")["Radiculopathy"]
+    # sudden numbness of the face and arm with slurred speech stays a TIA first
+    tia = differential(analyse_note(
+        "Sudden numbness of the right arm and face for 20 minutes. Slurred speech."))
+    assert tia[0].name == "Transient ischemic attack"
+
+
+def test_every_finding_the_knowledge_weighs_can_be_found_in_a_note():
+    # Findings no term list named (a pneumothorax's "decreased breath sounds", a pericardial
+    # rub) never counted for their condition, so common ones outranked it.
+    conditions, synonyms = knowledge()
+    qualified = {q for qualifier in qualifiers() for q in qualifier.findings.values()}
+    from_vitals = {rule.finding for rule in vital_rules()}
+    for condition in conditions:
+        for finding in set(condition.findings) - qualified - from_vitals:
+            analysis = analyse_note(f"The patient has {finding}.")
+            names = set().union(*(finding_names(c, synonyms, analysis)
+                                  for c in analysis.concepts))
+            assert finding in names, (condition.name, finding)
+
+
 def test_no_findings_no_differential():
     assert differential(analyse_note("Routine visit. Patient doing well.")) == []
 
@@ -195,6 +262,7 @@ def test_rule_files_name_only_real_icd10cm_codes():
     assert "Merck" in data["_source"]
     for condition in data["conditions"]:
         assert icd.is_valid_item(condition["icd10"]), condition["name"]
+        assert condition["prevalence"] in data["prevalence_factors"], condition["name"]
     for term, _category, codes in read_table(
             nlp_resources_dir() / "terms" / "common_clinical_terms.tsv"):
         for code in filter(None, codes.split("|")):  # none where the site decides the code
