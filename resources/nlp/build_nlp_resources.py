@@ -68,6 +68,24 @@ def clean_term(text: str) -> str | None:
     return term
 
 
+# "Radiculopathy, lumbar region": notes write "lumbar radiculopathy", which the comma form
+# never matched, so the unspecified-site code was suggested.
+REGION = re.compile(r"^([a-z][a-z ]*?), ([a-z]+(?: [a-z]+)?) region$")
+# "Vesicoureteral-reflux": notes write "vesicoureteral reflux", which matched only "reflux"
+# and was coded as gastro-oesophageal reflux disease.
+WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
+
+
+def written_forms(text: str) -> list[str]:
+    """A table text and the ways a note writes it (site first, hyphen as a space)."""
+    forms = [text]
+    region = REGION.match(text.lower())
+    if region and len(region.group(1).split()) <= 3:
+        forms.append(f"{region.group(2)} {region.group(1)}")
+    forms += [WORD_HYPHEN.sub(" ", form) for form in forms if WORD_HYPHEN.search(form)]
+    return forms
+
+
 def category_for(code: str) -> str:
     if code.startswith("R"):
         return "symptom" if code[:3] < "R70" else "finding"
@@ -84,8 +102,7 @@ def build_icd_terms() -> list[tuple[str, list[str], str]]:
         dotted = icd.add_dot(code)
         texts = [icd.get_description(code), *icd.get_inclusion_term(code)]
         for text in texts:
-            term = clean_term(text)
-            if term:
+            for term in filter(None, map(clean_term, written_forms(text))):
                 by_term.setdefault(term, []).append(dotted)
     rows = []
     for term, codes in sorted(by_term.items()):

@@ -37,6 +37,31 @@ def test_past_history_is_coded_below_a_current_problem():
     assert ranked.index("J18.9") < ranked.index("I10")
 
 
+@pytest.mark.parametrize(("text", "code", "not_code"), [
+    # ICD-10-CM writes "Radiculopathy, lumbar region": the note's "lumbar radiculopathy"
+    # was coded M54.10, site unspecified
+    ("ASSESSMENT: Lumbar radiculopathy.", "M54.16", "M54.10"),
+    ("ASSESSMENT: Cervical radiculopathy on the right.", "M54.12", "M54.10"),
+    # ... and "Vesicoureteral-reflux": the note's "vesicoureteral reflux" was coded as
+    # gastro-oesophageal reflux disease
+    ("Voiding cystourethrogram shows grade 2 vesicoureteral reflux.", "N13.70", "K21.9"),
+    ("History of post traumatic stress disorder.", "F43.10", None),
+])
+def test_a_condition_is_coded_as_notes_write_it_not_only_as_the_table_does(
+        text, code, not_code):
+    suggestions = codes_of(IcdCoder().suggest(analyse_note(text)))
+    assert code in suggestions
+    assert not_code not in suggestions
+
+
+def test_a_word_inside_a_longer_name_is_no_second_condition():
+    # mined phrases: "pneumonia" predicts J18.9 in coded cases, "reflux" K21.9
+    aspiration = codes_of(IcdCoder().suggest(analyse_note("ASSESSMENT: Aspiration pneumonia.")))
+    assert "J69.0" in aspiration and "J18.9" not in aspiration
+    pleuritic = codes_of(IcdCoder().suggest(analyse_note("ASSESSMENT: Pleuritic chest pain.")))
+    assert {"R07.81", "R07.9"} <= set(pleuritic)  # its own category's codes stay
+
+
 def test_code_table_helpers():
     assert normalise("j189") == "J18.9"
     assert normalise("not-a-code") is None
