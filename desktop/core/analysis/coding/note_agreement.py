@@ -43,6 +43,12 @@ _CODE = r"[A-Z]\d[0-9A-Z](?:\.[0-9A-Z]+)?"
 CODE_RANGE = re.compile(rf"({_CODE})\.?-?(?:-({_CODE}))?")
 NOTE_REFS = re.compile(r"\(([^()]*)\)")
 WORDS_BEFORE = 40  # characters before a concept that may name its side ("left knee pain")
+# A side named just after a term: "sciatica on the left", "otitis media in the right ear",
+# "crackles bilaterally"; not "knee pain right now".
+SIDE_AFTER = re.compile(
+    r"[ \t]+(?:(?:on|of|in|at|involving|affecting)[ \t]+(?:the[ \t]+|his[ \t]+|her[ \t]+)?)?"
+    r"(left|right|bilateral(?:ly)?)\b(?![ \t]+(?:now|away|after|before|here|there)\b)",
+    re.IGNORECASE)
 # Where the words before a term stop being about it: "left knee pain and right hip pain".
 CLAUSE_BREAK = re.compile(r"[,;:.()]|\b(?:and|or|with|but|after|from)\b", re.IGNORECASE)
 
@@ -72,8 +78,9 @@ def sides_named(text: str) -> set[str]:
 
 
 def evidence_sides(text: str, spans: Iterable) -> set[str]:
-    """Sides named by the evidence: a sentence's own words, or a term's words and those just
-    before it on its line ("left knee pain")."""
+    """Sides named by the evidence: a sentence's own words, or a term's words, those just
+    before it on its line ("left knee pain") and a side just after it ("sciatica on the
+    left")."""
     found: set[str] = set()
     for span in spans:
         found |= sides_named(text[span.start:span.end])
@@ -81,6 +88,9 @@ def evidence_sides(text: str, spans: Iterable) -> set[str]:
             line_start = text.rfind("\n", 0, span.start) + 1
             before = text[max(line_start, span.start - WORDS_BEFORE):span.start]
             found |= sides_named(CLAUSE_BREAK.split(before)[-1])
+            after = SIDE_AFTER.match(text, span.end, min(len(text), span.end + WORDS_BEFORE))
+            if after:
+                found |= sides_named(after.group(1))
     return found
 
 

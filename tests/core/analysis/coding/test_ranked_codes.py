@@ -96,6 +96,10 @@ def test_train_case_phrasing_finds_codes_through_example_sentences(coder):
     ("Pain in the right shoulder for two weeks.", "M25.511", ("M25.512", "M25.519")),
     ("Left knee pain and right hip pain.", "M25.551", ("M25.552", "M25.561")),
     ("Shoulder pain for two weeks.", "M25.519", ("M25.511", "M25.512")),
+    # the side named after the term
+    ("ASSESSMENT: Sciatica on the left.", "M54.32", ("M54.30", "M54.31")),
+    ("Acute otitis media in the right ear.", "H66.91", ("H66.90", "H66.92")),
+    ("Knee pain right now is worse.", "M25.569", ("M25.561",)),
 ])
 def test_a_code_names_the_side_the_note_names(note, code, not_suggested):
     codes = [s.code for s in shown_codes(IcdCoder().suggest(analyse_note(note)))]
