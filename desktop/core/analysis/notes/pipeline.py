@@ -41,6 +41,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # 12: the differential weighs how common a condition is; findings it weighed that no term
 # list named (pericardial rub, decreased breath sounds, tongue biting...) are terms;
 # ICD-10-CM titles as notes write them ("lumbar radiculopathy", "vesicoureteral reflux");
+# "a 3-day history of fever" is the presenting complaint, not past history;
 # 11: a code's body site must be named, a numbered list takes its introduction's cue,
 # "not limited to" negates nothing, a child's vitals are not judged by adult limits,
 # "may suggest" is a possibility, "a brother who" keeps his conditions, no bare "wound";

@@ -155,6 +155,13 @@ PHRASING = [
                  {"peptic ulcer": "negated", "melena": "present", "fatigue": "present",
                   "dyspnea": "present"},
                  id="presentation-after-a-denied-history"),
+    # "A 3-day history of" dates the presenting complaint; "10-year history of" an ongoing
+    # condition. Both were past history, so the complaint left the differential.
+    pytest.param("He presents with a 3-day history of fever. A two-week history of cough. "
+                 "A 10-year history of diabetes. History of asthma.",
+                 {"fever": "present", "cough": "present", "diabetes": "present",
+                  "asthma": "historical"},
+                 id="dated-complaint"),
 ]
 
 

@@ -238,6 +238,18 @@ def test_numbness_with_pain_radiating_down_a_leg_is_radiculopathy_before_a_tia()
     assert tia[0].name == "Transient ischemic attack"
 
 
+def test_a_cough_of_weeks_brings_tuberculosis_and_a_cough_of_days_does_not():
+    # WHO's TB symptom screen asks for a cough of two weeks or more; "fever and cough for 3
+    # days" listed tuberculosis beside influenza.
+    assert "Tuberculosis" not in _by_name("Fever and cough for 3 days.")
+    for text in ("Cough for 3 weeks with night sweats.", "A 6-week history of cough and fever.",
+                 "Productive cough x2 months, weight loss.", "Chronic cough and hemoptysis."):
+        top = differential(analyse_note(text))[0]
+        assert top.name == "Tuberculosis" and "prolonged cough" in _for(top), text
+    assert "prolonged cough" in {f for f, _ in _by_name(
+        "A 6-week history of cough and fever.")["Influenza"].findings_against}
+
+
 def test_every_finding_the_knowledge_weighs_can_be_found_in_a_note():
     # Findings no term list named (a pneumothorax's "decreased breath sounds", a pericardial
     # rub) never counted for their condition, so common ones outranked it.
