@@ -78,8 +78,9 @@ WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
 
 def written_forms(text: str) -> list[str]:
     """A table text and the ways a note writes it (site first, hyphen as a space)."""
+    text = text.lower()  # "Non-Hodgkin lymphoma": the hyphen between any letters
     forms = [text]
-    region = REGION.match(text.lower())
+    region = REGION.match(text)
     if region and len(region.group(1).split()) <= 3:
         forms.append(f"{region.group(2)} {region.group(1)}")
     forms += [WORD_HYPHEN.sub(" ", form) for form in forms if WORD_HYPHEN.search(form)]
