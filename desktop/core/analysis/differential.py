@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from desktop.core.analysis.coding.icd_table import description
 from desktop.core.analysis.notes import Concept, NoteAnalysis
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir
 
@@ -234,6 +235,16 @@ def finding_names(concept: Concept, synonyms: dict[str, str], analysis: NoteAnal
     return names
 
 
+def names_condition(code: str, condition_code: str) -> bool:
+    """Whether a code the note gives names the condition: the same subcategory (N39.41 urge
+    incontinence is no N39.0 UTI), and an exacerbation only if the code says so (J45.909
+    asthma is no J45.901 asthma exacerbation)."""
+    if code[:5] != condition_code[:5]:
+        return False
+    return ("exacerbation" not in description(condition_code).lower()
+            or "exacerbation" in description(code).lower())
+
+
 def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS) -> list[DifferentialItem]:
     conditions, synonyms = knowledge()
     present, absent = [], []
@@ -266,9 +277,8 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS) -> list[Di
             elif hit_against is not None and weight > 0:
                 item.findings_against.append((finding, hit_against))
                 lost += AGAINST_FACTOR * weight
-        # same code to the subcategory: N39.41 urge incontinence is no N39.0 UTI
         named = next((c for _, c in present if c.category == "problem" and c.codes
-                      and c.codes[0][:5] == condition.icd10[:5]), None)
+                      and names_condition(c.codes[0], condition.icd10)), None)
         # A condition the note itself names stays on the list without its typical findings
         # (a discharge summary's "Pyelonephritis" with no flank pain written down). Others
         # need a common or characteristic finding (hypertension alone, a supportive one, put

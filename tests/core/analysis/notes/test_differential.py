@@ -288,3 +288,7 @@ def test_a_condition_is_named_only_by_its_own_code_not_its_category():
     assert "Urinary tract infection (cystitis)" not in _by_name("Urge incontinence for years.")
     assert _by_name("Urinary tract infection last week.")[
         "Urinary tract infection (cystitis)"].named_in_note
+    # asthma (J45.909) is not its exacerbation (J45.901), though both are J45.90
+    known = _by_name("Fever and cough for 3 days. She has had asthma for 10 years.")
+    assert "Asthma exacerbation" not in known
+    assert _by_name("Assessment: asthma exacerbation.")["Asthma exacerbation"].named_in_note
