@@ -16,12 +16,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, wraps
+from typing import TypeVar
 
 from desktop.core.analysis.coding.icd_table import description
 from desktop.core.analysis.notes import Concept, NoteAnalysis
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir
+from desktop.core.errors import NotAvailableError
+
+T = TypeVar("T")
 
 AGAINST_FACTOR = 0.5
 NAMED_BONUS = 0.5  # the note's own assessment names the condition
@@ -110,7 +115,22 @@ def _knowledge_file() -> dict:
     return json.loads((nlp_resources_dir() / "differential.json").read_text(encoding="utf-8"))
 
 
+def _readable(load: Callable[[], T]) -> Callable[[], T]:
+    """A damaged or outdated knowledge file (a condition without its prevalence) is a
+    message for IT, not an unexpected error."""
+    @wraps(load)
+    def loader() -> T:
+        try:
+            return load()
+        except (OSError, KeyError, TypeError, ValueError, AttributeError, re.error) as exc:
+            raise NotAvailableError(
+                "The differential-diagnosis knowledge (resources/nlp/differential.json) is "
+                "missing or damaged. Ask IT to reinstall ClinicDesk.") from exc
+    return loader
+
+
 @lru_cache(maxsize=1)
+@_readable
 def qualifiers() -> tuple[Qualifier, ...]:
     return tuple(Qualifier(re.compile(q["pattern"], re.IGNORECASE),
                            {k.lower(): v.lower() for k, v in q["findings"].items()})
@@ -128,6 +148,7 @@ def _said(sentence: str, cue: re.Pattern[str]) -> bool:
 
 
 @lru_cache(maxsize=1)
+@_readable
 def knowledge() -> tuple[tuple[ConditionKnowledge, ...], dict[str, str]]:
     """Conditions and a synonym -> canonical finding map."""
     data = _knowledge_file()
@@ -148,6 +169,7 @@ def knowledge() -> tuple[tuple[ConditionKnowledge, ...], dict[str, str]]:
 
 
 @lru_cache(maxsize=1)
+@_readable
 def vital_rules() -> tuple[VitalRule, ...]:
     return tuple(VitalRule(**rule) for rule in _knowledge_file()["vitals"]["rules"])
 

@@ -17,6 +17,7 @@ from desktop.core.analysis.differential import (
 )
 from desktop.core.analysis.notes import analyse_note
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
+from desktop.core.errors import NotAvailableError
 
 DEMO_NOTES = Path(__file__).resolve().parents[4] / "resources" / "demo" / "notes"
 
@@ -262,6 +263,31 @@ def test_every_finding_the_knowledge_weighs_can_be_found_in_a_note():
             names = set().union(*(finding_names(c, synonyms, analysis)
                                   for c in analysis.concepts))
             assert finding in names, (condition.name, finding)
+
+
+@pytest.mark.parametrize("damage", ["{not json", "no prevalence"])
+def test_a_damaged_knowledge_file_is_a_message_for_it(damage, monkeypatch, tmp_path):
+    import desktop.core.analysis.differential as module
+
+    data = json.loads((nlp_resources_dir() / "differential.json").read_text(encoding="utf-8"))
+    if damage == "no prevalence":  # a file from before conditions had one
+        for condition in data["conditions"]:
+            condition.pop("prevalence")
+        damage = json.dumps(data)
+    (tmp_path / "differential.json").write_text(damage, encoding="utf-8")
+    analysis = analyse_note("Chest pain for two hours.")
+    monkeypatch.setattr(module, "nlp_resources_dir", lambda: tmp_path)
+    loaders = (knowledge, qualifiers, vital_rules)
+    for loader in loaders:
+        loader.cache_clear()
+    try:
+        with pytest.raises(NotAvailableError, match="differential.json.*Ask IT to reinstall"):
+            differential(analysis)
+    finally:
+        monkeypatch.undo()
+        for loader in loaders:
+            loader.cache_clear()
+    assert differential(analysis)
 
 
 def test_no_findings_no_differential():
