@@ -35,7 +35,8 @@ def _print_result(result: dict[str, Any]) -> None:
             print("  (none found)")
         for item in items:
             score = f"{item['score']:.2f} " if item["score"] is not None else ""
-            print(f"  {score}{item['label']}")
+            mark = " — can't miss" if item.get("cannot_miss") else ""
+            print(f"  {score}{item['label']}{mark}")
             print(f"       {item['detail']}")
             print(f"       evidence: {_spans(item)}")
     if result["excluded"]:

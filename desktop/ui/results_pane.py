@@ -31,6 +31,7 @@ KIND_NAMES = {
     "summary.patient": "Patient-friendly summary",
     "image_findings": "Image findings",
 }
+CANNOT_MISS_MARK = " — can't miss"  # a time-critical condition of the differential
 DECISION_WORDS = {"accepted": "Accepted", "edited": "Edited and accepted", "rejected": "Rejected"}
 
 
@@ -270,9 +271,12 @@ class ResultsPane(QWidget):
 
     def _add_item(self, entry: dict[str, Any]) -> None:
         score = entry.get("score")
+        label = str(entry.get("label", ""))
+        if entry.get("cannot_miss"):
+            label += CANNOT_MISS_MARK
         row = QTreeWidgetItem(
             [
-                str(entry.get("label", "")),
+                label,
                 str(entry.get("category") or ""),
                 "" if score is None else f"{float(score):.2f}",
             ]
@@ -284,6 +288,11 @@ class ResultsPane(QWidget):
             tip = (tip + "\n" if tip else "") + "Not supported by the note: check carefully."
             for col in range(3):
                 row.setForeground(col, Qt.GlobalColor.darkRed)
+        if entry.get("cannot_miss"):
+            # Stands out in a ranked list a clinician may read only the top of.
+            font = row.font(0)
+            font.setBold(True)
+            row.setFont(0, font)
         row.setToolTip(0, tip)
         self.items.addTopLevelItem(row)
 

@@ -176,3 +176,21 @@ def test_written_summary_streams_and_cancel_keeps_gui_alive(qtbot, make_window, 
     timer.stop()
     assert vault.list_analyses(window.workspace.patient_id) == []
     assert not pane.cancel_button.isVisibleTo(pane)
+
+
+def test_diagnoses_mark_a_cant_miss_condition_in_the_list(qtbot, workspace_window, monkeypatch):
+    add_patient(qtbot, workspace_window, monkeypatch)
+    ws = workspace_window.workspace
+    ws.add_pasted_note("Abdominal pain and vomiting since yesterday.")
+    qtbot.waitUntil(lambda: ws.chart.note_view.note_id is not None, timeout=10_000)
+    pane = ws.results.diagnoses
+    pane.run_button.click()
+    qtbot.waitUntil(lambda: pane.current is not None, timeout=120_000)
+    rows = {pane.items.topLevelItem(i).text(0): pane.items.topLevelItem(i)
+            for i in range(pane.item_count())}
+    obstruction = rows["Small bowel obstruction — can't miss"]
+    assert obstruction.font(0).bold()
+    assert "Gastroenteritis" in rows and not rows["Gastroenteritis"].font(0).bold()
+    assert "Can't miss: Small bowel obstruction" in pane.notice.text()
+    pane.select_item(list(rows).index("Small bowel obstruction — can't miss"))
+    assert "dangerous if missed" in pane.detail.text()

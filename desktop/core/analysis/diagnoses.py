@@ -264,9 +264,18 @@ def differential_items(items: list[DifferentialItem], note_id: int | None) -> li
             "supported": True,
             "findings_for": sorted({f for f, _ in item.findings_for}),
             "findings_against": sorted({f for f, _ in item.findings_against}),
+            "cannot_miss": item.cannot_miss,
             "evidence": spans,
         })
     return out
+
+
+def cannot_miss_notice(items: list[DifferentialItem]) -> str | None:
+    dangerous = [i.name for i in items if i.cannot_miss]
+    if not dangerous:
+        return None
+    return (f"Can't miss: {', '.join(dangerous)} — dangerous if missed; listed whatever the "
+            "rank, to be ruled out.")
 
 
 def coder_for(runtime) -> tuple[IcdCoder, str | None]:
@@ -285,15 +294,16 @@ def build_result(analysis: NoteAnalysis, coder: IcdCoder, *, note_id: int | None
                  ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The stored result dict and the analysis-level evidence list for ``analysis``."""
     suggestions = coder.suggest(analysis, cancel=cancel)
+    conditions = differential(analysis)
     items = (problem_items(analysis, note_id) + code_items(suggestions, note_id)
-             + differential_items(differential(analysis), note_id))
+             + differential_items(conditions, note_id))
     evidence: list[dict[str, Any]] = []
     for item in items:
         for span in item["evidence"]:
             if span not in evidence:
                 evidence.append(span)
     notice = " ".join(filter(None, (f"{NOTICE}.", coder_notice, codes_not_shown(suggestions),
-                                    child_notice(analysis))))
+                                    cannot_miss_notice(conditions), child_notice(analysis))))
     result = {
         "title": "Diagnoses",
         "notice": notice,

@@ -9,7 +9,10 @@ dissection), so a condition with many characteristic findings present ranks firs
 supportive findings present (hypertension for aortic dissection) is not listed. A symptom
 whose sentence qualifies it is also the qualified finding: "arm pain ... when she walks" is
 angina's exertional pain, chest pain "radiating to the jaw" is ACS-like. Recorded vital
-signs outside adult limits are findings too (HR 118: tachycardia).
+signs outside adult limits are findings too (HR 118: tachycardia). A time-critical condition
+("can't miss": aortic dissection, meningitis, bowel obstruction) is marked as such and, when two
+or more findings point to it, kept on the list even when more likely conditions fill it: the
+list answers both "what is it most likely to be?" and "what must not be missed?".
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ AGAINST_FACTOR = 0.5
 NAMED_BONUS = 0.5  # the note's own assessment names the condition
 MIN_LEADING_WEIGHT = 2  # weights: 3 characteristic, 2 common, 1 supportive
 MAX_CONDITIONS = 8
+MIN_FINDINGS_KEPT = 2  # a can't-miss condition past MAX_CONDITIONS, with this many findings for
 EVIDENCE_CATEGORIES = ("problem", "symptom", "finding")
 
 
@@ -44,6 +48,7 @@ class ConditionKnowledge:
     adults_only: bool = False  # lung cancer, angina: not for a 2-month-old's cough
     prevalence: str = "common"
     prevalence_factor: float = 1.0
+    cannot_miss: bool = False  # time-critical: missed for hours to days it kills or disables
 
 
 # Readings outside these are mistyped or not the vital at all (spinal level T12, "pulse 8").
@@ -90,6 +95,7 @@ class DifferentialItem:
     findings_against: list[tuple[str, Concept]] = field(default_factory=list)
     named_in_note: bool = False
     prevalence: str = "common"
+    cannot_miss: bool = False
 
     @property
     def detail(self) -> str:
@@ -99,7 +105,9 @@ class DifferentialItem:
         rarity = ("" if self.prevalence == "common" else
                   f" {self.prevalence.capitalize()} as a cause of these findings: ranked below a"
                   " common condition with as much support.")
-        return f"Findings for: {pro}. Findings against: {con}.{rarity}"
+        danger = (" Can't miss: dangerous if missed, whatever its rank; rule it out."
+                  if self.cannot_miss else "")
+        return f"Findings for: {pro}. Findings against: {con}.{danger}{rarity}"
 
 
 @dataclass(frozen=True)
@@ -162,7 +170,8 @@ def knowledge() -> tuple[tuple[ConditionKnowledge, ...], dict[str, str]]:
                                                    c["findings"].items()},
                            frozenset(r.lower() for r in c.get("requires", ())),
                            bool(c.get("adults_only", False)),
-                           c["prevalence"], float(factors[c["prevalence"]]))
+                           c["prevalence"], float(factors[c["prevalence"]]),
+                           bool(c.get("cannot_miss", False)))
         for c in data["conditions"]
     )
     return conditions, synonyms
@@ -286,7 +295,8 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS) -> list[Di
             continue
         total = sum(w for w in condition.findings.values() if w > 0)
         item = DifferentialItem(condition.name, condition.icd10, 0.0,
-                                prevalence=condition.prevalence)
+                                prevalence=condition.prevalence,
+                                cannot_miss=condition.cannot_miss)
         gained = lost = 0.0
         for finding, weight in condition.findings.items():
             hit_for = next((c for names, c in present if finding in names), None)
@@ -318,4 +328,8 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS) -> list[Di
         item.score = round(min(1.0, max(0.0, share + bonus)), 4)
         items.append(item)
     items.sort(key=lambda i: (-i.score, not i.named_in_note, -len(i.findings_for), i.name))
-    return items[:limit]
+    # The list's length does not cut off a can't-miss condition that two or more findings point
+    # to (chest pain and breathlessness: PE); one shared symptom is not enough (wheezing alone
+    # listed anaphylaxis in a long review of systems).
+    return items[:limit] + [i for i in items[limit:] if i.cannot_miss
+                            and len({f for f, _ in i.findings_for}) >= MIN_FINDINGS_KEPT]

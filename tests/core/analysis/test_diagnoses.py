@@ -311,3 +311,22 @@ def test_the_pane_says_when_it_reads_a_childs_note_differently(tmp_path, capsys)
                     encoding="utf-8")
     assert cli_main(["analyse", "note", str(note), "--no-embeddings", "--json"]) == 0
     assert "adult limits" not in json.loads(capsys.readouterr().out)["result"]["notice"]
+
+
+def test_cant_miss_conditions_are_marked_and_named_in_the_notice(tmp_path, capsys):
+    note = tmp_path / "visit.txt"
+    note.write_text("Abdominal pain and vomiting since yesterday.\n", encoding="utf-8")
+    assert cli_main(["analyse", "note", str(note), "--no-embeddings", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)["result"]
+    differential = {i["label"]: i for i in result["items"] if i["category"] == "differential"}
+    assert differential["Small bowel obstruction"]["cannot_miss"] is True
+    assert differential["Gastroenteritis"]["cannot_miss"] is False
+    assert ("Can't miss: Small bowel obstruction, Acute appendicitis — dangerous if missed"
+            in result["notice"])
+    assert cli_main(["analyse", "note", str(note), "--no-embeddings"]) == 0
+    out = capsys.readouterr().out
+    assert "Small bowel obstruction — can't miss" in out
+    assert "Gastroenteritis — can't miss" not in out
+    note.write_text("Itchy eyes and sneezing every spring.\n", encoding="utf-8")
+    assert cli_main(["analyse", "note", str(note), "--no-embeddings", "--json"]) == 0
+    assert "Can't miss" not in json.loads(capsys.readouterr().out)["result"]["notice"]

@@ -38,6 +38,8 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
+# 13: time-critical conditions of the differential are marked "can't miss" and kept on a full
+# list when two findings point to them;
 # 12: the differential weighs how common a condition is; findings it weighed that no term
 # list named (pericardial rub, decreased breath sounds, tongue biting...) are terms;
 # ICD-10-CM titles as notes write them ("lumbar radiculopathy", "vesicoureteral reflux");
@@ -46,7 +48,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # "not limited to" negates nothing, a child's vitals are not judged by adult limits,
 # "may suggest" is a possibility, "a brother who" keeps his conditions, no bare "wound";
 # 10: "T12" no temperature; 9: consent risks hypothetical; 8: cancer sites
-RULES_VERSION = "12"
+RULES_VERSION = "13"
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
 _lock = threading.Lock()

@@ -301,6 +301,7 @@ def test_rule_files_name_only_real_icd10cm_codes():
     for condition in data["conditions"]:
         assert icd.is_valid_item(condition["icd10"]), condition["name"]
         assert condition["prevalence"] in data["prevalence_factors"], condition["name"]
+        assert condition.get("cannot_miss", False) in (True, False), condition["name"]
     for term, _category, codes in read_table(
             nlp_resources_dir() / "terms" / "common_clinical_terms.tsv"):
         for code in filter(None, codes.split("|")):  # none where the site decides the code
@@ -318,3 +319,33 @@ def test_a_condition_is_named_only_by_its_own_code_not_its_category():
     known = _by_name("Fever and cough for 3 days. She has had asthma for 10 years.")
     assert "Asthma exacerbation" not in known
     assert _by_name("Assessment: asthma exacerbation.")["Asthma exacerbation"].named_in_note
+
+
+def test_a_dangerous_cause_is_marked_cant_miss_whatever_its_rank():
+    # Abdominal pain and vomiting: bowel obstruction and appendicitis must be ruled out, a
+    # gastroenteritis need not be; chest pain alone: ACS and aortic dissection.
+    belly = _by_name("Abdominal pain and vomiting since yesterday.")
+    assert belly["Small bowel obstruction"].cannot_miss
+    assert belly["Acute appendicitis"].cannot_miss
+    assert not belly["Gastroenteritis"].cannot_miss
+    chest = _by_name("58-year-old man with chest pain for two hours.")
+    assert {n for n, i in chest.items() if i.cannot_miss} == {"Acute coronary syndrome",
+                                                               "Aortic dissection"}
+    assert ("Can't miss: dangerous if missed, whatever its rank; rule it out."
+            in chest["Aortic dissection"].detail)
+    assert "Can't miss" not in chest["Stable angina"].detail
+
+
+def test_a_full_list_does_not_cut_off_a_cant_miss_condition_two_findings_point_to():
+    # A long review of systems fills the eight places with likelier conditions; sepsis (fever,
+    # chills) and ACS and PE (chest pain, breathlessness) stay, flagged; a can't-miss condition
+    # only one finding points to (aortic dissection: chest pain) does not.
+    items = differential(analyse_note(
+        "Chest pain on exertion with shortness of breath. Fever and chills. Pain in both knees."
+        " Heartburn after meals. Wheezing."))
+    assert len(items) > 8
+    beyond = items[8:]
+    assert all(i.cannot_miss and len(_for(i)) >= 2 for i in beyond)
+    assert {"Sepsis", "Acute coronary syndrome", "Pulmonary embolism"} <= {i.name for i in beyond}
+    assert "Aortic dissection" not in {i.name for i in items}
+    assert [i.score for i in beyond] == sorted((i.score for i in beyond), reverse=True)
