@@ -39,7 +39,8 @@ from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
 # 13: time-critical conditions of the differential are marked "can't miss" and kept on a full
-# list when two findings point to them;
+# list when two findings point to them; a cough of 8 weeks or more is chronic (no acute
+# bronchitis); "non-productive cough", "coughing", "coughing up blood" are terms;
 # 12: the differential weighs how common a condition is; findings it weighed that no term
 # list named (pericardial rub, decreased breath sounds, tongue biting...) are terms;
 # ICD-10-CM titles as notes write them ("lumbar radiculopathy", "vesicoureteral reflux");

@@ -151,7 +151,7 @@ def test_a_child_is_not_offered_conditions_of_adulthood():
     infant = _by_name(f"This is a 2-month-old girl {history}")
     adult = _by_name(f"This is a 62-year-old woman {history}")
     assert "Lung cancer" not in infant and "Lung cancer" in adult
-    assert "Influenza" in infant
+    assert "Tuberculosis" in infant  # a cough of two months, at any age
     # the note's own diagnosis is listed at any age
     named = _by_name("A 15-year-old with palpitations. Assessment: atrial fibrillation.")
     assert named["Atrial fibrillation"].named_in_note
@@ -249,6 +249,29 @@ def test_a_cough_of_weeks_brings_tuberculosis_and_a_cough_of_days_does_not():
         assert top.name == "Tuberculosis" and "prolonged cough" in _for(top), text
     assert "prolonged cough" in {f for f, _ in _by_name(
         "A 6-week history of cough and fever.")["Influenza"].findings_against}
+
+
+def test_a_cough_of_months_is_no_acute_bronchitis_nor_influenza():
+    # A cough of eight weeks or more is chronic: "productive cough x2 months" ranked acute
+    # bronchitis first, above TB. A cough of three weeks can still be a bronchitis.
+    for text in ("Productive cough x2 months.", "Cough for years, he smokes.",
+                 "A 6-month history of dry cough.", "Cough for 10 weeks."):
+        items = _by_name(text)
+        assert list(items)[0] == "Tuberculosis", text
+        assert not {"Acute bronchitis", "Influenza", "COVID-19"} & set(items), text
+    assert "Acute bronchitis" in _by_name("Cough for 3 weeks.")
+
+
+def test_a_cough_as_notes_write_it_is_a_cough_and_a_dry_one_is_not_productive():
+    # "Non-productive cough" matched the term "productive cough" (pneumonia's sputum);
+    # "coughing", "dry cough" and "coughing up blood" counted for nothing.
+    dry = _by_name("Non-productive cough and fever.")
+    assert "productive cough" not in _for(dry["Community-acquired pneumonia"])
+    assert "cough" in _for(dry["Community-acquired pneumonia"])
+    assert "cough" in _for(_by_name("He is coughing, with a fever.")["Influenza"])
+    assert "cough" in _for(_by_name("Dry cough and fever.")["Influenza"])
+    assert "hemoptysis" in _for(_by_name(
+        "Coughing up blood for weeks, with night sweats.")["Tuberculosis"])
 
 
 def test_every_finding_the_knowledge_weighs_can_be_found_in_a_note():
