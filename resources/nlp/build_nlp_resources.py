@@ -74,6 +74,7 @@ REGION = re.compile(r"^([a-z][a-z ]*?), ([a-z]+(?: [a-z]+)?) region$")
 # "Vesicoureteral-reflux": notes write "vesicoureteral reflux", which matched only "reflux"
 # and was coded as gastro-oesophageal reflux disease.
 WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
+NON_WORD = re.compile(r"\bnon(?=[a-z]{4,})")  # every such ICD-10-CM word is the prefix
 
 
 def written_forms(text: str) -> list[str]:
@@ -83,6 +84,8 @@ def written_forms(text: str) -> list[str]:
     region = REGION.match(text)
     if region and len(region.group(1).split()) <= 3:
         forms.append(f"{region.group(2)} {region.group(1)}")
+    # The table writes "nonalcoholic", notes "non-alcoholic" and "non alcoholic" too.
+    forms += [NON_WORD.sub("non-", form) for form in forms if NON_WORD.search(form)]
     forms += [WORD_HYPHEN.sub(" ", form) for form in forms if WORD_HYPHEN.search(form)]
     return forms
 

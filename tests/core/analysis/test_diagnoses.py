@@ -330,3 +330,20 @@ def test_cant_miss_conditions_are_marked_and_named_in_the_notice(tmp_path, capsy
     note.write_text("Itchy eyes and sneezing every spring.\n", encoding="utf-8")
     assert cli_main(["analyse", "note", str(note), "--no-embeddings", "--json"]) == 0
     assert "Can't miss" not in json.loads(capsys.readouterr().out)["result"]["notice"]
+
+
+def test_a_non_prefix_names_the_opposite_and_is_coded_as_such(tmp_path, capsys):
+    # "Non-alcoholic fatty liver disease" was coded K70.0 alcoholic fatty liver, "non smoker"
+    # F17.210 nicotine dependence, and "non-insulin-dependent" listed insulin as a medication.
+    note = tmp_path / "visit.txt"
+    note.write_text("Non-alcoholic fatty liver disease. He is a non smoker. Non-insulin-dependent"
+                    " diabetes mellitus. Non-ischemic cardiomyopathy.\n", encoding="utf-8")
+    assert cli_main(["analyse", "note", str(note), "--no-embeddings", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)["result"]
+    codes = [i["code"] for i in result["items"] if i["category"] == "icd10"]
+    assert {"K76.0", "E11.9", "I42.8"} <= set(codes)
+    assert not [c for c in codes if c.startswith(("K70", "F17", "Z79.4", "E10", "I25"))]
+    problems = " ".join(i["label"].lower() for i in result["items"] if i["category"] == "problem")
+    assert "insulin" not in problems.replace("non-insulin", "")
+    analysis = analyse_note("Takes insulin. Non-insulin-dependent diabetes.")
+    assert [c.text for c in analysis.concepts_of("medication")] == ["insulin"]

@@ -26,7 +26,7 @@ from desktop.core.analysis.coding.case_model import NO_MODEL, CaseModel
 from desktop.core.analysis.coding.icd_table import coded_as, coding_priors
 from desktop.core.analysis.coding.phrase_lexicon import PhraseCode, phrase_lexicon, phrases
 from desktop.core.analysis.notes import Concept, NoteAnalysis
-from desktop.core.analysis.notes.concepts.extraction import CODED_CATEGORIES
+from desktop.core.analysis.notes.concepts.extraction import CODED_CATEGORIES, after_non
 from desktop.core.analysis.notes.pipeline import assert_spans_in_sentence
 from desktop.core.analysis.notes.reference_intervals import is_normal_lab
 from desktop.core.analysis.notes.sections import section_assertions
@@ -268,7 +268,7 @@ def _add_phrases(get, analysis: NoteAnalysis,
         if name == "family_history":
             continue
         matched = [(phrase, start, end) for phrase, start, end in phrases(sentence.text)
-                   if lexicon.get(phrase) and not any(
+                   if lexicon.get(phrase) and not after_non(sentence.text, start) and not any(
                        s < sentence.start + end and sentence.start + start < e
                        for s, e in normal_labs)]
         assertions = assert_spans_in_sentence(sentence.text, [(s, e) for _, s, e in matched])

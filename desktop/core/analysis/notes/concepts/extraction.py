@@ -19,6 +19,16 @@ from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 
 ALLERGY_CUE = re.compile(r"\ballerg(?:y|ies|ic)\b|\bintoleran", re.IGNORECASE)
 CODED_CATEGORIES = ("problem", "symptom", "finding")
+# "non-" turns the word after it into its opposite: "non-alcoholic fatty liver" is no alcoholic
+# one (K70.0), "non-insulin-dependent" diabetes names no insulin, "non smoker" no smoker.
+NON_PREFIX = re.compile(r"\bnon\s?[-\u2010\u2011\u2013]?\s?$", re.IGNORECASE)
+
+
+def after_non(text: str, start: int) -> bool:
+    """Whether the word at ``start`` carries a "non-" prefix: a term matched there names
+    the opposite of what the note says (notes write the real "non-" terms whole, and the
+    term lists hold them: "non-Hodgkin lymphoma", "non-productive cough")."""
+    return bool(NON_PREFIX.search(text[max(0, start - 6):start]))
 
 
 def plural(term: str) -> str | None:
