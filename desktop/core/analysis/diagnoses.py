@@ -7,6 +7,7 @@ the note spans that support it (offsets into the stored note text).
 from __future__ import annotations
 
 import logging
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -17,12 +18,18 @@ from desktop.core.analysis.coding.icd_table import (
     preferred_leaf,
 )
 from desktop.core.analysis.coding.note_agreement import names_the_code
-from desktop.core.analysis.differential import DifferentialItem, child_notice, differential
+from desktop.core.analysis.differential import (
+    DifferentialItem,
+    age_mismatch_notice,
+    child_notice,
+    differential,
+)
 from desktop.core.analysis.notes import Concept, NoteAnalysis, analyse_note, rules_provenance
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 from desktop.core.errors import NotAvailableError
 from desktop.core.provenance import NoteSpan, Provenance
 from desktop.core.tasks import CancelToken, ProgressFn, no_progress
+from desktop.core.vault.records import Note
 
 log = logging.getLogger(__name__)
 
@@ -290,11 +297,13 @@ def coder_for(runtime) -> tuple[IcdCoder, str | None]:
 
 
 def build_result(analysis: NoteAnalysis, coder: IcdCoder, *, note_id: int | None,
-                 coder_notice: str | None = None, cancel: CancelToken | None = None
+                 coder_notice: str | None = None, cancel: CancelToken | None = None,
+                 record_age: float | None = None
                  ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The stored result dict and the analysis-level evidence list for ``analysis``."""
+    """The stored result dict and the analysis-level evidence list for ``analysis``;
+    ``record_age``: the patient's age on the note's date by the chart's birth date."""
     suggestions = coder.suggest(analysis, cancel=cancel)
-    conditions = differential(analysis)
+    conditions = differential(analysis, record_age=record_age)
     items = (problem_items(analysis, note_id) + code_items(suggestions, note_id)
              + differential_items(conditions, note_id))
     evidence: list[dict[str, Any]] = []
@@ -302,8 +311,10 @@ def build_result(analysis: NoteAnalysis, coder: IcdCoder, *, note_id: int | None
         for span in item["evidence"]:
             if span not in evidence:
                 evidence.append(span)
-    notice = " ".join(filter(None, (f"{NOTICE}.", coder_notice, codes_not_shown(suggestions),
-                                    cannot_miss_notice(conditions), child_notice(analysis))))
+    notice = " ".join(filter(None, (
+        f"{NOTICE}.", age_mismatch_notice(analysis, record_age), coder_notice,
+        codes_not_shown(suggestions), cannot_miss_notice(conditions),
+        child_notice(analysis, record_age))))
     result = {
         "title": "Diagnoses",
         "notice": notice,
@@ -326,6 +337,21 @@ def provenance_for(coder: IcdCoder) -> Provenance:
     )
 
 
+def age_on_note_date(vault, note: Note) -> float | None:
+    """Years from the chart's birth date to the note's date (its own, else its encounter's,
+    else when it was added); None without a usable birth date."""
+    day = note.note_date
+    if day is None and note.encounter_id is not None:
+        day = next((e.date for e in vault.list_encounters(note.patient_id)
+                    if e.id == note.encounter_id), None)
+    try:
+        born = date.fromisoformat(str(vault.get_patient(note.patient_id).birth_date)[:10])
+        on = date.fromisoformat(str(day or note.created_at)[:10])
+    except ValueError:
+        return None
+    return (on - born).days / 365.25 if on >= born else None
+
+
 def run_diagnoses(vault, note_id: int, runtime, *, progress: ProgressFn | None = None,
                   cancel: CancelToken | None = None) -> int:
     """Analyse note ``note_id`` and store a "diagnoses" analysis; returns its id.
@@ -337,6 +363,7 @@ def run_diagnoses(vault, note_id: int, runtime, *, progress: ProgressFn | None =
     cancel = cancel or CancelToken()
     progress(0.0, "Reading the note")
     note = vault.get_note(note_id)
+    record_age = age_on_note_date(vault, note)
     analysis = analyse_note(note.text, note_id)
     cancel.raise_if_cancelled()
     progress(0.2, "Finding problems, symptoms and findings")
@@ -345,7 +372,8 @@ def run_diagnoses(vault, note_id: int, runtime, *, progress: ProgressFn | None =
     cancel.raise_if_cancelled()
     progress(0.7, "Suggesting ICD-10-CM codes and a differential")
     result, evidence = build_result(analysis, coder, note_id=note_id,
-                                    coder_notice=coder_notice, cancel=cancel)
+                                    coder_notice=coder_notice, cancel=cancel,
+                                    record_age=record_age)
     cancel.raise_if_cancelled()
     analysis_id = vault.add_analysis(
         KIND, patient_id=note.patient_id,

@@ -213,22 +213,46 @@ def stated_age(text: str) -> float | None:
     return 0.0 if NEWBORN.search(text) else None
 
 
-def is_child(analysis: NoteAnalysis) -> bool:
-    age = stated_age(analysis.text)
+AGE_MISMATCH_YEARS = 2  # notes round ages and may be dated a while after the visit
+
+
+def patient_age(analysis: NoteAnalysis, record_age: float | None = None) -> float | None:
+    """The age the chart's birth date gives on the note's date (checked at registration),
+    else the age the note states."""
+    return record_age if record_age is not None else stated_age(analysis.text)
+
+
+def is_child(analysis: NoteAnalysis, record_age: float | None = None) -> bool:
+    age = patient_age(analysis, record_age)
     return age is not None and age < ADULT_AGE
 
 
-def child_notice(analysis: NoteAnalysis) -> str | None:
+def _age_words(age: float) -> str:
+    return (f"{int(age)} years" if age >= 2 else f"{round(age * 12)} months" if age >= 1 / 12
+            else "under a month")
+
+
+def child_notice(analysis: NoteAnalysis, record_age: float | None = None) -> str | None:
     """Says so when the differential reads a child's note differently, so a clinician does
     not wonder why a heart rate of 130 is not called tachycardia."""
-    age = stated_age(analysis.text)
+    age = patient_age(analysis, record_age)
     if age is None or age >= ADULT_AGE:
         return None
-    said = (f"{int(age)} years" if age >= 2 else f"{round(age * 12)} months" if age >= 1 / 12
-            else "under a month")
-    return (f"The note gives the patient's age as {said}: the differential does not judge heart "
-            "rate, breathing rate or blood pressure by adult limits, and leaves out conditions "
-            "of adulthood the note does not name.")
+    whose = ("The patient's birth date gives an age of" if record_age is not None
+             else "The note gives the patient's age as")
+    return (f"{whose} {_age_words(age)}: the differential does not judge heart rate, breathing "
+            "rate or blood pressure by adult limits, and leaves out conditions of adulthood the "
+            "note does not name.")
+
+
+def age_mismatch_notice(analysis: NoteAnalysis, record_age: float | None) -> str | None:
+    """A note whose stated age the chart's birth date contradicts may be another patient's
+    (a wrong-chart import): says so before anyone acts on its suggestions."""
+    stated = stated_age(analysis.text)
+    if record_age is None or stated is None or abs(stated - record_age) < AGE_MISMATCH_YEARS:
+        return None
+    return (f"Check the patient: the note gives the age as {_age_words(stated)}, but the birth "
+            f"date on this chart makes the patient {_age_words(record_age)} on the note's date.")
 
 
 def _vital_findings(analysis: NoteAnalysis, child: bool
@@ -276,7 +300,9 @@ def names_condition(code: str, condition_code: str) -> bool:
             or "exacerbation" in description(code).lower())
 
 
-def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS) -> list[DifferentialItem]:
+def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS, *,
+                 record_age: float | None = None) -> list[DifferentialItem]:
+    """``record_age``: the patient's age on the note's date from the chart, if it has one."""
     conditions, synonyms = knowledge()
     present, absent = [], []
     for concept in analysis.concepts_of(*EVIDENCE_CATEGORIES):
@@ -285,7 +311,7 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS) -> list[Di
             present.append((names, concept))
         elif concept.assertion == "negated":
             absent.append((names, concept))
-    child = is_child(analysis)
+    child = is_child(analysis, record_age)
     vitals_present, vitals_absent = _vital_findings(analysis, child)
     present += vitals_present
     absent += vitals_absent

@@ -347,3 +347,35 @@ def test_a_non_prefix_names_the_opposite_and_is_coded_as_such(tmp_path, capsys):
     assert "insulin" not in problems.replace("non-insulin", "")
     analysis = analyse_note("Takes insulin. Non-insulin-dependent diabetes.")
     assert [c.text for c in analysis.concepts_of("medication")] == ["insulin"]
+
+
+def test_the_charts_birth_date_gives_the_age_and_a_contradicting_note_is_flagged(
+        vault, tiny_free_runtime):
+    # The note states no age; the chart's birth date makes the patient 18 months old on the
+    # visit's date: a heart rate of 150 is no adult tachycardia, and the pane says why.
+    toddler = vault.add_patient("Toddler", birth_date="2024-05-01")
+    visit = vault.add_encounter(toddler, "2025-11-01", reason="fever")
+    note_id = vault.add_note(toddler, "Cough and fever. HR 150, RR 40, T 38.9 C.",
+                             encounter_id=visit)
+    result = vault.get_analysis(run_diagnoses(vault, note_id, tiny_free_runtime)).result
+    assert ("The patient's birth date gives an age of 18 months: the differential does not "
+            "judge heart rate") in result["notice"]
+    findings = {f for i in result["items"] if i["category"] == "differential"
+                for f in i["findings_for"]}
+    assert "tachycardia" not in findings and "fever" in findings
+    assert "Check the patient" not in result["notice"]
+    # A note about "a 4-year-old boy" filed in a 64-year-old's chart is named as such.
+    adult = vault.add_patient("Adult", birth_date="1961-04-23")
+    note_id = vault.add_note(adult, "This is a 4-year-old boy with cough and fever.",
+                             note_date="2025-11-01")
+    result = vault.get_analysis(run_diagnoses(vault, note_id, tiny_free_runtime)).result
+    assert result["notice"].startswith(
+        f"{NOTICE}. Check the patient: the note gives the age as 4 years, but the birth date "
+        "on this chart makes the patient 64 years on the note's date.")
+    assert "adult limits" not in result["notice"]  # the chart's age rules the differential
+    # No birth date on the chart: the note's own age, as before.
+    unknown = vault.add_patient("Unknown")
+    note_id = vault.add_note(unknown, "This is a 4-year-old boy with cough and fever.")
+    result = vault.get_analysis(run_diagnoses(vault, note_id, tiny_free_runtime)).result
+    assert "The note gives the patient's age as 4 years" in result["notice"]
+    assert "Check the patient" not in result["notice"]
