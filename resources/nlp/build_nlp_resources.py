@@ -74,7 +74,9 @@ REGION = re.compile(r"^([a-z][a-z ]*?), ([a-z]+(?: [a-z]+)?) region$")
 # "Vesicoureteral-reflux": notes write "vesicoureteral reflux", which matched only "reflux"
 # and was coded as gastro-oesophageal reflux disease.
 WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
-NON_WORD = re.compile(r"\bnon(?=[a-z]{4,})")  # every such ICD-10-CM word is the prefix
+# ICD-10-CM's "non...", "post..." and "pseudo..." words carry the prefix (not "posterior",
+# "postural", "pseudomonas"): notes also write them "non-alcoholic", "post-concussional".
+PREFIXED_WORD = re.compile(r"\b(non|post(?!er|ur|icum)|pseudo(?!monas|mallei))(?=[a-z]{4,})")
 
 
 def written_forms(text: str) -> list[str]:
@@ -84,8 +86,7 @@ def written_forms(text: str) -> list[str]:
     region = REGION.match(text)
     if region and len(region.group(1).split()) <= 3:
         forms.append(f"{region.group(2)} {region.group(1)}")
-    # The table writes "nonalcoholic", notes "non-alcoholic" and "non alcoholic" too.
-    forms += [NON_WORD.sub("non-", form) for form in forms if NON_WORD.search(form)]
+    forms += [PREFIXED_WORD.sub(r"\1-", form) for form in forms if PREFIXED_WORD.search(form)]
     forms += [WORD_HYPHEN.sub(" ", form) for form in forms if WORD_HYPHEN.search(form)]
     return forms
 

@@ -379,3 +379,21 @@ def test_the_charts_birth_date_gives_the_age_and_a_contradicting_note_is_flagged
     result = vault.get_analysis(run_diagnoses(vault, note_id, tiny_free_runtime)).result
     assert "The note gives the patient's age as 4 years" in result["notice"]
     assert "Check the patient" not in result["notice"]
+
+
+def test_pre_pseudo_and_post_prefixes_name_another_or_a_past_condition(tmp_path, capsys):
+    # "Pre-diabetes" was coded E11.9 diabetes, "pre-hypertension" I10, "pseudo-gout" M10.9
+    # gout, "pseudo-seizures" R56.9, "post-concussion syndrome" the acute concussion S06.0X0A.
+    note = tmp_path / "visit.txt"
+    note.write_text("Pre-diabetes. Pre-hypertension. Pseudo-gout of the knee. Pseudo-seizures. "
+                    "Post-concussion syndrome. Post-stroke weakness.\n", encoding="utf-8")
+    assert cli_main(["analyse", "note", str(note), "--no-embeddings", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)["result"]
+    codes = [i["code"] for i in result["items"] if i["category"] == "icd10"]
+    assert {"R73.03", "R03.0", "M11.20", "F44.5", "F07.81"} <= set(codes)
+    assert not [c for c in codes if c.startswith(("E11", "I10", "M10", "R56", "S06"))]
+    # the stroke of "post-stroke weakness" is past: a problem of the history, no finding
+    problems = {i["label"]: i["detail"] for i in result["items"] if i["category"] == "problem"}
+    assert problems["Stroke"].startswith("Past history")
+    assert not any("stroke" in i["findings_for"] for i in result["items"]
+                   if i["category"] == "differential")

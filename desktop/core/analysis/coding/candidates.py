@@ -26,7 +26,11 @@ from desktop.core.analysis.coding.case_model import NO_MODEL, CaseModel
 from desktop.core.analysis.coding.icd_table import coded_as, coding_priors
 from desktop.core.analysis.coding.phrase_lexicon import PhraseCode, phrase_lexicon, phrases
 from desktop.core.analysis.notes import Concept, NoteAnalysis
-from desktop.core.analysis.notes.concepts.extraction import CODED_CATEGORIES, after_non
+from desktop.core.analysis.notes.concepts.extraction import (
+    CODED_CATEGORIES,
+    OTHER_CONDITION,
+    word_prefix,
+)
 from desktop.core.analysis.notes.pipeline import assert_spans_in_sentence
 from desktop.core.analysis.notes.reference_intervals import is_normal_lab
 from desktop.core.analysis.notes.sections import section_assertions
@@ -268,7 +272,9 @@ def _add_phrases(get, analysis: NoteAnalysis,
         if name == "family_history":
             continue
         matched = [(phrase, start, end) for phrase, start, end in phrases(sentence.text)
-                   if lexicon.get(phrase) and not after_non(sentence.text, start) and not any(
+                   if lexicon.get(phrase)
+                   and word_prefix(sentence.text, start) not in OTHER_CONDITION
+                   and not any(
                        s < sentence.start + end and sentence.start + start < e
                        for s, e in normal_labs)]
         assertions = assert_spans_in_sentence(sentence.text, [(s, e) for _, s, e in matched])
@@ -276,7 +282,7 @@ def _add_phrases(get, analysis: NoteAnalysis,
             hits = lexicon[phrase]
             if assertion not in CODABLE_ASSERTIONS:
                 continue  # "There was no necrosis" must not become I96
-            if name.startswith("past_"):
+            if name.startswith("past_") or word_prefix(sentence.text, start) == "post":
                 assertion = "historical"
             span = TextSpan(sentence.text[start:end], sentence.start + start,
                             sentence.start + end, assertion=assertion, category="phrase")

@@ -12,12 +12,13 @@ import warnings
 from dataclasses import replace
 
 from desktop.core.analysis.notes.concepts.extraction import (
+    OTHER_CONDITION,
     SPAN_GROUP,
     add_target_matcher,
-    after_non,
     category_of,
     measurement_of,
     rule_metadata,
+    word_prefix,
 )
 from desktop.core.analysis.notes.context.assertion import (
     add_context,
@@ -42,8 +43,9 @@ RULES_ID = "rules:clinicdesk-notes"
 # 13: time-critical conditions of the differential are marked "can't miss" and kept on a full
 # list when two findings point to them; a cough of 8 weeks or more is chronic (no acute
 # bronchitis); "non-productive cough", "coughing", "coughing up blood" are terms; a term
-# after "non-" is no concept ("non-alcoholic fatty liver" no K70.0), ICD-10-CM's "non..."
-# words also as "non-..." and "non ...";
+# after "non-", "pre-" or "pseudo-" is no concept ("non-alcoholic fatty liver" no K70.0,
+# "pre-diabetes" no E11), one after "post-" is past; ICD-10-CM's "non...", "post...",
+# "pseudo..." words also as "non-..." and "non ...";
 # 12: the differential weighs how common a condition is; findings it weighed that no term
 # list named (pericardial rub, decreased breath sounds, tongue biting...) are terms;
 # ICD-10-CM titles as notes write them ("lumbar radiculopathy", "vesicoureteral reflux");
@@ -180,7 +182,8 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
     for span in spans:
         if any(span.start_char < h_end and span.end_char > h_start for h_start, h_end in headers):
             continue  # a header such as "ALLERGIES:" is not a concept
-        if after_non(text, span.start_char):
+        prefix = word_prefix(text, span.start_char)
+        if prefix in OTHER_CONDITION:
             continue
         section_name = section_name_at(sections, span.start_char)
         category = category_of(span, section_name)
@@ -194,6 +197,8 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
             if assertion == "present":
                 assertion = listed_assertion(span.start_char, span.end_char,
                                              in_lists) or assertion
+            if assertion == "present" and prefix == "post":
+                assertion = "historical"
         term, codes = rule_metadata(span)
         concepts.append(Concept(
             text=span.text, start=span.start_char, end=span.end_char, category=category,

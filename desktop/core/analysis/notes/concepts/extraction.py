@@ -19,16 +19,21 @@ from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 
 ALLERGY_CUE = re.compile(r"\ballerg(?:y|ies|ic)\b|\bintoleran", re.IGNORECASE)
 CODED_CATEGORIES = ("problem", "symptom", "finding")
-# "non-" turns the word after it into its opposite: "non-alcoholic fatty liver" is no alcoholic
-# one (K70.0), "non-insulin-dependent" diabetes names no insulin, "non smoker" no smoker.
-NON_PREFIX = re.compile(r"\bnon\s?[-\u2010\u2011\u2013]?\s?$", re.IGNORECASE)
+# A prefix makes the word after it another condition: "non-alcoholic fatty liver" is no
+# alcoholic one (K70.0), "pre-diabetes" no diabetes, "pseudo-gout" no gout, "non smoker" no
+# smoker; "post-stroke weakness" speaks of a stroke that is past.
+WORD_PREFIX = re.compile(
+    r"\b(non|pre|pseudo)\s?[-\u2010\u2011\u2013]?\s?$|\b(post)[-\u2010\u2011]$", re.IGNORECASE)
+OTHER_CONDITION = ("non", "pre", "pseudo")  # prefixes that make a term another condition
 
 
-def after_non(text: str, start: int) -> bool:
-    """Whether the word at ``start`` carries a "non-" prefix: a term matched there names
-    the opposite of what the note says (notes write the real "non-" terms whole, and the
-    term lists hold them: "non-Hodgkin lymphoma", "non-productive cough")."""
-    return bool(NON_PREFIX.search(text[max(0, start - 6):start]))
+def word_prefix(text: str, start: int) -> str | None:
+    """"non", "pre", "pseudo" or "post" when the word at ``start`` carries that prefix: a term
+    matched there names another condition, or (post) a past one. Notes write the real prefixed
+    terms whole, and the term lists hold them ("non-Hodgkin lymphoma", "pre-eclampsia",
+    "post-traumatic stress disorder")."""
+    match = WORD_PREFIX.search(text[max(0, start - 8):start])
+    return None if match is None else (match.group(1) or match.group(2)).lower()
 
 
 def plural(term: str) -> str | None:
