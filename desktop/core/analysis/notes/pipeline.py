@@ -45,7 +45,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # bronchitis); "non-productive cough", "coughing", "coughing up blood" are terms; a term
 # after "non-", "pre-" or "pseudo-" is no concept ("non-alcoholic fatty liver" no K70.0,
 # "pre-diabetes" no E11), one after "post-" is past; ICD-10-CM's "non...", "post...",
-# "pseudo..." words also as "non-..." and "non ...";
+# "pseudo..." words also as "non-..." and "non ..."; a resolved condition is past history;
 # 12: the differential weighs how common a condition is; findings it weighed that no term
 # list named (pericardial rub, decreased breath sounds, tongue biting...) are terms;
 # ICD-10-CM titles as notes write them ("lumbar radiculopathy", "vesicoureteral reflux");

@@ -162,6 +162,13 @@ PHRASING = [
                  {"fever": "present", "cough": "present", "diabetes": "present",
                   "asthma": "historical"},
                  id="dated-complaint"),
+    # A resolved condition is past history (medspaCy negated "resolved pneumonia" and saw
+    # nothing in "Pneumonia, resolved."); one that has not resolved is present.
+    pytest.param("Pneumonia, resolved. The headache has resolved. Resolved cellulitis. "
+                 "The cough has not resolved. Rash, partially resolved.",
+                 {"pneumonia": "historical", "headache": "historical",
+                  "cellulitis": "historical", "cough": "present", "rash": "present"},
+                 id="resolved"),
 ]
 
 
