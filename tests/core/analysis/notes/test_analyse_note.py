@@ -217,6 +217,14 @@ def test_plural_findings_are_found_as_their_term():
     ("Urinary retention after surgery.", "urinary retention", "urinary retention", "R33.9"),
     ("Calf claudication at 200 m.", "claudication", "claudication", "I73.9"),
     ("Ex-smoker of 20 cigarettes a day.", "ex-smoker", "ex-smoker", "Z87.891"),
+    # the ICD-10-CM index's "borderline" entries: no diabetes (E11.9), no hypertension (I10)
+    ("Borderline diabetes, diet only.", "Borderline diabetes", "borderline diabetes", "R73.03"),
+    ("Borderline hypertension.", "Borderline hypertension", "borderline hypertension",
+     "R03.0"),
+    ("Pre-diabetes on metformin.", "Pre-diabetes", "pre-diabetes", "R73.03"),
+    ("Pseudogout of the knee.", "Pseudogout", "pseudogout", "M11.20"),
+    ("Non-alcoholic fatty liver disease.", "Non-alcoholic fatty liver disease",
+     "non-alcoholic fatty liver disease", "K76.0"),
 ])
 def test_common_clinical_words_are_concepts(note, text, term, code):
     concept = find(analyse_note(note), text)
