@@ -169,6 +169,13 @@ PHRASING = [
                  {"pneumonia": "historical", "headache": "historical",
                   "cellulitis": "historical", "cough": "present", "rash": "present"},
                  id="resolved"),
+    # What the ward guards against, a risk and what is screened for are no diagnoses:
+    # "Seizure precautions" was coded R56.9, "stroke risk" I63.9, the screened-for cancer C18.9.
+    pytest.param("Seizure precautions. Stroke risk is high. Screening colonoscopy for colon "
+                 "cancer. Screening mammogram showed breast cancer.",
+                 {"seizure": "hypothetical", "stroke": "hypothetical",
+                  "colon cancer": "hypothetical", "breast cancer": "present"},
+                 id="precautions-risk-screening"),
 ]
 
 
@@ -223,6 +230,7 @@ def test_plural_findings_are_found_as_their_term():
      "R03.0"),
     ("Pre-diabetes on metformin.", "Pre-diabetes", "pre-diabetes", "R73.03"),
     ("Pseudogout of the knee.", "Pseudogout", "pseudogout", "M11.20"),
+    ("Seizure disorder on levetiracetam.", "Seizure disorder", "seizure disorder", "G40.909"),
     ("Non-alcoholic fatty liver disease.", "Non-alcoholic fatty liver disease",
      "non-alcoholic fatty liver disease", "K76.0"),
 ])
