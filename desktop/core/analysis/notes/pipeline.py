@@ -46,7 +46,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # after "non-", "pre-" or "pseudo-" is no concept ("non-alcoholic fatty liver" no K70.0,
 # "pre-diabetes" no E11), one after "post-" is past; ICD-10-CM's "non...", "post...",
 # "pseudo..." words also as "non-..." and "non ..."; a resolved condition is past history;
-# "seizure precautions", "stroke risk", "screening ... for colon cancer" are hypothetical;
+# "seizure precautions", "stroke risk", "screening ... for colon cancer", "HIV test pending"
+# are hypothetical; a reaction in the allergy list is past; "ALLERGIES: No known allergies";
 # 12: the differential weighs how common a condition is; findings it weighed that no term
 # list named (pericardial rub, decreased breath sounds, tongue biting...) are terms;
 # ICD-10-CM titles as notes write them ("lumbar radiculopathy", "vesicoureteral reflux");

@@ -176,6 +176,17 @@ PHRASING = [
                  {"seizure": "hypothetical", "stroke": "hypothetical",
                   "colon cancer": "hypothetical", "breast cancer": "present"},
                  id="precautions-risk-screening"),
+    # A test not back yet names nothing: "HIV test pending" was coded B20.
+    pytest.param("HIV test pending. Awaiting hepatitis C results. Influenza test positive.",
+                 {"hiv": "hypothetical", "hepatitis c": "hypothetical", "influenza": "present"},
+                 id="pending-tests"),
+    # The allergy list: a reaction the allergen once caused is no current symptom, and
+    # "No known allergies" on the header's line is denied (the backward ": no known" took the
+    # place of the forward cue).
+    pytest.param("HPI: Cough.\nALLERGIES: Penicillin (rash).\n",
+                 {"cough": "present", "rash": "historical"}, id="allergy-reaction"),
+    pytest.param("ALLERGIES: No known allergies.\nDrug allergies: no known.\nFever: no.",
+                 {"allergies": "negated", "fever": "negated"}, id="no-known-allergies"),
 ]
 
 
