@@ -48,6 +48,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # "pseudo..." words also as "non-..." and "non ..."; a resolved condition is past history;
 # "seizure precautions", "stroke risk", "screening ... for colon cancer", "HIV test pending"
 # are hypothetical; a reaction in the allergy list is past; "ALLERGIES: No known allergies";
+# a drug discontinued, stopped, held or "off" is past;
 # 12: the differential weighs how common a condition is; findings it weighed that no term
 # list named (pericardial rub, decreased breath sounds, tongue biting...) are terms;
 # ICD-10-CM titles as notes write them ("lumbar radiculopathy", "vesicoureteral reflux");

@@ -173,6 +173,8 @@ def _concept_items(
             label = span.text
         if assertion == "negated" and category in {"allergy", "negative"}:
             label = f"No {concept.text}"
+        if assertion == "historical" and category == "medication":
+            label = f"{label} (stopped, held or past)"  # "Metformin was discontinued"
         key = (category, label.lower())
         if key in seen:
             continue

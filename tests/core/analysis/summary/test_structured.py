@@ -116,3 +116,15 @@ def test_a_consult_shows_its_symptoms_negatives_histories_and_smoking(mtsamples_
     assert [i["label"] for i in _by_category(result, "social")] == [
         "The patient smokes one pack of cigarettes per day and takes drinks on social occasions."]
     _assert_spans_match(note, result["items"])
+
+
+def test_a_stopped_or_held_drug_is_not_listed_as_taken():
+    # "Metformin was discontinued" was listed among the medications like the aspirin she takes.
+    text = ("HISTORY OF PRESENT ILLNESS: Metformin was discontinued last month because of "
+            "diarrhea. She stopped lisinopril. She takes aspirin 81 mg daily.\n"
+            "PLAN: Hold warfarin before the procedure. Continue atorvastatin.")
+    note = prepare_note(text, note_id=4)
+    labels = {m["label"] for m in _by_category(build_structured_result([note]), "medication")}
+    assert {"Metformin (stopped, held or past)", "lisinopril (stopped, held or past)",
+            "warfarin (stopped, held or past)"} <= labels
+    assert "aspirin" in labels and "atorvastatin" in labels
