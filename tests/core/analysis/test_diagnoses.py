@@ -28,6 +28,14 @@ def store_note(vault, text: str) -> tuple[int, int]:
     return patient_id, vault.add_note(patient_id, text)
 
 
+def analysed(tmp_path: Path, capsys, text: str) -> dict:
+    """The result ``desktop analyse note FILE --json`` prints for a note of ``text``."""
+    note = tmp_path / "visit.txt"
+    note.write_text(text, encoding="utf-8")
+    assert cli_main(["analyse", "note", str(note), "--no-embeddings", "--json"]) == 0
+    return json.loads(capsys.readouterr().out)["result"]
+
+
 def assert_spans_match(note_text: str, spans: list[dict]) -> None:
     assert spans
     for span in spans:
@@ -314,32 +322,25 @@ def test_the_pane_says_when_it_reads_a_childs_note_differently(tmp_path, capsys)
 
 
 def test_cant_miss_conditions_are_marked_and_named_in_the_notice(tmp_path, capsys):
-    note = tmp_path / "visit.txt"
-    note.write_text("Abdominal pain and vomiting since yesterday.\n", encoding="utf-8")
-    assert cli_main(["analyse", "note", str(note), "--no-embeddings", "--json"]) == 0
-    result = json.loads(capsys.readouterr().out)["result"]
+    result = analysed(tmp_path, capsys, "Abdominal pain and vomiting since yesterday.\n")
     differential = {i["label"]: i for i in result["items"] if i["category"] == "differential"}
     assert differential["Small bowel obstruction"]["cannot_miss"] is True
     assert differential["Gastroenteritis"]["cannot_miss"] is False
     assert ("Can't miss: Small bowel obstruction, Acute appendicitis — dangerous if missed"
             in result["notice"])
-    assert cli_main(["analyse", "note", str(note), "--no-embeddings"]) == 0
+    assert cli_main(["analyse", "note", str(tmp_path / "visit.txt"), "--no-embeddings"]) == 0
     out = capsys.readouterr().out
     assert "Small bowel obstruction — can't miss" in out
     assert "Gastroenteritis — can't miss" not in out
-    note.write_text("Itchy eyes and sneezing every spring.\n", encoding="utf-8")
-    assert cli_main(["analyse", "note", str(note), "--no-embeddings", "--json"]) == 0
-    assert "Can't miss" not in json.loads(capsys.readouterr().out)["result"]["notice"]
+    hay_fever = analysed(tmp_path, capsys, "Itchy eyes and sneezing every spring.\n")
+    assert "Can't miss" not in hay_fever["notice"]
 
 
 def test_a_non_prefix_names_the_opposite_and_is_coded_as_such(tmp_path, capsys):
     # "Non-alcoholic fatty liver disease" was coded K70.0 alcoholic fatty liver, "non smoker"
     # F17.210 nicotine dependence, and "non-insulin-dependent" listed insulin as a medication.
-    note = tmp_path / "visit.txt"
-    note.write_text("Non-alcoholic fatty liver disease. He is a non smoker. Non-insulin-dependent"
-                    " diabetes mellitus. Non-ischemic cardiomyopathy.\n", encoding="utf-8")
-    assert cli_main(["analyse", "note", str(note), "--no-embeddings", "--json"]) == 0
-    result = json.loads(capsys.readouterr().out)["result"]
+    result = analysed(tmp_path, capsys, "Non-alcoholic fatty liver disease. He is a non smoker."
+                      " Non-insulin-dependent diabetes mellitus. Non-ischemic cardiomyopathy.\n")
     codes = [i["code"] for i in result["items"] if i["category"] == "icd10"]
     assert {"K76.0", "E11.9", "I42.8"} <= set(codes)
     assert not [c for c in codes if c.startswith(("K70", "F17", "Z79.4", "E10", "I25"))]
@@ -384,11 +385,8 @@ def test_the_charts_birth_date_gives_the_age_and_a_contradicting_note_is_flagged
 def test_pre_pseudo_and_post_prefixes_name_another_or_a_past_condition(tmp_path, capsys):
     # "Pre-diabetes" was coded E11.9 diabetes, "pre-hypertension" I10, "pseudo-gout" M10.9
     # gout, "pseudo-seizures" R56.9, "post-concussion syndrome" the acute concussion S06.0X0A.
-    note = tmp_path / "visit.txt"
-    note.write_text("Pre-diabetes. Pre-hypertension. Pseudo-gout of the knee. Pseudo-seizures. "
-                    "Post-concussion syndrome. Post-stroke weakness.\n", encoding="utf-8")
-    assert cli_main(["analyse", "note", str(note), "--no-embeddings", "--json"]) == 0
-    result = json.loads(capsys.readouterr().out)["result"]
+    result = analysed(tmp_path, capsys, "Pre-diabetes. Pre-hypertension. Pseudo-gout of the "
+                      "knee. Pseudo-seizures. Post-concussion syndrome. Post-stroke weakness.\n")
     codes = [i["code"] for i in result["items"] if i["category"] == "icd10"]
     assert {"R73.03", "R03.0", "M11.20", "F44.5", "F07.81"} <= set(codes)
     assert not [c for c in codes if c.startswith(("E11", "I10", "M10", "R56", "S06"))]

@@ -242,6 +242,8 @@ def test_plural_findings_are_found_as_their_term():
     ("Pre-diabetes on metformin.", "Pre-diabetes", "pre-diabetes", "R73.03"),
     ("Pseudogout of the knee.", "Pseudogout", "pseudogout", "M11.20"),
     ("Seizure disorder on levetiracetam.", "Seizure disorder", "seizure disorder", "G40.909"),
+    ("Hodgkin's lymphoma in 2010.", "Hodgkin's lymphoma", "hodgkin's lymphoma", "C81.90"),
+    ("Non-Hodgkin's lymphoma.", "Non-Hodgkin's lymphoma", "non-hodgkin's lymphoma", "C85.90"),
     ("Non-alcoholic fatty liver disease.", "Non-alcoholic fatty liver disease",
      "non-alcoholic fatty liver disease", "K76.0"),
 ])
