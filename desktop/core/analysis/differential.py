@@ -10,9 +10,10 @@ supportive findings present (hypertension for aortic dissection) is not listed. 
 whose sentence qualifies it is also the qualified finding: "arm pain ... when she walks" is
 angina's exertional pain, chest pain "radiating to the jaw" is ACS-like. Recorded vital
 signs outside adult limits are findings too (HR 118: tachycardia). A time-critical condition
-("can't miss": aortic dissection, meningitis, bowel obstruction) is marked as such and, when two
-or more findings point to it, kept on the list even when more likely conditions fill it: the
-list answers both "what is it most likely to be?" and "what must not be missed?".
+("can't miss": aortic dissection, meningitis, bowel obstruction) that two findings or a
+characteristic one point to is marked as such and kept on the list even when more likely
+conditions fill it: the list answers both "what is it most likely to be?" and "what must not
+be missed?".
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ AGAINST_FACTOR = 0.5
 NAMED_BONUS = 0.5  # the note's own assessment names the condition
 MIN_LEADING_WEIGHT = 2  # weights: 3 characteristic, 2 common, 1 supportive
 MAX_CONDITIONS = 8
-MIN_FINDINGS_KEPT = 2  # a can't-miss condition past MAX_CONDITIONS, with this many findings for
+CANNOT_MISS_SUPPORT = 2  # findings for a can't-miss condition before it is marked as such
+CHARACTERISTIC = 3  # the weight of a finding that tells a condition
 EVIDENCE_CATEGORIES = ("problem", "symptom", "finding")
 
 
@@ -321,8 +323,7 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS, *,
             continue
         total = sum(w for w in condition.findings.values() if w > 0)
         item = DifferentialItem(condition.name, condition.icd10, 0.0,
-                                prevalence=condition.prevalence,
-                                cannot_miss=condition.cannot_miss)
+                                prevalence=condition.prevalence)
         gained = lost = 0.0
         for finding, weight in condition.findings.items():
             hit_for = next((c for names, c in present if finding in names), None)
@@ -347,6 +348,12 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS, *,
         if named is None and (not telling or gained <= lost or (child and condition.adults_only)):
             continue
         item.named_in_note = named is not None
+        # Marked can't miss on two findings or a characteristic one (chest pain: ACS; pain and
+        # vomiting: bowel obstruction): breathlessness alone marked anaphylaxis, PE and
+        # pneumothorax on an angina consult, an alarm a clinician learns to ignore.
+        item.cannot_miss = condition.cannot_miss and (
+            len({f for f, _ in item.findings_for}) >= CANNOT_MISS_SUPPORT or named is not None
+            or any(condition.findings[f] >= CHARACTERISTIC for f, _ in item.findings_for))
         if named is not None:
             item.findings_for.append(("named in the note", named))
         bonus = NAMED_BONUS if named is not None else 0.0
@@ -354,8 +361,6 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS, *,
         item.score = round(min(1.0, max(0.0, share + bonus)), 4)
         items.append(item)
     items.sort(key=lambda i: (-i.score, not i.named_in_note, -len(i.findings_for), i.name))
-    # The list's length does not cut off a can't-miss condition that two or more findings point
-    # to (chest pain and breathlessness: PE); one shared symptom is not enough (wheezing alone
-    # listed anaphylaxis in a long review of systems).
-    return items[:limit] + [i for i in items[limit:] if i.cannot_miss
-                            and len({f for f, _ in i.findings_for}) >= MIN_FINDINGS_KEPT]
+    # The list's length does not cut off a condition marked can't miss (chest pain and
+    # breathlessness: PE, in a long review of systems).
+    return items[:limit] + [i for i in items[limit:] if i.cannot_miss]
