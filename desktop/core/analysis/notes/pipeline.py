@@ -40,15 +40,15 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
-# 13: time-critical conditions of the differential are marked "can't miss" and kept on a full
-# list when two findings point to them; a cough of 8 weeks or more is chronic (no acute
-# bronchitis); "non-productive cough", "coughing", "coughing up blood" are terms; a term
+# 13: time-critical conditions of the differential that two findings or a characteristic one point
+# to are marked "can't miss" and kept on a full list; a cough of 8 weeks or more is chronic (no
+# acute bronchitis); "non-productive cough", "coughing", "coughing up blood" are terms; a term
 # after "non-", "pre-" or "pseudo-" is no concept ("non-alcoholic fatty liver" no K70.0,
-# "pre-diabetes" no E11), one after "post-" is past; ICD-10-CM's "non...", "post...",
-# "pseudo..." words also as "non-..." and "non ..."; a resolved condition is past history;
-# "seizure precautions", "stroke risk", "screening ... for colon cancer", "HIV test pending"
-# are hypothetical; a reaction in the allergy list is past; "ALLERGIES: No known allergies";
-# a drug discontinued, stopped, held or "off" is past;
+# "pre-diabetes" no E11), one after "post-" is past; ICD-10-CM's "non...", "post...", "pseudo..."
+# words also as "non-..." and "non ..."; a resolved condition is past history; "seizure
+# precautions", "stroke risk", "screening ... for colon cancer", "HIV test pending" are
+# hypothetical; a reaction in the allergy list is past; "ALLERGIES: No known allergies"; a drug
+# discontinued, stopped, held or "off" is past;
 # 12: the differential weighs how common a condition is; findings it weighed that no term
 # list named (pericardial rub, decreased breath sounds, tongue biting...) are terms;
 # ICD-10-CM titles as notes write them ("lumbar radiculopathy", "vesicoureteral reflux");
