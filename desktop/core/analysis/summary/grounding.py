@@ -3,7 +3,8 @@
 Small language models invent facts. A generated sentence is *supported* only if:
 - its meaning is close to a note sentence (MiniLM cosine similarity >= a threshold),
 - every number in it occurs in the notes (with the same unit when both give one),
-- every drug name in it occurs in the notes,
+- every drug name in it occurs in the notes, as taken if it says taken and as stopped
+  if it says stopped,
 - every problem it asserts is asserted the same way in the notes (not negated there,
   not only possible or family history), and a problem it denies is not recorded there,
 - its negation agrees with the note sentences that support it,
@@ -36,6 +37,8 @@ _ENDS = (".", "!", "?")
 _ABBREVIATION_END = re.compile(r"(?i)\b(?:dr|mr|mrs|ms|st|vs|no|approx|e\.g|i\.e|[a-z])\.$")
 _ALLERGY_WORDS = re.compile(r"(?i)allerg|reaction|intoleran|sensitiv|avoid")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+# A medication mention's assertion as a claim about whether the drug is taken now.
+_CURRENT = {"present": "taken", "historical": "stopped", "negated": "stopped"}
 
 
 @dataclass(frozen=True)
@@ -250,8 +253,34 @@ class GroundingChecker:
                 head = first
             if head in self._allergens and not _ALLERGY_WORDS.search(sentence):
                 return f"the note lists {name} as an allergy"
+            contradiction = self._check_drug_status(name, concepts)
+            if contradiction:
+                return contradiction
             spans += self._spans_containing(head)
         return spans
+
+    def _check_drug_status(self, name: str, concepts: list[Any]) -> str:
+        """A drug the sentence calls taken must be taken in some note, and one it calls
+        stopped must be stopped (or no longer taken) in some note: a summary that says
+        "she takes metformin" when the note says it was discontinued invents a medication."""
+        lower = name.lower()
+        said = {
+            _CURRENT.get(c.assertion, "")
+            for c in concepts
+            if c.category == "medication" and _same_problem(c.text, [lower])
+        } - {""}
+        noted = {
+            _CURRENT.get(c.assertion, "")
+            for _, c in self._note_concepts
+            if c.category == "medication" and _same_problem(c.text, [lower])
+        } - {""}
+        if not said or not noted:
+            return ""  # the sentence or the notes do not say either way
+        if "taken" in said and "taken" not in noted:
+            return f"the note says {name} was stopped or is not taken"
+        if "stopped" in said and "stopped" not in noted:
+            return f"the note lists {name} as taken, not stopped"
+        return ""
 
     def _concepts_of(self, sentence: str) -> list[Any]:
         return list(getattr(_analyse(sentence), "concepts", []))

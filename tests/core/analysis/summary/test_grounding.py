@@ -97,6 +97,45 @@ def test_a_drug_the_patient_is_allergic_to_is_never_said_to_be_given(clinic_chec
     assert "allergy" in verdict.reason
 
 
+_STOPPED_NOTE = (
+    "MEDICATIONS: Lisinopril 10 mg daily. Metformin was discontinued because of diarrhea.\n"
+    "ASSESSMENT: Type 2 diabetes mellitus, diet controlled.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def stopped_drug_notes(runtime):
+    first = prepare_note(_STOPPED_NOTE, note_id=1, date="2024-01-10")
+    restarted = prepare_note(
+        "MEDICATIONS: Metformin 500 mg twice daily, restarted today.\n", note_id=2,
+        date="2024-05-02",
+    )
+    return runtime.embedder(), first, restarted
+
+
+def test_a_drug_the_note_says_was_stopped_is_not_said_to_be_taken(stopped_drug_notes):
+    embedder, first, _ = stopped_drug_notes
+    checker = GroundingChecker([first], embedder, medication_terms=medication_terms())
+    taken = _one(checker, "He takes metformin.")
+    assert not taken.supported
+    assert "metformin" in taken.reason and "stopped" in taken.reason
+    stopped = _one(checker, "Metformin was discontinued because of diarrhea.")
+    assert stopped.supported, stopped.reason
+    # and the other way round: a drug the note lists as taken was not stopped
+    invented_stop = _one(checker, "Lisinopril was stopped.")
+    assert not invented_stop.supported
+    assert "taken, not stopped" in invented_stop.reason
+
+
+def test_a_drug_stopped_in_one_note_and_restarted_in_another_may_be_called_taken(
+    stopped_drug_notes,
+):
+    embedder, first, restarted = stopped_drug_notes
+    checker = GroundingChecker([first, restarted], embedder, medication_terms=medication_terms())
+    verdict = _one(checker, "He takes metformin 500 mg twice daily.")
+    assert verdict.supported, verdict.reason
+
+
 def test_faithful_clinic_sentences_are_kept(clinic_checker):
     note, checkers = clinic_checker
     verdicts = checkers["abstractive"].check(
