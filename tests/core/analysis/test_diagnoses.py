@@ -395,3 +395,31 @@ def test_pre_pseudo_and_post_prefixes_name_another_or_a_past_condition(tmp_path,
     assert problems["Stroke"].startswith("Past history")
     assert not any("stroke" in i["findings_for"] for i in result["items"]
                    if i["category"] == "differential")
+
+
+def test_hiv_status_aids_and_hearing_aids_are_told_apart(tmp_path, capsys):
+    # ICD-10-CM codes a positive HIV test without symptoms as Z21 (was B20), AIDS as B20
+    # (was not found at all), and "HEARING AIDS" in an all-capitals note is a device.
+    def codes(text: str) -> list[str]:
+        result = analysed(tmp_path, capsys, text)
+        return [i["code"] for i in result["items"] if i["category"] == "icd10"]
+
+    assert codes("He is HIV positive. Feels well.\n")[:2] == ["Z21", "B20"]
+    assert codes("HIV test positive in 2019.\n")[0] == "Z21"
+    assert codes("Past history: AIDS, on antiretroviral therapy.\n")[0] == "B20"
+    assert not [c for c in codes("SOCIAL HISTORY: USES HEARING AIDS. Uses walking aids.\n")
+                if c in ("B20", "Z21")]
+
+
+def test_a_qualified_chest_pain_is_coded_as_such_and_atypical_pain_still_raises_acs(
+        tmp_path, capsys):
+    # "Non-cardiac chest pain" put the unspecified R07.9 above the term's own R07.89.
+    result = analysed(tmp_path, capsys, "Non-cardiac chest pain. Chest wall pain on palpation.\n")
+    codes = [i["code"] for i in result["items"] if i["category"] == "icd10"]
+    assert codes[0] == "R07.89" and "R07.9" not in codes
+    # Atypical chest pain is other chest pain (R07.89) but no reason to drop ACS.
+    result = analysed(tmp_path, capsys, "Atypical chest pain with sweating since this morning.\n")
+    codes = [i["code"] for i in result["items"] if i["category"] == "icd10"]
+    assert "R07.89" in codes and "R07.9" not in codes
+    differential = {i["label"]: i for i in result["items"] if i["category"] == "differential"}
+    assert differential["Acute coronary syndrome"]["cannot_miss"] is True

@@ -262,10 +262,9 @@ def _add_phrases(get, analysis: NoteAnalysis,
     normal_labs = [(c.start, c.end) for c in analysis.concepts if is_normal_lab(c)]
     # A phrase inside a longer term the note names is part of that name: "reflux" in
     # "vesicoureteral reflux" is no gastro-oesophageal reflux, "pneumonia" in "aspiration
-    # pneumonia" no J18.9. Codes of the term's own category stay ("chest pain" in
-    # "pleuritic chest pain").
-    named = [(c.start, c.end, {code[:3] for code in c.codes})
-             for c in analysis.concepts if c.codes]
+    # pneumonia" no J18.9. Only the term's own codes (or codes below them) stay: "chest
+    # pain" in "non-cardiac chest pain" is no unspecified R07.9 beside the term's R07.89.
+    named = [(c.start, c.end, c.codes) for c in analysis.concepts if c.codes]
     for sentence in patient_sentences(analysis, min_words=1):
         section = analysis.section_at(sentence.start)
         name = section.name if section is not None else ""
@@ -286,10 +285,10 @@ def _add_phrases(get, analysis: NoteAnalysis,
                 assertion = "historical"
             span = TextSpan(sentence.text[start:end], sentence.start + start,
                             sentence.start + end, assertion=assertion, category="phrase")
-            within = [categories for s, e, categories in named
+            within = [codes for s, e, codes in named
                       if s <= span.start and span.end <= e and e - s > span.end - span.start]
             for hit in hits:
-                if any(hit.code[:3] not in categories for categories in within):
+                if any(not hit.code.startswith(codes) for codes in within):
                     continue
                 found.setdefault(hit.code, {}).setdefault(phrase, [hit]).append(span)
     for code, by_phrase in found.items():

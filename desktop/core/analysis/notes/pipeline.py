@@ -15,6 +15,7 @@ from desktop.core.analysis.notes.concepts.extraction import (
     OTHER_CONDITION,
     SPAN_GROUP,
     add_target_matcher,
+    after_excluded_word,
     category_of,
     measurement_of,
     rule_metadata,
@@ -40,6 +41,10 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
+# 14: "AIDS" in capitals is a term (not after "hearing", "walking"...); "HIV positive" and a
+# positive HIV test are Z21 before B20; a drug "has been held" or "on hold" is past; a phrase
+# inside a longer term keeps only the term's own codes ("non-cardiac chest pain" R07.89, no
+# R07.9); "atypical chest pain", "chest wall pain" are R07.89 (atypical pain still for ACS);
 # 13: time-critical conditions of the differential that two findings or a characteristic one point
 # to are marked "can't miss" and kept on a full list; a cough of 8 weeks or more is chronic (no
 # acute bronchitis); "non-productive cough", "coughing", "coughing up blood" are terms; a term
@@ -57,7 +62,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # "not limited to" negates nothing, a child's vitals are not judged by adult limits,
 # "may suggest" is a possibility, "a brother who" keeps his conditions, no bare "wound";
 # 10: "T12" no temperature; 9: consent risks hypothetical; 8: cancer sites
-RULES_VERSION = "13"
+RULES_VERSION = "14"
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
 _lock = threading.Lock()
@@ -186,7 +191,7 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
         if any(span.start_char < h_end and span.end_char > h_start for h_start, h_end in headers):
             continue  # a header such as "ALLERGIES:" is not a concept
         prefix = word_prefix(text, span.start_char)
-        if prefix in OTHER_CONDITION:
+        if prefix in OTHER_CONDITION or after_excluded_word(span):
             continue
         section_name = section_name_at(sections, span.start_char)
         category = category_of(span, section_name)

@@ -31,6 +31,7 @@ RULE_FILES = (
     "lab_reference_intervals.json",
     "terms/icd10cm_terms.tsv",
     "terms/common_clinical_terms.tsv",
+    "terms/case_sensitive_terms.tsv",
     "terms/pain_sites.tsv",
     "terms/body_sites.tsv",
     "terms/cancer_personal_history.tsv",

@@ -36,6 +36,16 @@ def word_prefix(text: str, start: int) -> str | None:
     return None if match is None else (match.group(1) or match.group(2)).lower()
 
 
+def after_excluded_word(span: Span) -> bool:
+    """True when a case-sensitive term follows a word that makes it something else:
+    "HEARING AIDS" is a device, not AIDS."""
+    rule = span._.target_rule
+    excluded = (rule.metadata or {}).get("not_after") if rule is not None else None
+    if not excluded or span.start == 0:
+        return False
+    return span.doc[span.start - 1].lower_ in excluded
+
+
 def plural(term: str) -> str | None:
     """The plural of a term's last word: English ("rash" -> "rashes", "nodule" -> "nodules",
     "artery" -> "arteries") or the Latin of medicine ("pulmonary embolus" -> "emboli",
@@ -88,6 +98,12 @@ def build_target_rules() -> list[TargetRule]:
         put(name[0], "medication", [])
     for term, category, codes in read_table(base / "common_clinical_terms.tsv"):
         put(term, category, [c for c in codes.split("|") if c])
+    cased = [
+        TargetRule(term, category, pattern=[{"TEXT": word} for word in term.split()],
+                   metadata={"codes": codes.split("|"), "term": term.lower(),
+                             "not_after": not_after.split("|")})
+        for term, category, codes, not_after in read_table(base / "case_sensitive_terms.tsv")
+    ]
     site_rules = []
     for site, many, code, *named in read_table(base / "pain_sites.tsv"):
         term = named[0] if named else f"{site} pain"
@@ -96,7 +112,7 @@ def build_target_rules() -> list[TargetRule]:
         site_rules.append(TargetRule(f"pain in {site}", "symptom", pattern=_pain_in(site, many),
                                      metadata={"codes": [code], "term": term}))
     rules = [*by_term.values(), *(r for t, r in plurals.items() if t not in by_term),
-             *site_rules]
+             *site_rules, *cased]
     for literal, pattern in _measurement_patterns().items():
         data_category = "vital" if _is_vital(literal) else "lab"
         rules.append(TargetRule(literal, data_category, pattern=pattern.pattern,
