@@ -187,6 +187,11 @@ PHRASING = [
                  {"cough": "present", "rash": "historical"}, id="allergy-reaction"),
     pytest.param("ALLERGIES: No known allergies.\nDrug allergies: no known.\nFever: no.",
                  {"allergies": "negated", "fever": "negated"}, id="no-known-allergies"),
+    # A drug held is not taken now: both were listed as current medications.
+    pytest.param("Metformin has been held since admission. Warfarin is on hold for the "
+                 "procedure. Continue aspirin.",
+                 {"metformin": "historical", "warfarin": "historical", "aspirin": "present"},
+                 id="held-or-on-hold"),
 ]
 
 
