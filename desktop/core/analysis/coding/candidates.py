@@ -31,6 +31,7 @@ from desktop.core.analysis.notes.concepts.extraction import (
     OTHER_CONDITION,
     word_prefix,
 )
+from desktop.core.analysis.notes.context.allergy import is_allergy_reaction
 from desktop.core.analysis.notes.pipeline import assert_spans_in_sentence
 from desktop.core.analysis.notes.reference_intervals import is_normal_lab
 from desktop.core.analysis.notes.sections import section_assertions
@@ -281,7 +282,8 @@ def _add_phrases(get, analysis: NoteAnalysis,
             hits = lexicon[phrase]
             if assertion not in CODABLE_ASSERTIONS:
                 continue  # "There was no necrosis" must not become I96
-            if name.startswith("past_") or word_prefix(sentence.text, start) == "post":
+            if (name.startswith("past_") or word_prefix(sentence.text, start) == "post"
+                    or is_allergy_reaction(sentence.text, start)):
                 assertion = "historical"
             span = TextSpan(sentence.text[start:end], sentence.start + start,
                             sentence.start + end, assertion=assertion, category="phrase")

@@ -12,6 +12,7 @@ import warnings
 from dataclasses import replace
 
 from desktop.core.analysis.notes.concepts.extraction import (
+    CODED_CATEGORIES,
     OTHER_CONDITION,
     SPAN_GROUP,
     add_target_matcher,
@@ -21,6 +22,7 @@ from desktop.core.analysis.notes.concepts.extraction import (
     rule_metadata,
     word_prefix,
 )
+from desktop.core.analysis.notes.context.allergy import is_allergy_reaction
 from desktop.core.analysis.notes.context.assertion import (
     add_context,
     assertion_from,
@@ -45,6 +47,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # positive HIV test are Z21 before B20; a drug "has been held" or "on hold" is past; a phrase
 # inside a longer term keeps only the term's own codes ("non-cardiac chest pain" R07.89, no
 # R07.9); "atypical chest pain", "chest wall pain" are R07.89 (atypical pain still for ACS);
+# "penicillin allergy" is an allergy and what it "causes" (or names in brackets) is its past;
 # 13: time-critical conditions of the differential that two findings or a characteristic one point
 # to are marked "can't miss" and kept on a full list; a cough of 8 weeks or more is chronic (no
 # acute bronchitis); "non-productive cough", "coughing", "coughing up blood" are terms; a term
@@ -206,6 +209,10 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
                 assertion = listed_assertion(span.start_char, span.end_char,
                                              in_lists) or assertion
             if assertion == "present" and prefix == "post":
+                assertion = "historical"
+            if (assertion == "present" and category in CODED_CATEGORIES
+                    and is_allergy_reaction(span.sent.text,
+                                            span.start_char - span.sent.start_char)):
                 assertion = "historical"
         term, codes = rule_metadata(span)
         concepts.append(Concept(

@@ -192,6 +192,13 @@ PHRASING = [
                  "procedure. Continue aspirin.",
                  {"metformin": "historical", "warfarin": "historical", "aspirin": "present"},
                  id="held-or-on-hold"),
+    # What an allergen does is the allergy's history; a reaction happening now is present.
+    pytest.param("Penicillin allergy causes hives. Allergic to codeine, which causes nausea. "
+                 "Allergic to sulfa (rash). He has a latex allergy and presents with wheezing "
+                 "today.",
+                 {"hives": "historical", "nausea": "historical", "rash": "historical",
+                  "wheezing": "present"},
+                 id="allergy-reaction-in-a-sentence"),
 ]
 
 

@@ -128,3 +128,17 @@ def test_a_stopped_or_held_drug_is_not_listed_as_taken():
     assert {"Metformin (stopped, held or past)", "lisinopril (stopped, held or past)",
             "warfarin (stopped, held or past)"} <= labels
     assert "aspirin" in labels and "atorvastatin" in labels
+
+
+def test_a_drug_named_before_allergy_is_an_allergy_and_its_reaction_no_complaint():
+    # "Penicillin allergy causes hives" listed penicillin as a medication she takes and the
+    # hives as a current problem.
+    text = ("HISTORY OF PRESENT ILLNESS: Cough for three days. Penicillin allergy causes "
+            "hives.\nMEDICATIONS: Lisinopril 10 mg daily.")
+    result = build_structured_result([prepare_note(text, note_id=5)])
+    medications = {m["label"].lower() for m in _by_category(result, "medication")}
+    allergies = {a["label"].lower() for a in _by_category(result, "allergy")}
+    assert "penicillin" in allergies and "penicillin" not in medications
+    assert any(m.startswith("lisinopril") for m in medications)
+    problems = {p["label"].lower(): p["detail"] for p in _by_category(result, "problem")}
+    assert "hives" not in problems or problems["hives"].startswith("Past")

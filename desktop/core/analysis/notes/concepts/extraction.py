@@ -18,6 +18,8 @@ from spacy.tokens import Span
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 
 ALLERGY_CUE = re.compile(r"\ballerg(?:y|ies|ic)\b|\bintoleran", re.IGNORECASE)
+# "Penicillin allergy", "sulfa-allergic", "codeine intolerance": the drug is the allergen.
+ALLERGY_AFTER = re.compile(r"\s*-?\s*(?:allerg(?:y|ies|ic)\b|intoleran)", re.IGNORECASE)
 CODED_CATEGORIES = ("problem", "symptom", "finding")
 # A prefix makes the word after it another condition: "non-alcoholic fatty liver" is no
 # alcoholic one (K70.0), "pre-diabetes" no diabetes, "pseudo-gout" no gout, "non smoker" no
@@ -175,11 +177,13 @@ def measurement_of(span: Span) -> tuple[str | None, str | None]:
 
 
 def category_of(span: Span, section: str) -> str:
-    """A medication named in the allergy section or after "allergic to" is an allergy."""
+    """A medication named in the allergy section, after "allergic to" or before "allergy" is
+    an allergy."""
     category = span.label_
     if category == "medication":
         before = span.sent.text[: span.start_char - span.sent.start_char]
-        if section == "allergies" or ALLERGY_CUE.search(before):
+        after = span.sent.text[span.end_char - span.sent.start_char:]
+        if section == "allergies" or ALLERGY_CUE.search(before) or ALLERGY_AFTER.match(after):
             return "allergy"
     return category
 

@@ -1,0 +1,32 @@
+"""A symptom named as what an allergen does is the allergy's past reaction, not a complaint.
+
+"Penicillin allergy causes hives", "allergic to sulfa (rash)", "allergic to codeine, which
+causes nausea": the hives, rash and nausea describe the allergy history. Coded as the
+patient's present problems they sent an allergy list into the diagnoses. An allergic
+reaction happening now ("presents with hives after amoxicillin", "allergic reaction with
+lip swelling") names no cause word after the allergy, so it stays present.
+"""
+
+from __future__ import annotations
+
+import re
+
+from desktop.core.analysis.notes.concepts.extraction import ALLERGY_CUE
+
+# After the allergy cue and before the symptom, in the same clause: an open bracket or a
+# word saying what the allergen does.
+_REACTION_LINK = re.compile(
+    r"\([^()]*$|\b(?:causes?|caused|causing|gives?|gave|results? in|resulted in)\b[^;:.]*$",
+    re.IGNORECASE,
+)
+_MAX_GAP = 60  # characters from the cue to the symptom: beyond that it is another clause
+
+
+def is_allergy_reaction(sentence: str, start: int) -> bool:
+    """True when the symptom at ``start`` (an offset into ``sentence``) is named as the
+    reaction of an allergy stated earlier in the sentence."""
+    cues = list(ALLERGY_CUE.finditer(sentence, 0, start))
+    if not cues:
+        return False
+    gap = sentence[cues[-1].end():start]
+    return len(gap) <= _MAX_GAP and _REACTION_LINK.search(gap) is not None
