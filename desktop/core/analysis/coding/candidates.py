@@ -86,6 +86,7 @@ class CodeCandidate:
     present: bool = False  # some supporting concept is current, not only past history
     problem: bool = False  # some supporting concept is a problem (not a symptom/finding)
     sibling: bool = False  # added because another code of its category was found
+    below: set[str] = field(default_factory=set)  # codes of the terms its phrases sat in
     case_score: float = NO_MODEL  # the case model's probability for the code
     concepts: list[Concept | TextSpan] = field(default_factory=list)
 
@@ -263,9 +264,11 @@ def _add_phrases(get, analysis: NoteAnalysis,
     normal_labs = [(c.start, c.end) for c in analysis.concepts if is_normal_lab(c)]
     # A phrase inside a longer term the note names is part of that name: "reflux" in
     # "vesicoureteral reflux" is no gastro-oesophageal reflux, "pneumonia" in "aspiration
-    # pneumonia" no J18.9. Only the term's own codes (or codes below them) stay: "chest
-    # pain" in "non-cardiac chest pain" is no unspecified R07.9 beside the term's R07.89.
+    # pneumonia" no J18.9. Codes of the term's own category stay ("chest pain" in
+    # "pleuritic chest pain", coders often add R07.9) but rank below the term's own code.
     named = [(c.start, c.end, c.codes) for c in analysis.concepts if c.codes]
+    nested: dict[str, set[str]] = {}  # code -> codes of the longer terms it sat inside
+    free: set[str] = set()  # codes with a phrase hit outside any more specific term
     for sentence in patient_sentences(analysis, min_words=1):
         section = analysis.section_at(sentence.start)
         name = section.name if section is not None else ""
@@ -290,14 +293,22 @@ def _add_phrases(get, analysis: NoteAnalysis,
             within = [codes for s, e, codes in named
                       if s <= span.start and span.end <= e and e - s > span.end - span.start]
             for hit in hits:
-                if any(not hit.code.startswith(codes) for codes in within):
+                if any(hit.code[:3] not in {c[:3] for c in codes} for codes in within):
                     continue
+                specific = {c for codes in within if not hit.code.startswith(codes)
+                            for c in codes}
+                if specific:
+                    nested.setdefault(hit.code, set()).update(specific)
+                else:
+                    free.add(hit.code)
                 found.setdefault(hit.code, {}).setdefault(phrase, [hit]).append(span)
     for code, by_phrase in found.items():
         cand = get(code)
         best = max((entry[0] for entry in by_phrase.values()), key=lambda h: h.precision)
         cand.phrase_precision, cand.phrase_lift = best.precision, best.lift
         cand.phrase_count = len(by_phrase)
+        if code not in free:
+            cand.below |= nested.get(code, set())
         if cand.lexical:
             continue  # a term naming the code is the better evidence
         for hit, *spans in by_phrase.values():

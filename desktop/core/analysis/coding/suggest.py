@@ -113,6 +113,7 @@ class IcdCoder:
         # own problems first (costs < 0.003 train MAP at this factor).
         probs = probs * np.array([PAST_ONLY_FACTOR if c.past_only else 1.0 for c in cands])
         probs = _siblings_after_their_code(cands, probs)
+        probs = _after_the_terms_code(cands, probs)
         out = [CodeSuggestion(c.code, description(c.code), round(float(p), 4), c.sources,
                               c.concepts)
                for c, p in zip(cands, probs, strict=True)]
@@ -158,3 +159,17 @@ def _siblings_after_their_code(cands: list, probs: np.ndarray) -> np.ndarray:
             best[cand.code[:3]] = max(best.get(cand.code[:3], 0.0), float(prob))
     return np.array([min(float(p), SIBLING_SHARE * best.get(c.code[:3], 1.0)) if c.sibling
                      else float(p) for c, p in zip(cands, probs, strict=True)])
+
+
+def _after_the_terms_code(cands: list, probs: np.ndarray) -> np.ndarray:
+    """A code found only as a phrase inside a longer, more specific term ("chest pain" in
+    "non-cardiac chest pain": R07.9 inside R07.89) may follow the term's code, never
+    precede it."""
+    score = {c.code: float(p) for c, p in zip(cands, probs, strict=True)}
+    out = []
+    for cand, prob in zip(cands, probs, strict=True):
+        caps = [score[code] for code in cand.below if code in score]
+        if caps and not cand.lexical:
+            prob = min(float(prob), SIBLING_SHARE * max(caps))
+        out.append(float(prob))
+    return np.array(out)

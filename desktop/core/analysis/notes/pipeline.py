@@ -45,7 +45,7 @@ from desktop.core.provenance import Provenance
 RULES_ID = "rules:clinicdesk-notes"
 # 14: "AIDS" in capitals is a term (not after "hearing", "walking"...); "HIV positive" and a
 # positive HIV test are Z21 before B20; a drug "has been held" or "on hold" is past; a phrase
-# inside a longer term keeps only the term's own codes ("non-cardiac chest pain" R07.89, no
+# inside a longer term ranks after the term's own code ("non-cardiac chest pain": R07.89, then
 # R07.9); "atypical chest pain", "chest wall pain" are R07.89 (atypical pain still for ACS);
 # "penicillin allergy" is an allergy and what it "causes" (or names in brackets) is its past;
 # 13: time-critical conditions of the differential that two findings or a characteristic one point
