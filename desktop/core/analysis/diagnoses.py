@@ -230,6 +230,15 @@ def _past_cancer_hint(code: str, past: bool) -> str:
             f"history ({named}), not with a C code.")
 
 
+def _past_tobacco_hint(code: str, past: bool) -> str:
+    """"Quit smoking 10 years ago" is Z87.891 (ICD-10-CM index: History, personal, nicotine
+    dependence); F17 only while the patient uses tobacco."""
+    if not past or not code.startswith("F17"):
+        return ""
+    return (" ICD-10-CM codes tobacco use that has stopped as personal history (Z87.891 "
+            f"{description('Z87.891')}), not with an F17 code.")
+
+
 def code_items(suggestions: list[CodeSuggestion], note_id: int | None) -> list[dict[str, Any]]:
     items = []
     for sug in shown_codes(suggestions):
@@ -246,7 +255,8 @@ def code_items(suggestions: list[CodeSuggestion], note_id: int | None) -> list[d
         items.append({
             "label": f"{sug.code} {sug.description}",
             "detail": (f"{what}; matched by {how}.{_category_hint(sug.code)}"
-                       f"{_past_cancer_hint(sug.code, past)}{'' if is_named else UNNAMED_NOTE}"),
+                       f"{_past_cancer_hint(sug.code, past)}{_past_tobacco_hint(sug.code, past)}"
+                       f"{'' if is_named else UNNAMED_NOTE}"),
             "category": "icd10",
             "code": sug.code,
             "score": sug.score,

@@ -425,3 +425,13 @@ def test_a_qualified_chest_pain_is_coded_as_such_and_atypical_pain_still_raises_
     assert "R07.9" not in codes or codes.index("R07.9") > codes.index("R07.89")
     differential = {i["label"]: i for i in result["items"] if i["category"] == "differential"}
     assert differential["Acute coronary syndrome"]["cannot_miss"] is True
+
+
+def test_smoking_that_has_stopped_points_to_the_personal_history_code(tmp_path, capsys):
+    # "Quit smoking 10 years ago" offered F17.200 with no word that ICD-10-CM wants Z87.891.
+    result = analysed(tmp_path, capsys, "SOCIAL HISTORY: She quit smoking 10 years ago.\n")
+    tobacco = [i for i in result["items"] if i["category"] == "icd10"
+               and i["code"].startswith("F17")]
+    assert tobacco and all("Z87.891" in i["detail"] for i in tobacco)
+    current = analysed(tmp_path, capsys, "SOCIAL HISTORY: He smokes 1 pack per day.\n")
+    assert not any("Z87.891" in i["detail"] for i in current["items"])
