@@ -195,9 +195,9 @@ PHRASING = [
     # What an allergen does is the allergy's history; a reaction happening now is present.
     pytest.param("Penicillin allergy causes hives. Allergic to codeine, which causes nausea. "
                  "Allergic to sulfa (rash). He has a latex allergy and presents with wheezing "
-                 "today.",
+                 "today. Allergic rhinitis causes sneezing.",
                  {"hives": "historical", "nausea": "historical", "rash": "historical",
-                  "wheezing": "present"},
+                  "wheezing": "present", "sneezing": "present"},
                  id="allergy-reaction-in-a-sentence"),
 ]
 
