@@ -418,6 +418,10 @@ def test_a_qualified_chest_pain_is_coded_as_such_and_atypical_pain_still_raises_
     result = analysed(tmp_path, capsys, "Non-cardiac chest pain. Chest wall pain on palpation.\n")
     codes = [i["code"] for i in result["items"] if i["category"] == "icd10"]
     assert codes[0] == "R07.89"
+    # a clinician's "non-cardiac" leaves the non-cardiac causes to consider, not none
+    differential = [i["label"] for i in result["items"] if i["category"] == "differential"]
+    assert "Gastroesophageal reflux disease" in differential
+    assert "Acute coronary syndrome" not in differential
     # Atypical chest pain is other chest pain (R07.89) but no reason to drop ACS.
     result = analysed(tmp_path, capsys, "Atypical chest pain with sweating since this morning.\n")
     codes = [i["code"] for i in result["items"] if i["category"] == "icd10"]
