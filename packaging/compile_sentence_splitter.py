@@ -89,6 +89,9 @@ def main() -> int:
         detail = (err.stderr or b"").decode(errors="replace").strip().splitlines()[-1:]
         print(f"Sentence splitter not compiled ({'; '.join(detail)}): pure Python is used.")
         return 0
+    except OSError as err:  # a build that left no module, or a package dir not writable
+        print(f"Sentence splitter not compiled ({err}): pure Python is used.")
+        return 0
     if not compiled_in_use():
         # A build that does not import would break the splitter: keep the shipped modules.
         for path in built:
