@@ -38,3 +38,19 @@ def test_log_file_keeps_ids_and_redacts_everything_else(isolated_data_dir):
         assert len(ours) == 1
     finally:
         stop_logging()
+
+
+def test_analysing_a_note_does_not_flood_the_log(isolated_data_dir):
+    # PyFastNER (PyRuSH's matcher) logged a line through the root logger at nearly every
+    # character it could not match with a shipped rule: one page of a note filled ~750 kB of
+    # the 2 MB rotating log and pushed every earlier line out.
+    from desktop.core.analysis.notes import analyse_note
+
+    path = configure_logging(load_settings())
+    try:
+        analyse_note("HISTORY: Chest pain on exertion. a.m. and p.m. dosing of aspirin.\n"
+                     "PLAN: Follow up in 2 weeks. " * 40)
+    finally:
+        stop_logging()
+    lines = path.read_text().splitlines() if path.exists() else []
+    assert len(lines) < 10, lines[:3]

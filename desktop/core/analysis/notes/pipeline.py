@@ -38,7 +38,7 @@ from desktop.core.analysis.notes.sections import (
     section_name_at,
     sections_of,
 )
-from desktop.core.analysis.notes.sentences import sentences_of
+from desktop.core.analysis.notes.sentences import sentences_of, splitter_rules
 from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
@@ -92,7 +92,8 @@ def _build_nlp():
     _quiet_pyrush()
     _quiet_empty_matchers()
     # Only components that need no download: tokenizer + PyRuSH (its rules ship in the wheel).
-    nlp = medspacy.load(medspacy_enable=["medspacy_tokenizer", "medspacy_pyrush"])
+    nlp = medspacy.load(medspacy_enable=["medspacy_tokenizer"])
+    nlp.add_pipe("medspacy_pyrush", config={"rules_path": splitter_rules()})
     nlp.max_length = MAX_NOTE_CHARS + 1  # spaCy's default (1M chars) is below our own limit
     add_target_matcher(nlp)
     add_context(nlp)

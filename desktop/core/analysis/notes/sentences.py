@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from spacy.tokens import Doc
 
 from desktop.core.analysis.notes.note_analysis import Sentence
@@ -18,3 +21,42 @@ def sentences_of(doc: Doc) -> tuple[Sentence, ...]:
         trail = len(text) - len(text.rstrip())
         spans.append(Sentence(sent.start_char + lead, sent.end_char - trail))
     return tuple(spans)
+
+
+def _shipped_rules_file() -> Path:
+    import medspacy
+
+    # Where medspacy.load looks for them: resources/en/ beside the package.
+    return Path(medspacy.__file__).resolve().parents[1] / "resources" / "en" / "rush_rules.tsv"
+
+
+def _runs_in_pyfastner(rule: str, wildcards: frozenset[str], repeatable: frozenset[str]) -> bool:
+    """False when ``rule`` has an escape PyFastNER has no function for ("\\.") or repeats one it
+    cannot repeat ("\\(+"): such a rule can never match."""
+    for escape in re.finditer(r"\\(.)(\+?)", rule):
+        char, repeated = escape.groups()
+        if char not in wildcards or (repeated and char not in repeatable):
+            return False
+    return True
+
+
+def splitter_rules() -> str:
+    """PyRuSH's shipped rules, minus those PyFastNER cannot run, as rule text.
+
+    Three shipped rules use an escape PyFastNER does not support. They never match, but
+    PyFastNER logs that through the root logger at nearly every character of a note: with
+    the app's log at INFO, analysing one page of a note wrote ~750 kB of log lines (pushing
+    everything useful out of the rotating log) and took twice as long. They are commented
+    out, not removed, so every other rule keeps its line number (its id).
+    """
+    from PyFastNER.ReplicationFunctionsLambda import ReplicationFunctions
+    from PyFastNER.WildCardFunctions import WildCardFunctions
+
+    wildcards = frozenset(WildCardFunctions(None).wildcard_funcs)
+    repeatable = frozenset(ReplicationFunctions(None, 1).replication_funcs)
+    lines = _shipped_rules_file().read_text("utf-8").splitlines()
+    return "\n".join(
+        line if line.startswith("#")
+        or _runs_in_pyfastner(line.split("\t")[0], wildcards, repeatable)
+        else "#" + line
+        for line in lines)
