@@ -15,6 +15,7 @@ from medspacy.target_matcher import TargetRule
 from spacy.language import Language
 from spacy.tokens import Span
 
+from desktop.core.analysis.notes.concepts.regex_matching import read_text_once
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 
 ALLERGY_CUE = re.compile(r"\ballerg(?:y|ies|ic)\b|\bintoleran", re.IGNORECASE)
@@ -161,6 +162,7 @@ def add_target_matcher(nlp: Language) -> None:
     # enabled that is just the tokenizer, which keeps start-up to a few seconds.
     with nlp.select_pipes(disable=nlp.pipe_names):
         matcher.add(build_target_rules())
+    read_text_once(matcher)
 
 
 def measurement_of(span: Span) -> tuple[str | None, str | None]:
