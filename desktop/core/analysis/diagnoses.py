@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from desktop.core.analysis.coding import CodeSuggestion, IcdCoder
+from desktop.core.analysis.coding.allergy_status import allergy_statuses
 from desktop.core.analysis.coding.icd_table import (
     description,
     personal_history_code,
@@ -266,6 +267,30 @@ def code_items(suggestions: list[CodeSuggestion], note_id: int | None) -> list[d
     return items
 
 
+def allergy_items(analysis: NoteAnalysis, note_id: int | None,
+                   listed: set[str]) -> list[dict[str, Any]]:
+    """The allergy status code (Z88, Z91.0) of each allergy the note states, unless the
+    ranked codes already list it."""
+    items = []
+    for status in allergy_statuses(analysis):
+        if status.code in listed:
+            continue
+        texts = sorted({c.text for c in status.mentions}, key=str.lower)
+        quoted = ", ".join(f"\u201c{t}\u201d" for t in texts)
+        items.append({
+            "label": f"{status.code} {description(status.code)}",
+            "detail": (f"For the allergy to {quoted} the note states; the status code of the "
+                       "allergen's class (allergy table). It records the allergy, not a "
+                       "reaction now."),
+            "category": "icd10",
+            "code": status.code,
+            "score": None,
+            "supported": True,
+            "evidence": [_span(note_id, c) for c in status.mentions],
+        })
+    return items
+
+
 def differential_items(items: list[DifferentialItem], note_id: int | None) -> list[dict[str, Any]]:
     out = []
     for item in items:
@@ -314,7 +339,9 @@ def build_result(analysis: NoteAnalysis, coder: IcdCoder, *, note_id: int | None
     ``record_age``: the patient's age on the note's date by the chart's birth date."""
     suggestions = coder.suggest(analysis, cancel=cancel)
     conditions = differential(analysis, record_age=record_age)
-    items = (problem_items(analysis, note_id) + code_items(suggestions, note_id)
+    codes = code_items(suggestions, note_id)
+    items = (problem_items(analysis, note_id) + codes
+             + allergy_items(analysis, note_id, {c["code"] for c in codes})
              + differential_items(conditions, note_id))
     evidence: list[dict[str, Any]] = []
     for item in items:

@@ -439,3 +439,19 @@ def test_smoking_that_has_stopped_points_to_the_personal_history_code(tmp_path, 
     assert tobacco and all("Z87.891" in i["detail"] for i in tobacco)
     current = analysed(tmp_path, capsys, "SOCIAL HISTORY: He smokes 1 pack per day.\n")
     assert not any("Z87.891" in i["detail"] for i in current["items"])
+
+
+def test_stated_allergies_get_their_allergy_status_codes(tmp_path, capsys):
+    # A chart's allergy list is coded as status (Z88 by the drug's class, Z91.0 for others),
+    # each on the mention that states it; a denied allergy gets none.
+    text = ("ALLERGIES: Amoxicillin (hives), sulfa, codeine, latex.\n"
+            "HISTORY OF PRESENT ILLNESS: Cough for three days. No known allergy to "
+            "shellfish.\nASSESSMENT: Acute bronchitis.")
+    result = analysed(tmp_path, capsys, text)
+    status = {i["code"]: [e["text"].lower() for e in i["evidence"]] for i in result["items"]
+              if i["category"] == "icd10" and i["code"][:3] in ("Z88", "Z91")}
+    assert status == {"Z88.0": ["amoxicillin"], "Z88.2": ["sulfa"], "Z88.5": ["codeine"],
+                      "Z91.040": ["latex"]}
+    z880 = next(i for i in result["items"] if i.get("code") == "Z88.0")
+    assert z880["label"] == "Z88.0 Allergy status to penicillin"
+    assert "not a reaction now" in z880["detail"]

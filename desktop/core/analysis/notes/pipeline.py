@@ -12,6 +12,7 @@ import warnings
 from dataclasses import replace
 
 from desktop.core.analysis.notes.concepts.extraction import (
+    ALLERGEN,
     CODED_CATEGORIES,
     OTHER_CONDITION,
     SPAN_GROUP,
@@ -43,6 +44,8 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
+# 15: allergens no drug list names (sulfa, latex, shellfish, contrast...) are allergies where an
+# allergy is stated, else no concept; three PyRuSH rules PyFastNER cannot run are skipped;
 # 14: "AIDS" in capitals is a term (not after "hearing", "walking"...); "HIV positive" and a
 # positive HIV test are Z21 before B20; a drug "has been held" or "on hold" is past; a phrase
 # inside a longer term ranks after the term's own code ("non-cardiac chest pain": R07.89, then
@@ -65,7 +68,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # "not limited to" negates nothing, a child's vitals are not judged by adult limits,
 # "may suggest" is a possibility, "a brother who" keeps his conditions, no bare "wound";
 # 10: "T12" no temperature; 9: consent risks hypothetical; 8: cancer sites
-RULES_VERSION = "14"
+RULES_VERSION = "15"
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
 _lock = threading.Lock()
@@ -199,6 +202,8 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
             continue
         section_name = section_name_at(sections, span.start_char)
         category = category_of(span, section_name)
+        if category == ALLERGEN:
+            continue  # "latex gloves", "fish oil": no allergy stated
         if category in ("vital", "lab"):
             value, unit = measurement_of(span)
             assertion = "present"

@@ -38,6 +38,7 @@ RULE_FILES = (
     "terms/problem_names.tsv",
     "terms/medications.txt",
     "terms/procedures.txt",
+    "terms/allergens.tsv",
     "differential.json",
     "coding_priors.tsv",
     "coding_exemplars.npz",

@@ -319,6 +319,19 @@ def test_allergic_to_drug_outside_allergy_section():
     assert find(analysis, "aspirin").category == "medication"
 
 
+def test_allergens_that_are_no_drug_are_allergies_only_when_an_allergy_is_stated():
+    # "ALLERGIES: Sulfa" found nothing: sulfa, latex, shellfish are in no drug or term list.
+    analysis = analyse_note(
+        "ALLERGIES: Sulfa and latex.\nSOCIAL HISTORY: Nurse; wears latex gloves. Eats fish "
+        "twice a week. She is allergic to shellfish. No known allergy to peanuts.")
+    allergies = {(c.text.lower(), c.assertion) for c in analysis.concepts_of("allergy")}
+    assert {a for a, _ in allergies} == {"sulfa", "latex", "shellfish", "peanuts"}
+    assert ("peanuts", "negated") in allergies
+    # The gloves and the fish are no concept at all.
+    assert [c.text for c in analysis.concepts if c.start > analysis.text.index("Nurse")
+            and c.category != "allergy"] == []
+
+
 def test_sections_and_sentences(clinic_note):
     analysis = analyse_note(clinic_note)
     names = [s.name for s in analysis.sections]

@@ -22,6 +22,9 @@ ALLERGY_CUE = re.compile(r"\ballerg(?:y|ies|ic)\b|\bintoleran", re.IGNORECASE)
 # "Penicillin allergy", "sulfa-allergic", "codeine intolerance": the drug is the allergen.
 ALLERGY_AFTER = re.compile(r"\s*-?\s*(?:allerg(?:y|ies|ic)\b|intoleran)", re.IGNORECASE)
 CODED_CATEGORIES = ("problem", "symptom", "finding")
+# A word that names an allergen only when an allergy is stated ("sulfa", "latex", "shellfish"):
+# an allergy then, else no concept at all.
+ALLERGEN = "allergen"
 # A prefix makes the word after it another condition: "non-alcoholic fatty liver" is no
 # alcoholic one (K70.0), "pre-diabetes" no diabetes, "pseudo-gout" no gout, "non smoker" no
 # smoker; "post-stroke weakness" speaks of a stroke that is past.
@@ -99,6 +102,9 @@ def build_target_rules() -> list[TargetRule]:
         put(name[0], "procedure", [])
     for name in read_table(base / "medications.txt"):
         put(name[0], "medication", [])
+    for name, _code, match in read_table(base / "allergens.tsv"):
+        if match == "term":
+            put(name, ALLERGEN, [])
     for term, category, codes in read_table(base / "common_clinical_terms.tsv"):
         put(term, category, [c for c in codes.split("|") if c])
     cased = [
@@ -179,10 +185,10 @@ def measurement_of(span: Span) -> tuple[str | None, str | None]:
 
 
 def category_of(span: Span, section: str) -> str:
-    """A medication named in the allergy section, after "allergic to" or before "allergy" is
-    an allergy."""
+    """A medication or allergen named in the allergy section, after "allergic to" or before
+    "allergy" is an allergy."""
     category = span.label_
-    if category == "medication":
+    if category in ("medication", ALLERGEN):
         before = span.sent.text[: span.start_char - span.sent.start_char]
         after = span.sent.text[span.end_char - span.sent.start_char:]
         if section == "allergies" or ALLERGY_CUE.search(before) or ALLERGY_AFTER.match(after):

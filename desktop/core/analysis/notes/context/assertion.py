@@ -11,7 +11,7 @@ from datetime import date
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from desktop.core.analysis.notes.concepts.extraction import SPAN_GROUP
+from desktop.core.analysis.notes.concepts.extraction import ALLERGEN, SPAN_GROUP
 from desktop.core.analysis.notes.note_analysis import Scope
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir
 
@@ -32,7 +32,7 @@ SCOPING_DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL")
 # Measurements and medications are not negated by e.g. "no" in "no change in BP 120/80".
 CHUNK_SENTENCES = 20
 DATED_HISTORY = "in <year>"  # the curated rule for "stroke in 2015"
-CONTEXT_TYPES = {"problem", "symptom", "finding", "procedure", "medication", "allergy"}
+CONTEXT_TYPES = {"problem", "symptom", "finding", "procedure", "medication", "allergy", ALLERGEN}
 
 
 def add_context(nlp: Language) -> None:
