@@ -192,6 +192,12 @@ PHRASING = [
                  "procedure. Continue aspirin.",
                  {"metformin": "historical", "warfarin": "historical", "aspirin": "present"},
                  id="held-or-on-hold"),
+    # The stop said after the drug, past a clause break: metformin was listed as taken.
+    pytest.param("He was on metformin, which was stopped last year. Lisinopril, which has been "
+                 "held, caused a cough. She takes atorvastatin, which is well tolerated.",
+                 {"metformin": "historical", "lisinopril": "historical",
+                  "atorvastatin": "present"},
+                 id="which-was-stopped"),
     # What an allergen does is the allergy's history; a reaction happening now is present.
     pytest.param("Penicillin allergy causes hives. Allergic to codeine, which causes nausea. "
                  "Allergic to sulfa (rash). He has a latex allergy and presents with wheezing "
