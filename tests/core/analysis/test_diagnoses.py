@@ -431,6 +431,21 @@ def test_a_qualified_chest_pain_is_coded_as_such_and_atypical_pain_still_raises_
     assert differential["Acute coronary syndrome"]["cannot_miss"] is True
 
 
+def test_chest_pain_that_palpation_reproduces_points_to_the_chest_wall(tmp_path, capsys):
+    # The differential had no chest wall cause: pain that pressing reproduces, or that the
+    # note calls chest wall pain, was offered only cardiac, lung and gut causes.
+    def differential(text: str) -> list[str]:
+        result = analysed(tmp_path, capsys, text)
+        return [i["label"] for i in result["items"] if i["category"] == "differential"]
+
+    chest_wall = "Costochondritis / chest wall pain"
+    assert differential("Chest pain for two days, reproducible with palpation of the left "
+                        "sternal border.\n")[0] == chest_wall
+    assert differential("Chest wall pain since lifting boxes. Chest wall tenderness.\n")[0] \
+        == chest_wall
+    assert differential("Chest pain with sweating since this morning.\n")[0] != chest_wall
+
+
 def test_smoking_that_has_stopped_points_to_the_personal_history_code(tmp_path, capsys):
     # "Quit smoking 10 years ago" offered F17.200 with no word that ICD-10-CM wants Z87.891.
     result = analysed(tmp_path, capsys, "SOCIAL HISTORY: She quit smoking 10 years ago.\n")
