@@ -267,12 +267,12 @@ class GroundingChecker:
         said = {
             _CURRENT.get(c.assertion, "")
             for c in concepts
-            if c.category == "medication" and _same_problem(c.text, [lower])
+            if c.category == "medication" and _same_name(c.text, [lower])
         } - {""}
         noted = {
             _CURRENT.get(c.assertion, "")
             for _, c in self._note_concepts
-            if c.category == "medication" and _same_problem(c.text, [lower])
+            if c.category == "medication" and _same_name(c.text, [lower])
         } - {""}
         if not said or not noted:
             return ""  # the sentence or the notes do not say either way
@@ -294,7 +294,7 @@ class GroundingChecker:
             matches = [
                 (note, c)
                 for note, c in self._note_concepts
-                if c.category in PROBLEM_CATEGORIES and _same_problem(c.text, names)
+                if c.category in PROBLEM_CATEGORIES and _same_name(c.text, names)
             ]
             said = concept.assertion
             if not matches:
@@ -346,7 +346,9 @@ def _comparison_spans(note: SourceNote) -> list[NoteSpan]:
     return spans
 
 
-def _same_problem(note_text: str, names: list[str]) -> bool:
+def _same_name(note_text: str, names: list[str]) -> bool:
+    """A note mention names what one of ``names`` names (a problem or a drug): equal, or one
+    contains the other as whole words ("metformin" in "metformin er")."""
     note_lower = note_text.lower().strip()
     return any(
         name == note_lower
