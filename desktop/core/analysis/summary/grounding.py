@@ -38,7 +38,8 @@ _ABBREVIATION_END = re.compile(r"(?i)\b(?:dr|mr|mrs|ms|st|vs|no|approx|e\.g|i\.e
 _ALLERGY_WORDS = re.compile(r"(?i)allerg|reaction|intoleran|sensitiv|avoid")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 # A medication mention's assertion as a claim about whether the drug is taken now.
-_CURRENT = {"present": "taken", "historical": "stopped", "negated": "stopped"}
+_CURRENT = {"present": "taken", "historical": "stopped", "negated": "stopped",
+            "hypothetical": "planned", "possible": "planned"}
 
 
 @dataclass(frozen=True)
@@ -262,13 +263,14 @@ class GroundingChecker:
     def _check_drug_status(self, name: str, concepts: list[Any]) -> str:
         """A drug the sentence calls taken must be taken in some note, and one it calls
         stopped must be stopped (or no longer taken) in some note: a summary that says
-        "she takes metformin" when the note says it was discontinued invents a medication."""
+        "she takes metformin" when the note says it was discontinued, or only plans it
+        ("start metformin if the A1c stays above 8"), invents a medication."""
         lower = name.lower()
         said = {
             _CURRENT.get(c.assertion, "")
             for c in concepts
             if c.category == "medication" and _same_name(c.text, [lower])
-        } - {""}
+        } - {"", "planned"}
         noted = {
             _CURRENT.get(c.assertion, "")
             for _, c in self._note_concepts
@@ -276,6 +278,8 @@ class GroundingChecker:
         } - {""}
         if not said or not noted:
             return ""  # the sentence or the notes do not say either way
+        if noted == {"planned"}:
+            return f"the note only plans {name}; it does not say it was taken or stopped"
         if "taken" in said and "taken" not in noted:
             return f"the note says {name} was stopped or is not taken"
         if "stopped" in said and "stopped" not in noted:

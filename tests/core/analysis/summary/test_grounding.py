@@ -127,6 +127,17 @@ def test_a_drug_the_note_says_was_stopped_is_not_said_to_be_taken(stopped_drug_n
     assert "taken, not stopped" in invented_stop.reason
 
 
+def test_a_drug_the_note_only_plans_is_not_said_to_be_taken(runtime):
+    note = prepare_note("MEDICATIONS: He takes lisinopril daily.\nASSESSMENT: Prediabetes.\n"
+                        "PLAN: If the A1c stays above 6.5, we will start metformin.\n",
+                        note_id=1, date="2024-01-10")
+    checker = GroundingChecker([note], runtime.embedder(), medication_terms=medication_terms())
+    taken = _one(checker, "He takes metformin.")
+    assert not taken.supported
+    assert "only plans metformin" in taken.reason
+    assert _one(checker, "He takes lisinopril.").supported
+
+
 def test_a_drug_stopped_in_one_note_and_restarted_in_another_may_be_called_taken(
     stopped_drug_notes,
 ):
