@@ -338,6 +338,22 @@ def test_allergens_that_are_no_drug_are_allergies_only_when_an_allergy_is_stated
             and c.category != "allergy"] == []
 
 
+@pytest.mark.parametrize("text", [
+    "ALLERGIES: Sulfa. MEDICATIONS AT HOME: 1. Atenolol. 2. Morphine.",
+    "ALLERGIES: Sulfa. CURRENT MEDICATION: Atenolol and morphine.",
+    "ALLERGIES: Sulfa. MEDICATION: Atenolol 25 mg daily, morphine as needed.",
+    "She is allergic to sulfa. Seasonal allergies, for which she takes atenolol and morphine.",
+])
+def test_the_drugs_a_patient_takes_are_not_listed_as_allergies(text):
+    # A dictated note runs its headers on one line: a medication list under a header the
+    # sections did not know ("MEDICATIONS AT HOME:") ran on in the allergy section, and every
+    # drug she takes was listed as an allergy.
+    analysis = analyse_note(text)
+    assert {c.text.lower(): c.category for c in analysis.concepts
+            if c.category in ("medication", "allergy")} == {
+        "sulfa": "allergy", "atenolol": "medication", "morphine": "medication"}
+
+
 def test_sections_and_sentences(clinic_note):
     analysis = analyse_note(clinic_note)
     names = [s.name for s in analysis.sections]

@@ -21,6 +21,9 @@ from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 ALLERGY_CUE = re.compile(r"\ballerg(?:y|ies|ic)\b|\bintoleran", re.IGNORECASE)
 # "Penicillin allergy", "sulfa-allergic", "codeine intolerance": the drug is the allergen.
 ALLERGY_AFTER = re.compile(r"\s*-?\s*(?:allerg(?:y|ies|ic)\b|intoleran)", re.IGNORECASE)
+# Words that say a drug is taken, not an allergen: "allergies, and he takes Claritin for it".
+TAKEN = re.compile(r"\b(?:takes?|taking|took|uses?|using|used|on|started|prescribed|given|"
+                   r"treated|tried|receiving|received|continue|continues)\b", re.IGNORECASE)
 CODED_CATEGORIES = ("problem", "symptom", "finding")
 # A word that names an allergen only when an allergy is stated ("sulfa", "latex", "shellfish"):
 # an allergy then, else no concept at all.
@@ -186,12 +189,17 @@ def measurement_of(span: Span) -> tuple[str | None, str | None]:
 
 def category_of(span: Span, section: str) -> str:
     """A medication or allergen named in the allergy section, after "allergic to" or before
-    "allergy" is an allergy."""
+    "allergy" is an allergy, unless the words since the allergy say it is taken ("seasonal
+    allergies, for which he takes Claritin")."""
     category = span.label_
     if category in ("medication", ALLERGEN):
         before = span.sent.text[: span.start_char - span.sent.start_char]
         after = span.sent.text[span.end_char - span.sent.start_char:]
-        if section == "allergies" or ALLERGY_CUE.search(before) or ALLERGY_AFTER.match(after):
+        if ALLERGY_AFTER.match(after):
+            return "allergy"
+        cues = list(ALLERGY_CUE.finditer(before))
+        since = before[cues[-1].end():] if cues else before
+        if (section == "allergies" or cues) and not TAKEN.search(since):
             return "allergy"
     return category
 
