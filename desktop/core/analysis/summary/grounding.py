@@ -264,7 +264,7 @@ class GroundingChecker:
         """A drug the sentence calls taken must be taken in some note, and one it calls
         stopped must be stopped (or no longer taken) in some note: a summary that says
         "she takes metformin" when the note says it was discontinued, or only plans it
-        ("start metformin if the A1c stays above 8"), invents a medication."""
+        ("if the A1c stays above 8, we will start metformin"), invents a medication."""
         lower = name.lower()
         said = {
             _CURRENT.get(c.assertion, "")

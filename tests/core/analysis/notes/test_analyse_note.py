@@ -354,6 +354,14 @@ def test_the_drugs_a_patient_takes_are_not_listed_as_allergies(text):
         "sulfa": "allergy", "atenolol": "medication", "morphine": "medication"}
 
 
+def test_an_allergy_told_as_what_happened_on_the_drug_stays_an_allergy():
+    analysis = analyse_note("ALLERGIES: Hives after taking amoxicillin. A rash on penicillin. "
+                            "Swelling when given codeine.")
+    assert {c.text.lower(): c.category for c in analysis.concepts
+            if c.category in ("medication", "allergy")} == {
+        "amoxicillin": "allergy", "penicillin": "allergy", "codeine": "allergy"}
+
+
 def test_sections_and_sentences(clinic_note):
     analysis = analyse_note(clinic_note)
     names = [s.name for s in analysis.sections]

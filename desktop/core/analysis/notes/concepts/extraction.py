@@ -21,9 +21,12 @@ from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 ALLERGY_CUE = re.compile(r"\ballerg(?:y|ies|ic)\b|\bintoleran", re.IGNORECASE)
 # "Penicillin allergy", "sulfa-allergic", "codeine intolerance": the drug is the allergen.
 ALLERGY_AFTER = re.compile(r"\s*-?\s*(?:allerg(?:y|ies|ic)\b|intoleran)", re.IGNORECASE)
-# Words that say a drug is taken, not an allergen: "allergies, and he takes Claritin for it".
-TAKEN = re.compile(r"\b(?:takes?|taking|took|uses?|using|used|on|started|prescribed|given|"
-                   r"treated|tried|receiving|received|continue|continues)\b", re.IGNORECASE)
+# Words that say a drug treats the allergy, so it is taken, not an allergen: "allergies, for
+# which she takes Claritin". Not a bare "taking" or "on": "hives after taking amoxicillin",
+# "a rash on penicillin" describe the allergy.
+TAKEN = re.compile(r"\b(?:for (?:which|this|these|that|it|them)|treated with|controlled with|"
+                   r"managed with|(?:he|she|they|patient|who) (?:takes|uses|is on|is taking|"
+                   r"continues))\b", re.IGNORECASE)
 CODED_CATEGORIES = ("problem", "symptom", "finding")
 # A word that names an allergen only when an allergy is stated ("sulfa", "latex", "shellfish"):
 # an allergy then, else no concept at all.
