@@ -49,7 +49,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # "which was stopped" (or held) after a comma is past; chest wall pain, chest pain that palpation
 # reproduces and "chest wall tenderness" point to costochondritis in the differential; headers
 # "MEDICATION:", "MEDICATIONS AT HOME:"... end the allergy list; a drug taken since the allergy
-# cue ("allergies, for which she takes Claritin") is no allergen;
+# cue ("allergies, for which she takes Claritin") is no allergen; a drug the plan "may start",
+# "plans to start", "will consider adding" or "considers" is hypothetical;
 # 14: "AIDS" in capitals is a term (not after "hearing", "walking"...); "HIV positive" and a
 # positive HIV test are Z21 before B20; a drug "has been held" or "on hold" is past; a phrase
 # inside a longer term ranks after the term's own code ("non-cardiac chest pain": R07.89, then

@@ -37,6 +37,7 @@ _MAX_PER_CONCEPT_GROUP = 12  # a long review of systems must not bury the rest
 _CLINICAL = {"problem", "symptom", "finding"}
 _MAX_SYNOPSIS_CHARS = 240
 _ALLERGY_ASSERTIONS = {"present", "historical", "negated"}  # "no known allergies" matters
+_PLANNED = {"hypothetical", "possible"}  # a drug the plan may start: shown as planned
 # Separators of a medication list: "Nexium 40 mg q.d., Celebrex 200 mg q.d. and ..."
 _LIST_SEPARATOR = re.compile(r",\s+(?=[A-Za-z])|;|\n|\s+and\s+(?=[A-Za-z])|(?:^|\s)\d{1,2}[.)]\s+")
 _LEADING_JOINER = re.compile(r"^(?:and|or|plus)\s+", re.IGNORECASE)
@@ -152,9 +153,10 @@ def _concept_items(
         assertion = concept.assertion
         if category is None or (category == "negative" and concept.term in present_terms):
             continue
-        if category == "medication" and (
-            assertion not in {"present", "historical"}
-            or (skip_medications and rules.section_role(concept.section) != "plan")
+        in_plan = rules.section_role(concept.section) == "plan"
+        planned = category == "medication" and in_plan and assertion in _PLANNED
+        if category == "medication" and not planned and (
+            assertion not in {"present", "historical"} or (skip_medications and not in_plan)
         ):
             continue  # the medication list already has it; new drugs in the plan still count
         if category == "allergy" and assertion not in _ALLERGY_ASSERTIONS:
@@ -175,6 +177,8 @@ def _concept_items(
             label = f"No {concept.text}"
         if assertion == "historical" and category == "medication":
             label = f"{label} (stopped, held or past)"  # "Metformin was discontinued"
+        if planned:
+            label = f"{label} (planned, not started)"  # "may start metformin"
         key = (category, label.lower())
         if key in seen:
             continue

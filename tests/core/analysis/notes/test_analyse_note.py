@@ -198,6 +198,12 @@ PHRASING = [
                  {"metformin": "historical", "lisinopril": "historical",
                   "atorvastatin": "present"},
                  id="which-was-stopped"),
+    # A drug the plan may start is not taken yet: each was listed as a current medication.
+    pytest.param("We may start metformin. Plan to start lisinopril if BP rises. Will consider "
+                 "adding glipizide. Consider insulin. Continue aspirin.",
+                 {"metformin": "hypothetical", "lisinopril": "hypothetical",
+                  "glipizide": "hypothetical", "insulin": "hypothetical", "aspirin": "present"},
+                 id="planned-drugs"),
     # What an allergen does is the allergy's history; a reaction happening now is present.
     pytest.param("Penicillin allergy causes hives. Allergic to codeine, which causes nausea. "
                  "Allergic to sulfa (rash). He has a latex allergy and presents with wheezing "

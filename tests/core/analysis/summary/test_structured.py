@@ -130,6 +130,19 @@ def test_a_stopped_or_held_drug_is_not_listed_as_taken():
     assert "aspirin" in labels and "atorvastatin" in labels
 
 
+def test_a_drug_the_plan_may_start_is_shown_as_planned_not_taken():
+    # "May start metformin" was listed like a drug she takes.
+    text = ("MEDICATIONS: Lisinopril 10 mg daily.\nASSESSMENT: Prediabetes.\n"
+            "PLAN: Continue lisinopril. We may start metformin if the A1c stays above 6.5. "
+            "Will consider adding atorvastatin.")
+    note = prepare_note(text, note_id=4)
+    labels = {m["label"] for m in _by_category(build_structured_result([note]), "medication")}
+    assert {"metformin (planned, not started)", "atorvastatin (planned, not started)"} <= labels
+    assert "metformin" not in labels and "atorvastatin" not in labels
+    assert any(label.lower().startswith("lisinopril") and "planned" not in label
+               for label in labels)
+
+
 def test_a_drug_named_before_allergy_is_an_allergy_and_its_reaction_no_complaint():
     # "Penicillin allergy causes hives" listed penicillin as a medication she takes and the
     # hives as a current problem.
