@@ -349,6 +349,9 @@ def test_allergens_that_are_no_drug_are_allergies_only_when_an_allergy_is_stated
     "ALLERGIES: Sulfa. CURRENT MEDICATION: Atenolol and morphine.",
     "ALLERGIES: Sulfa. MEDICATION: Atenolol 25 mg daily, morphine as needed.",
     "She is allergic to sulfa. Seasonal allergies, for which she takes atenolol and morphine.",
+    # the "allergic" of a condition's name states no allergy
+    "She is allergic to sulfa. Allergic rhinitis, on atenolol; she has allergic asthma and "
+    "uses morphine.",
 ])
 def test_the_drugs_a_patient_takes_are_not_listed_as_allergies(text):
     # A dictated note runs its headers on one line: a medication list under a header the
@@ -516,3 +519,4 @@ def test_operative_wounds_lordosis_and_tetanus_shots_are_no_problems():
     problems = [(c.text, c.category) for c in analysis.concepts if c.category == "problem"]
     assert problems == [("Open wound", "problem"), ("tetanus", "problem")]
     assert find(analysis, "tetanus update").category == "procedure"
+

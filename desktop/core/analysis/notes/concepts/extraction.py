@@ -16,9 +16,9 @@ from spacy.language import Language
 from spacy.tokens import Span
 
 from desktop.core.analysis.notes.concepts.regex_matching import read_text_once
+from desktop.core.analysis.notes.context.allergy import ALLERGY_STATED
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 
-ALLERGY_CUE = re.compile(r"\ballerg(?:y|ies|ic)\b|\bintoleran", re.IGNORECASE)
 # "Penicillin allergy", "sulfa-allergic", "codeine intolerance": the drug is the allergen.
 ALLERGY_AFTER = re.compile(r"\s*-?\s*(?:allerg(?:y|ies|ic)\b|intoleran)", re.IGNORECASE)
 # Words that say a drug treats the allergy, so it is taken, not an allergen: "allergies, for
@@ -200,7 +200,7 @@ def category_of(span: Span, section: str) -> str:
         after = span.sent.text[span.end_char - span.sent.start_char:]
         if ALLERGY_AFTER.match(after):
             return "allergy"
-        cues = list(ALLERGY_CUE.finditer(before))
+        cues = list(ALLERGY_STATED.finditer(before))
         since = before[cues[-1].end():] if cues else before
         if (section == "allergies" or cues) and not TAKEN.search(since):
             return "allergy"

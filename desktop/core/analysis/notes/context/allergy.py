@@ -13,7 +13,7 @@ import re
 
 # An allergy stated: "X allergy", "allergies", "intolerance", "allergic to X", "X-allergic",
 # but not the "allergic" of a condition's name ("allergic rhinitis causes sneezing").
-_ALLERGY_STATED = re.compile(
+ALLERGY_STATED = re.compile(
     r"\ballerg(?:y|ies)\b|\bintoleran\w*|\ballergic(?=\s+to\b|\s*[^\w\s]|\s*$)",
     re.IGNORECASE,
 )
@@ -29,7 +29,7 @@ _MAX_GAP = 60  # characters from the cue to the symptom: beyond that it is anoth
 def is_allergy_reaction(sentence: str, start: int) -> bool:
     """True when the symptom at ``start`` (an offset into ``sentence``) is named as the
     reaction of an allergy stated earlier in the sentence."""
-    cues = list(_ALLERGY_STATED.finditer(sentence, 0, start))
+    cues = list(ALLERGY_STATED.finditer(sentence, 0, start))
     if not cues:
         return False
     gap = sentence[cues[-1].end():start]
