@@ -8,6 +8,7 @@ from pathlib import Path
 from spacy.tokens import Doc
 
 from desktop.core.analysis.notes.note_analysis import Sentence
+from desktop.core.errors import NotAvailableError
 
 
 def sentences_of(doc: Doc) -> tuple[Sentence, ...]:
@@ -54,7 +55,12 @@ def splitter_rules() -> str:
 
     wildcards = frozenset(WildCardFunctions(None).wildcard_funcs)
     repeatable = frozenset(ReplicationFunctions(None, 1).replication_funcs)
-    lines = _shipped_rules_file().read_text("utf-8").splitlines()
+    try:
+        lines = _shipped_rules_file().read_text("utf-8").splitlines()
+    except OSError as exc:
+        raise NotAvailableError(
+            "The sentence splitter's rule file (medspaCy resources/en/rush_rules.tsv) is "
+            "missing from this installation. Ask IT to reinstall ClinicDesk.") from exc
     return "\n".join(
         line if line.startswith("#")
         or _runs_in_pyfastner(line.split("\t")[0], wildcards, repeatable)

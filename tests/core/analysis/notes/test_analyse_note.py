@@ -520,3 +520,11 @@ def test_operative_wounds_lordosis_and_tetanus_shots_are_no_problems():
     assert problems == [("Open wound", "problem"), ("tetanus", "problem")]
     assert find(analysis, "tetanus update").category == "procedure"
 
+
+def test_a_missing_sentence_rule_file_asks_it_to_reinstall(monkeypatch, tmp_path):
+    from desktop.core.analysis.notes import sentences
+    from desktop.core.errors import NotAvailableError
+
+    monkeypatch.setattr(sentences, "_shipped_rules_file", lambda: tmp_path / "rush_rules.tsv")
+    with pytest.raises(NotAvailableError, match="rush_rules.tsv.*Ask IT to reinstall"):
+        sentences.splitter_rules()

@@ -118,13 +118,17 @@ def test_a_consult_shows_its_symptoms_negatives_histories_and_smoking(mtsamples_
     _assert_spans_match(note, result["items"])
 
 
+def _medication_labels(text: str) -> set[str]:
+    note = prepare_note(text, note_id=4)
+    return {m["label"] for m in _by_category(build_structured_result([note]), "medication")}
+
+
 def test_a_stopped_or_held_drug_is_not_listed_as_taken():
     # "Metformin was discontinued" was listed among the medications like the aspirin she takes.
     text = ("HISTORY OF PRESENT ILLNESS: Metformin was discontinued last month because of "
             "diarrhea. She stopped lisinopril. She takes aspirin 81 mg daily.\n"
             "PLAN: Hold warfarin before the procedure. Continue atorvastatin.")
-    note = prepare_note(text, note_id=4)
-    labels = {m["label"] for m in _by_category(build_structured_result([note]), "medication")}
+    labels = _medication_labels(text)
     assert {"Metformin (stopped, held or past)", "lisinopril (stopped, held or past)",
             "warfarin (stopped, held or past)"} <= labels
     assert "aspirin" in labels and "atorvastatin" in labels
@@ -135,8 +139,7 @@ def test_a_drug_the_plan_may_start_is_shown_as_planned_not_taken():
     text = ("MEDICATIONS: Lisinopril 10 mg daily.\nASSESSMENT: Prediabetes.\n"
             "PLAN: Continue lisinopril. We may start metformin if the A1c stays above 6.5. "
             "Will consider adding atorvastatin.")
-    note = prepare_note(text, note_id=4)
-    labels = {m["label"] for m in _by_category(build_structured_result([note]), "medication")}
+    labels = _medication_labels(text)
     assert {"metformin (planned, not started)", "atorvastatin (planned, not started)"} <= labels
     assert "metformin" not in labels and "atorvastatin" not in labels
     assert any(label.lower().startswith("lisinopril") and "planned" not in label
