@@ -470,3 +470,14 @@ def test_stated_allergies_get_their_allergy_status_codes(tmp_path, capsys):
     z880 = next(i for i in result["items"] if i.get("code") == "Z88.0")
     assert z880["label"] == "Z88.0 Allergy status to penicillin"
     assert "not a reaction now" in z880["detail"]
+
+
+def test_a_condition_the_plan_considers_is_possible_and_not_coded(tmp_path, capsys):
+    text = ("Assessment: Cough and fever for 3 days. Consider pneumonia. Consider chest CT for "
+            "the lung nodule.\n")
+    result = analysed(tmp_path, capsys, text)
+    codes = {i["code"] for i in result["items"] if i["category"] == "icd10"}
+    assert "R91.1" in codes  # the nodule a test is considered for is still the patient's
+    assert not {c for c in codes if c.startswith("J18")}
+    pneumonia = next(i for i in result["items"] if i["label"] == "Pneumonia")
+    assert pneumonia["detail"].startswith("Possible")

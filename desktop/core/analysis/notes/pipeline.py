@@ -44,6 +44,8 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
+# 16: a condition or drug the plan considers is possible ("consider pneumonia", "infection or
+# ischemia must be considered", "consider insulin"), not what a considered test is for;
 # 15: allergens no drug list names (sulfa, latex, shellfish, contrast...) are allergies where an
 # allergy is stated, else no concept; three PyRuSH rules PyFastNER cannot run are skipped; a drug
 # "which was stopped" (or held) after a comma is past; chest wall pain, chest pain that palpation
@@ -73,7 +75,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # "not limited to" negates nothing, a child's vitals are not judged by adult limits,
 # "may suggest" is a possibility, "a brother who" keeps his conditions, no bare "wound";
 # 10: "T12" no temperature; 9: consent risks hypothetical; 8: cancer sites
-RULES_VERSION = "15"
+RULES_VERSION = "16"
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
 _lock = threading.Lock()

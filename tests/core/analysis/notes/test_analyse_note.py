@@ -200,10 +200,20 @@ PHRASING = [
                  id="which-was-stopped"),
     # A drug the plan may start is not taken yet: each was listed as a current medication.
     pytest.param("We may start metformin. Plan to start lisinopril if BP rises. Will consider "
-                 "adding glipizide. Consider insulin. Continue aspirin.",
+                 "adding glipizide. Consider insulin. Continue aspirin. I will consider treating "
+                 "with metronidazole.",
                  {"metformin": "hypothetical", "lisinopril": "hypothetical",
-                  "glipizide": "hypothetical", "insulin": "hypothetical", "aspirin": "present"},
+                  "glipizide": "hypothetical", "insulin": "possible", "aspirin": "present",
+                  "metronidazole": "possible"},
                  id="planned-drugs"),
+    # What the plan considers is a hypothesis; what a considered test is for stays as it was.
+    # "Consider pneumonia" was coded as the patient's pneumonia.
+    pytest.param("Consider pneumonia. Consider chest CT for the lung nodule. Infection or "
+                 "ischemia must be considered. Consider physical therapy for back pain. His "
+                 "hypertension was considered well controlled.",
+                 {"pneumonia": "possible", "lung nodule": "present", "infection": "possible",
+                  "ischemia": "possible", "back pain": "present", "hypertension": "present"},
+                 id="considered-condition"),
     # What an allergen does is the allergy's history; a reaction happening now is present.
     pytest.param("Penicillin allergy causes hives. Allergic to codeine, which causes nausea. "
                  "Allergic to sulfa (rash). He has a latex allergy and presents with wheezing "

@@ -12,6 +12,10 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from desktop.core.analysis.notes.concepts.extraction import ALLERGEN, SPAN_GROUP
+from desktop.core.analysis.notes.context.considered import (
+    CONSIDERED_CUES,
+    only_conditions_between,
+)
 from desktop.core.analysis.notes.note_analysis import Scope
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir
 
@@ -56,6 +60,8 @@ def add_context(nlp: Language) -> None:
             rule.terminated_by = {*(rule.terminated_by or ()), HISTORY_CLAUSE}
         if rule.literal == DATED_HISTORY:
             rule.on_modifies = _year_is_past
+        if rule.category == "POSSIBLE_EXISTENCE" and rule.literal in CONSIDERED_CUES:
+            rule.on_modifies = only_conditions_between
 
 
 def _year_is_past(_target: Span, cue: Span, _between: Span) -> bool:

@@ -1,0 +1,46 @@
+"""What the plan considers is possible; a condition a considered test is for stays as it was.
+
+"Consider pneumonia", "consider the possibility of a pulmonary embolism", "infection or
+ischemia must be considered": the condition is a working hypothesis, not a diagnosis (and is
+not coded as one); "consider insulin": a drug not taken yet. "Consider chest CT for the lung
+nodule", "consider physical therapy for back pain": the cue considers a test or a treatment,
+and the nodule and the back pain keep the assertion they had. The cue reaches a condition or
+drug only through other ones, list words and "the possibility of"/"a diagnosis of".
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Span
+
+from desktop.core.analysis.notes.concepts.extraction import SPAN_GROUP
+
+# The curated ConText rules (context_rules_curated.json) this check is attached to.
+CONSIDERED_CUES = frozenset({"consider", "should be considered"})
+ITEM_LABELS = frozenset({"PROBLEM", "SYMPTOM", "FINDING", "MEDICATION"})
+LINK_WORDS = frozenset({
+    "a", "an", "the", "possible", "possibility", "diagnosis", "diagnoses", "of", "or", "and",
+    "versus", "vs", "vs.", ",", "/", "either", "also",
+})
+# "Consider treating with metronidazole", "a trial of Singulair": a drug's own link words.
+DRUG_LINK_WORDS = LINK_WORDS | {"treating", "treatment", "therapy", "with", "trial", "course",
+                                "using", "giving"}
+
+
+def only_conditions_between(target: Span, cue: Span, between: Span) -> bool:
+    """True when every word between ``cue`` and ``target`` is a link word or part of another
+    condition or drug ("consider pneumonia or bronchitis"); False for "consider CT for ...".
+
+    For a backward cue medspaCy's ``between`` runs to the cue's end, so the cue's own words
+    are skipped.
+    """
+    item_tokens = {
+        i
+        for span in target.doc.spans[SPAN_GROUP] if span.label_.upper() in ITEM_LABELS
+        for i in range(span.start, span.end)
+    }
+    links = DRUG_LINK_WORDS if target.label_.upper() == "MEDICATION" else LINK_WORDS
+    return all(
+        token.lower_ in links or token.i in item_tokens
+        for token in between
+        if not cue.start <= token.i < cue.end
+    )
