@@ -46,6 +46,8 @@ from desktop.core.provenance import Provenance
 RULES_ID = "rules:clinicdesk-notes"
 # 16: a condition or drug the plan considers is possible ("consider pneumonia", "infection or
 # ischemia must be considered", "consider insulin"), not what a considered test is for;
+# a drug right after an allergic condition ("seasonal allergies, on Zyrtec") is its treatment,
+# and a drug the allergy list says is taken is current, not past;
 # 15: allergens no drug list names (sulfa, latex, shellfish, contrast...) are allergies where an
 # allergy is stated, else no concept; three PyRuSH rules PyFastNER cannot run are skipped; a drug
 # "which was stopped" (or held) after a comma is past; chest wall pain, chest pain that palpation
@@ -217,7 +219,10 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
         else:
             value = unit = None
             found = modifiers.get((span.start_char, span.end_char), ())
-            assertion = assertion_from(found, defaults.get(section_name))
+            default = defaults.get(section_name)
+            if category == "medication" and section_name == "allergies":
+                default = None  # a drug there that is no allergen is one the note says is taken
+            assertion = assertion_from(found, default)
             if assertion == "present":
                 assertion = listed_assertion(span.start_char, span.end_char,
                                              in_lists) or assertion

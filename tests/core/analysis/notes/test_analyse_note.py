@@ -359,6 +359,8 @@ def test_allergens_that_are_no_drug_are_allergies_only_when_an_allergy_is_stated
     "ALLERGIES: Sulfa. CURRENT MEDICATION: Atenolol and morphine.",
     "ALLERGIES: Sulfa. MEDICATION: Atenolol 25 mg daily, morphine as needed.",
     "She is allergic to sulfa. Seasonal allergies, for which she takes atenolol and morphine.",
+    # in the allergy list, the treatment of an allergic condition
+    "ALLERGIES: Sulfa. Seasonal allergies, on atenolol and morphine.",
     # the "allergic" of a condition's name states no allergy
     "She is allergic to sulfa. Allergic rhinitis, on atenolol; she has allergic asthma and "
     "uses morphine.",
@@ -371,14 +373,18 @@ def test_the_drugs_a_patient_takes_are_not_listed_as_allergies(text):
     assert {c.text.lower(): c.category for c in analysis.concepts
             if c.category in ("medication", "allergy")} == {
         "sulfa": "allergy", "atenolol": "medication", "morphine": "medication"}
+    # taken now: not "stopped or past", the allergy list's default for what it names
+    assert {c.assertion for c in analysis.concepts_of("medication")} == {"present"}
 
 
 def test_an_allergy_told_as_what_happened_on_the_drug_stays_an_allergy():
     analysis = analyse_note("ALLERGIES: Hives after taking amoxicillin. A rash on penicillin. "
-                            "Swelling when given codeine.")
+                            "Swelling when given codeine. Seasonal allergies with hives on "
+                            "ciprofloxacin.")
     assert {c.text.lower(): c.category for c in analysis.concepts
             if c.category in ("medication", "allergy")} == {
-        "amoxicillin": "allergy", "penicillin": "allergy", "codeine": "allergy"}
+        "amoxicillin": "allergy", "penicillin": "allergy", "codeine": "allergy",
+        "ciprofloxacin": "allergy"}
 
 
 def test_sections_and_sentences(clinic_note):

@@ -138,12 +138,23 @@ def test_a_drug_the_plan_may_start_is_shown_as_planned_not_taken():
     # "May start metformin" was listed like a drug she takes.
     text = ("MEDICATIONS: Lisinopril 10 mg daily.\nASSESSMENT: Prediabetes.\n"
             "PLAN: Continue lisinopril. We may start metformin if the A1c stays above 6.5. "
-            "Will consider adding atorvastatin.")
+            "Will consider adding atorvastatin. Consider insulin.")
     labels = _medication_labels(text)
-    assert {"metformin (planned, not started)", "atorvastatin (planned, not started)"} <= labels
-    assert "metformin" not in labels and "atorvastatin" not in labels
+    assert {"metformin (planned, not started)", "atorvastatin (planned, not started)",
+            "insulin (planned, not started)"} <= labels
+    assert not labels & {"metformin", "atorvastatin", "insulin"}
     assert any(label.lower().startswith("lisinopril") and "planned" not in label
                for label in labels)
+
+
+def test_the_treatment_of_an_allergic_condition_in_the_allergy_list_is_taken():
+    # "Seasonal allergies, on Zyrtec" listed Zyrtec among her allergies.
+    note = prepare_note("ALLERGIES: Seasonal allergies, on Zyrtec. Penicillin (hives).",
+                        note_id=4)
+    result = build_structured_result([note])
+    assert "Zyrtec" in {m["label"] for m in _by_category(result, "medication")}
+    allergies = " ".join(a["label"] for a in _by_category(result, "allergy"))
+    assert "Penicillin" in allergies and "Zyrtec" not in allergies
 
 
 def test_a_drug_named_before_allergy_is_an_allergy_and_its_reaction_no_complaint():

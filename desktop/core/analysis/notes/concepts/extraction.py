@@ -16,7 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Span
 
 from desktop.core.analysis.notes.concepts.regex_matching import read_text_once
-from desktop.core.analysis.notes.context.allergy import ALLERGY_STATED
+from desktop.core.analysis.notes.context.allergy import ALLERGIC_CONDITION, ALLERGY_STATED
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 
 # "Penicillin allergy", "sulfa-allergic", "codeine intolerance": the drug is the allergen.
@@ -27,6 +27,12 @@ ALLERGY_AFTER = re.compile(r"\s*-?\s*(?:allerg(?:y|ies|ic)\b|intoleran)", re.IGN
 TAKEN = re.compile(r"\b(?:for (?:which|this|these|that|it|them)|treated with|controlled with|"
                    r"managed with|(?:he|she|they|patient|who) (?:takes|uses|is on|is taking|"
                    r"continues))\b", re.IGNORECASE)
+# Right after an allergic condition, its treatment: "seasonal allergies, on Zyrtec (and
+# Flonase)", "environmental allergies, taking loratadine". Anything more between the two
+# ("seasonal allergies with hives on penicillin") may describe an allergy.
+TAKEN_FOR_CONDITION = re.compile(r"^[\s,(-]*(?:(?:he|she|they|patient) )?(?:is )?"
+                                 r"(?:on|takes|taking|uses|using)\s+(?:[\w-]+\s+(?:and|or)\s+)?$",
+                                 re.IGNORECASE)
 CODED_CATEGORIES = ("problem", "symptom", "finding")
 # A word that names an allergen only when an allergy is stated ("sulfa", "latex", "shellfish"):
 # an allergy then, else no concept at all.
@@ -193,7 +199,7 @@ def measurement_of(span: Span) -> tuple[str | None, str | None]:
 def category_of(span: Span, section: str) -> str:
     """A medication or allergen named in the allergy section, after "allergic to" or before
     "allergy" is an allergy, unless the words since the allergy say it is taken ("seasonal
-    allergies, for which he takes Claritin")."""
+    allergies, for which he takes Claritin"; "seasonal allergies, on Zyrtec")."""
     category = span.label_
     if category in ("medication", ALLERGEN):
         before = span.sent.text[: span.start_char - span.sent.start_char]
@@ -202,7 +208,9 @@ def category_of(span: Span, section: str) -> str:
             return "allergy"
         cues = list(ALLERGY_STATED.finditer(before))
         since = before[cues[-1].end():] if cues else before
-        if (section == "allergies" or cues) and not TAKEN.search(since):
+        treats_condition = (cues and ALLERGIC_CONDITION.search(before[:cues[-1].start()])
+                            and TAKEN_FOR_CONDITION.match(since))
+        if (section == "allergies" or cues) and not (TAKEN.search(since) or treats_condition):
             return "allergy"
     return category
 

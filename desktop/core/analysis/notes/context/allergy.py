@@ -17,6 +17,12 @@ ALLERGY_STATED = re.compile(
     r"\ballerg(?:y|ies)\b|\bintoleran\w*|\ballergic(?=\s+to\b|\s*[^\w\s]|\s*$)",
     re.IGNORECASE,
 )
+# Before the cue: its "allergies" is a condition the patient treats ("seasonal allergies, on
+# Zyrtec"), not an allergen's entry.
+ALLERGIC_CONDITION = re.compile(
+    r"\b(?:seasonal|environmental|perennial|nasal|pollen|dust|mold|grass|ragweed)\s*-?\s*$",
+    re.IGNORECASE,
+)
 # After the allergy cue and before the symptom, in the same clause: an open bracket or a
 # word saying what the allergen does.
 _REACTION_LINK = re.compile(
