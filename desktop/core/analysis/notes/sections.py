@@ -8,6 +8,9 @@ from bisect import bisect_right
 from dataclasses import replace
 from functools import lru_cache
 
+from medspacy.section_detection import util as section_util
+from medspacy.section_detection.section_rule import SectionRule
+from medspacy.section_detection.sectionizer import Sectionizer
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -18,6 +21,8 @@ UNLABELLED = "preamble"  # text before the first recognised header
 # Where the paragraph of an inline header ends: a blank line, or a line break right after a
 # full stop (a hard-wrapped line breaks mid-sentence, a narrative's next sentence does not).
 PARAGRAPH_END = re.compile(r"\n[ \t]*\n|(?<=[.!?])[ \t]*\n")
+LINE_END = re.compile(r"[\n\r]+\s*$")
+BLANK_LINE_BEFORE = re.compile(r"\n[ \t]*\n\s*$")
 
 
 @lru_cache(maxsize=1)
@@ -27,18 +32,52 @@ def section_assertions() -> dict[str, str]:
     return dict(data.get("section_assertions", {}))
 
 
+@Language.factory("clinicdesk_sectionizer")
+class LineHeaderSectionizer(Sectionizer):
+    """medspaCy's Sectionizer that also knows a header without its colon, on a line of its own.
+
+    Notes exported from a record system or a PDF often write "ALLERGIES" or "Current
+    Medications" alone on a line, then the list: with colon-only rules such a note had no
+    sections at all (no allergy list, no family history, the header itself a "problem").
+    Without the colon the same words are a header only alone on their line and either in
+    capitals or after a blank line, so a problem list's "Allergies" line stays an entry.
+    """
+
+    def filter_start_lines(self, doc: Doc, matches: list[tuple[int, int, int]]
+                           ) -> list[tuple[int, int, int]]:
+        return [m for m in matches if doc[m[2] - 1].text == ":" or _alone_on_line(doc, m)]
+
+    def filter_end_lines(self, doc: Doc, matches: list[tuple[int, int, int]]
+                         ) -> list[tuple[int, int, int]]:
+        return matches  # filter_start_lines has checked both ends of a colon-less header
+
+
+def _alone_on_line(doc: Doc, match: tuple[int, int, int]) -> bool:
+    _, start, end = match
+    if not (section_util.is_start_line(start, doc, LINE_END)
+            and section_util.is_end_line(end - 1, doc, LINE_END)):
+        return False
+    header = doc[start:end].text
+    return header.isupper() or start == 0 or BLANK_LINE_BEFORE.search(
+        doc[start - 1].text_with_ws) is not None
+
+
 def add_sectionizer(nlp: Language) -> None:
     # span_attrs=None: assertions from sections are applied by context/assertion.py, in one place.
-    nlp.add_pipe(
-        "medspacy_sectionizer",
+    sectionizer = nlp.add_pipe(
+        "clinicdesk_sectionizer",
+        name="medspacy_sectionizer",
         config={
             "rules": str(nlp_resources_dir() / "section_rules.json"),
             "span_attrs": None,
             "input_span_type": "group",
             "apply_sentence_boundary": True,
+            "require_start_line": True,  # applied to colon-less headers only, see above
         },
         before="medspacy_context",
     )
+    sectionizer.add([SectionRule(rule.literal[:-1].rstrip(), rule.category)
+                     for rule in sectionizer.rules if rule.literal.endswith(":")])
 
 
 def sections_of(doc: Doc) -> tuple[Section, ...]:

@@ -361,6 +361,7 @@ def test_allergens_that_are_no_drug_are_allergies_only_when_an_allergy_is_stated
     "She is allergic to sulfa. Seasonal allergies, for which she takes atenolol and morphine.",
     # in the allergy list, the treatment of an allergic condition
     "ALLERGIES: Sulfa. Seasonal allergies, on atenolol and morphine.",
+    "She is allergic to sulfa. She has seasonal allergies and takes atenolol and morphine.",
     # the "allergic" of a condition's name states no allergy
     "She is allergic to sulfa. Allergic rhinitis, on atenolol; she has allergic asthma and "
     "uses morphine.",
@@ -385,6 +386,23 @@ def test_an_allergy_told_as_what_happened_on_the_drug_stays_an_allergy():
             if c.category in ("medication", "allergy")} == {
         "amoxicillin": "allergy", "penicillin": "allergy", "codeine": "allergy",
         "ciprofloxacin": "allergy"}
+
+
+def test_a_header_without_its_colon_alone_on_its_line_opens_its_section():
+    # Exported notes write "ALLERGIES" alone on a line: such a note had no sections at all,
+    # its family history read as the patient's and "ALLERGIES" listed as a problem.
+    text = ("CHIEF COMPLAINT\nCough.\n\nALLERGIES\nPenicillin\n\nCurrent Medications\n"
+            "Lisinopril 10 mg daily\n\nFAMILY HISTORY\nDiabetes and hypertension.\n\n"
+            "PROBLEM LIST:\nAsthma\nAllergies\nMigraine\n")
+    analysis = analyse_note(text)
+    assert [s.name for s in analysis.sections] == [
+        "chief_complaint", "allergies", "medications", "family_history", "diagnoses"]
+    assert find(analysis, "Penicillin").section == "allergies"
+    assert find(analysis, "Lisinopril").section == "medications"
+    assert {find(analysis, w).assertion for w in ("Diabetes", "hypertension")} == {"family"}
+    assert not any(c.text == "ALLERGIES" for c in analysis.concepts)
+    # an entry of a list that happens to be a header word, not in capitals: still an entry
+    assert find(analysis, "Migraine").section == "diagnoses"
 
 
 def test_sections_and_sentences(clinic_note):

@@ -30,7 +30,7 @@ TAKEN = re.compile(r"\b(?:for (?:which|this|these|that|it|them)|treated with|con
 # Right after an allergic condition, its treatment: "seasonal allergies, on Zyrtec (and
 # Flonase)", "environmental allergies, taking loratadine". Anything more between the two
 # ("seasonal allergies with hives on penicillin") may describe an allergy.
-TAKEN_FOR_CONDITION = re.compile(r"^[\s,(-]*(?:(?:he|she|they|patient) )?(?:is )?"
+TAKEN_FOR_CONDITION = re.compile(r"^[\s,(-]*(?:and\s+)?(?:(?:he|she|they|patient)\s+)?(?:is\s+)?"
                                  r"(?:on|takes|taking|uses|using)\s+(?:[\w-]+\s+(?:and|or)\s+)?$",
                                  re.IGNORECASE)
 CODED_CATEGORIES = ("problem", "symptom", "finding")
