@@ -49,6 +49,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # a drug right after an allergic condition ("seasonal allergies, on Zyrtec") is its treatment,
 # and a drug the allergy list says is taken is current, not past; a header alone on its line
 # needs no colon ("ALLERGIES", or "Current Medications" after a blank line);
+# "allergic to sulfa, takes Claritin": the drug after ", takes" is taken, not an allergen;
 # 15: allergens no drug list names (sulfa, latex, shellfish, contrast...) are allergies where an
 # allergy is stated, else no concept; three PyRuSH rules PyFastNER cannot run are skipped; a drug
 # "which was stopped" (or held) after a comma is past; chest wall pain, chest pain that palpation

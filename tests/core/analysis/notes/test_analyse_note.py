@@ -362,6 +362,7 @@ def test_allergens_that_are_no_drug_are_allergies_only_when_an_allergy_is_stated
     # in the allergy list, the treatment of an allergic condition
     "ALLERGIES: Sulfa. Seasonal allergies, on atenolol and morphine.",
     "She is allergic to sulfa. She has seasonal allergies and takes atenolol and morphine.",
+    "Allergic to sulfa, takes atenolol and morphine.",
     # the "allergic" of a condition's name states no allergy
     "She is allergic to sulfa. Allergic rhinitis, on atenolol; she has allergic asthma and "
     "uses morphine.",
