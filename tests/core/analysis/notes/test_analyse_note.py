@@ -210,9 +210,11 @@ PHRASING = [
     # "Consider pneumonia" was coded as the patient's pneumonia.
     pytest.param("Consider pneumonia. Consider chest CT for the lung nodule. Infection or "
                  "ischemia must be considered. Consider physical therapy for back pain. His "
-                 "hypertension was considered well controlled.",
+                 "hypertension was considered well controlled. The thyroid nodule should be "
+                 "considered for biopsy.",
                  {"pneumonia": "possible", "lung nodule": "present", "infection": "possible",
-                  "ischemia": "possible", "back pain": "present", "hypertension": "present"},
+                  "ischemia": "possible", "back pain": "present", "hypertension": "present",
+                  "thyroid nodule": "present"},
                  id="considered-condition"),
     # What an allergen does is the allergy's history; a reaction happening now is present.
     pytest.param("Penicillin allergy causes hives. Allergic to codeine, which causes nausea. "

@@ -21,6 +21,11 @@ LINK_WORDS = frozenset({
     "a", "an", "the", "possible", "possibility", "diagnosis", "diagnoses", "of", "or", "and",
     "versus", "vs", "vs.", ",", "/", "either", "also",
 })
+# What may follow "X should be considered" when X is the hypothesis ("... considered.",
+# "... considered in the differential"); not "the nodule should be considered for resection",
+# "his hypertension should be considered controlled".
+HYPOTHESIS_ENDS = frozenset({"in", "and", "or", "also", "too", "given", "because", "since",
+                             "if", "when"})
 # "Consider treating with metronidazole", "a trial of Singulair": a drug's own link words.
 DRUG_LINK_WORDS = LINK_WORDS | {"treating", "treatment", "therapy", "with", "trial", "course",
                                 "using", "giving"}
@@ -30,9 +35,11 @@ def only_conditions_between(target: Span, cue: Span, between: Span) -> bool:
     """True when every word between ``cue`` and ``target`` is a link word or part of another
     condition or drug ("consider pneumonia or bronchitis"); False for "consider CT for ...".
 
-    For a backward cue medspaCy's ``between`` runs to the cue's end, so the cue's own words
-    are skipped.
+    A cue after its target must end the clause or lead to "in the differential"... For a
+    backward cue medspaCy's ``between`` runs to the cue's end, so the cue's words are skipped.
     """
+    if target.start < cue.start and not _ends_a_hypothesis(cue):
+        return False
     item_tokens = {
         i
         for span in target.doc.spans[SPAN_GROUP] if span.label_.upper() in ITEM_LABELS
@@ -44,3 +51,11 @@ def only_conditions_between(target: Span, cue: Span, between: Span) -> bool:
         for token in between
         if not cue.start <= token.i < cue.end
     )
+
+
+def _ends_a_hypothesis(cue: Span) -> bool:
+    doc = cue.doc
+    if cue.end >= len(doc):
+        return True
+    after = doc[cue.end]
+    return after.is_punct or after.is_space or after.lower_ in HYPOTHESIS_ENDS
