@@ -21,6 +21,7 @@ UNLABELLED = "preamble"  # text before the first recognised header
 # Where the paragraph of an inline header ends: a blank line, or a line break right after a
 # full stop (a hard-wrapped line breaks mid-sentence, a narrative's next sentence does not).
 PARAGRAPH_END = re.compile(r"\n[ \t]*\n|(?<=[.!?])[ \t]*\n")
+MAX_ABBREVIATION = 3  # characters: a header this short needs its colon
 LINE_END = re.compile(r"[\n\r]+\s*$")
 BLANK_LINE_BEFORE = re.compile(r"\n[ \t]*\n\s*$")
 
@@ -76,8 +77,12 @@ def add_sectionizer(nlp: Language) -> None:
         },
         before="medspacy_context",
     )
-    sectionizer.add([SectionRule(rule.literal[:-1].rstrip(), rule.category)
-                     for rule in sectionizer.rules if rule.literal.endswith(":")])
+    # Not the abbreviations ("PE", "HPI", "CC"): alone on a line they are as often a list's
+    # entry ("PE" for a pulmonary embolism in a problem list) as a header.
+    stems = {rule.literal[:-1].rstrip(): rule.category
+             for rule in sectionizer.rules if rule.literal.endswith(":")}
+    sectionizer.add([SectionRule(stem, category) for stem, category in stems.items()
+                     if len(stem) > MAX_ABBREVIATION])
 
 
 def sections_of(doc: Doc) -> tuple[Section, ...]:

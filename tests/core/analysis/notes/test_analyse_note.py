@@ -396,7 +396,7 @@ def test_a_header_without_its_colon_alone_on_its_line_opens_its_section():
     # its family history read as the patient's and "ALLERGIES" listed as a problem.
     text = ("CHIEF COMPLAINT\nCough.\n\nALLERGIES\nPenicillin\n\nCurrent Medications\n"
             "Lisinopril 10 mg daily\n\nFAMILY HISTORY\nDiabetes and hypertension.\n\n"
-            "PROBLEM LIST:\nAsthma\nAllergies\nMigraine\n")
+            "PROBLEM LIST:\nAsthma\nAllergies\nPE\nMigraine\n")
     analysis = analyse_note(text)
     assert [s.name for s in analysis.sections] == [
         "chief_complaint", "allergies", "medications", "family_history", "diagnoses"]
@@ -404,7 +404,8 @@ def test_a_header_without_its_colon_alone_on_its_line_opens_its_section():
     assert find(analysis, "Lisinopril").section == "medications"
     assert {find(analysis, w).assertion for w in ("Diabetes", "hypertension")} == {"family"}
     assert not any(c.text == "ALLERGIES" for c in analysis.concepts)
-    # an entry of a list that happens to be a header word, not in capitals: still an entry
+    # an entry of a list that happens to be a header word, not in capitals, or an abbreviation
+    # ("PE", also a physical exam's): still an entry
     assert find(analysis, "Migraine").section == "diagnoses"
 
 
