@@ -129,12 +129,17 @@ def test_a_drug_the_note_says_was_stopped_is_not_said_to_be_taken(stopped_drug_n
 
 def test_a_drug_the_note_only_plans_is_not_said_to_be_taken(runtime):
     note = prepare_note("MEDICATIONS: He takes lisinopril daily.\nASSESSMENT: Prediabetes.\n"
-                        "PLAN: If the A1c stays above 6.5, we will start metformin.\n",
+                        "PLAN: If the A1c stays above 6.5, we will start metformin. Consider "
+                        "insulin.\n",
                         note_id=1, date="2024-01-10")
     checker = GroundingChecker([note], runtime.embedder(), medication_terms=medication_terms())
     taken = _one(checker, "He takes metformin.")
     assert not taken.supported
     assert "only plans metformin" in taken.reason
+    # a drug the plan considers ("possible") is no more taken than one it will start
+    considered = _one(checker, "He takes insulin.")
+    assert not considered.supported
+    assert "only plans insulin" in considered.reason
     assert _one(checker, "He takes lisinopril.").supported
 
 
