@@ -184,10 +184,34 @@ def test_a_code_is_named_by_a_term_of_its_family_or_a_word_of_its_description():
                    CodeSuggestion("I77.6", "Arteritis, unspecified", 0.9, {"phrase"},
                                   [vasculitis]),
                    CodeSuggestion("N39.0", "Urinary tract infection, site not specified", 0.1,
-                                  {"phrase"}, [TextSpan("urinary", 30, 37)])]
+                                  {"phrase"}, [TextSpan("urinary infection", 30, 47)])]
     assert [s.code for s in shown_codes(suggestions)] == ["N39.0", "I77.6"]
     assert "1 code the note's words do not name (under 25%)" in codes_not_shown(suggestions)
     assert [i["supported"] for i in code_items(suggestions, note_id=1)] == [True, False]
+
+
+@pytest.mark.parametrize(("code", "evidence", "named"), [
+    # An organ says where a condition is, not what it is (MTSamples: "duodenal" was the
+    # evidence for a duodenal ulcer, "skin" for a skin disorder, "thyroid" for thyrotoxicosis).
+    ("K26.9", "duodenal", False),
+    ("K31.7", "duodenal polyp", True),
+    ("L98.9", "skin", False),
+    ("E05.90", "thyroid", False),
+    ("N39.0", "urinary", False),
+    # Words that merely begin alike are different words...
+    ("R82.3", "Hemoglobin dropped slightly", False),
+    ("R73.9", "hypertension", False),
+    ("M19.90", "osteoporosis", False),
+    # ... other forms of one word are the same word, and a note's "metastases" is what a
+    # description calls a secondary malignant neoplasm.
+    ("D64.9", "anemic", True),
+    ("I10", "hypertensive", True),
+    ("C78.7", "liver metastases", True),
+    ("C50.912", "invasive carcinoma of the left breast", True),
+])
+def test_a_code_is_named_by_what_its_evidence_says_the_condition_is(code, evidence, named):
+    suggestion = CodeSuggestion(code, "", 0.5, {"phrase"}, [TextSpan(evidence, 0, len(evidence))])
+    assert [i["supported"] for i in code_items([suggestion], note_id=1)] == [named]
 
 
 def test_a_named_code_shows_only_the_sentences_that_name_it():

@@ -167,7 +167,7 @@ GENERIC_WORDS = frozenset(
     "unspecified other specified left right bilateral side site sites part parts region "
     "without with complication complications uncomplicated initial subsequent encounter "
     "sequela disorder disorders disease diseases condition conditions elsewhere classified "
-    "due type acute chronic".split())
+    "due type acute chronic organism tissue".split())
 WORD = re.compile(r"[a-z]{3,}")
 
 
@@ -199,20 +199,57 @@ def sites_named(text: str) -> set[str]:
 NOT_THE_SITE = re.compile(r"\bexcept\b.*|\brenal pelvis\b", re.IGNORECASE)
 
 
+# Endings that make another form of the same word, longest first: "anemic"/"anemia",
+# "hypertensive"/"hypertension", "cigarettes"/"cigarette", "duodenal"/"duodenum". A fixed
+# prefix length made "hypertension" name "hyperglycemia" and "hemoglobin" "hemoglobinuria";
+# a general stemmer (Snowball) keeps "anemic" and "anemia" apart.
+WORD_ENDINGS = ("ically", "ities", "ation", "ical", "ions", "ious", "atic", "ists", "ion",
+                "ous", "ity", "ive", "ies", "ism", "ist", "ing", "ers", "ia", "ic", "al",
+                "um", "us", "is", "es", "ed", "er", "s", "a", "e", "y")
+MIN_ROOT = 4
+
+
+def _root(word: str) -> str:
+    for ending in WORD_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_ROOT:
+            return word[: -len(ending)]
+    return word
+
+
 def _stems(text: str) -> set[str]:
-    # five letters: "anemic"/"anemia", "cigarette"/"cigarettes", "pains"/"pain"
-    return {w[:5] for w in WORD.findall(text.lower())
+    return {_root(w) for w in WORD.findall(text.lower())
             if w not in GENERIC_WORDS and w not in STOP_WORDS}
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> dict[str, frozenset[str]]:
+    """Stem of a note word -> stems of the description words it stands for
+    (``terms/condition_synonyms.tsv``: "metastases" -> secondary malignant neoplasm)."""
+    rows = read_table(nlp_resources_dir() / "terms" / "condition_synonyms.tsv")
+    return {_root(word.strip().lower()): frozenset(_stems(words)) for word, words in rows}
+
+
+def _evidence_stems(text: str) -> set[str]:
+    stems = _stems(text)
+    synonyms = _synonyms()
+    return stems.union(*(synonyms[s] for s in stems if s in synonyms))
+
+
+@lru_cache(maxsize=1)
+def _organ_words() -> re.Pattern[str]:
+    """Organ and tissue words (``terms/organ_words.txt``): where a condition is, not what."""
+    rows = read_table(nlp_resources_dir() / "terms" / "organ_words.txt")
+    return _words_pattern(row[0] for row in rows)
 
 
 @lru_cache(maxsize=8192)
 def _what_the_code_names(code: str) -> tuple[frozenset[str], frozenset[str]]:
-    """Stems of the description's words that are no site word, and the sites it names."""
+    """Stems of the description's words that name no site or organ, and the sites it names."""
     text = NOT_THE_SITE.sub(" ", description(code))
     sites = {site for site, written, _ in _site_words() if written.search(text)}
     for _, written, _ in _site_words():
         text = written.sub(" ", text)
-    return frozenset(_stems(text)), frozenset(sites)
+    return frozenset(_stems(_organ_words().sub(" ", text))), frozenset(sites)
 
 
 def names_the_code(code: str, spans: Iterable) -> bool:
@@ -231,7 +268,7 @@ def names_the_code(code: str, spans: Iterable) -> bool:
                 return True
     words, sites = _what_the_code_names(code)
     texts = [span.text for span in spans]
-    if words and not any(words & _stems(t) for t in texts):
+    if words and not any(words & _evidence_stems(t) for t in texts):
         return False
     if not words and not sites:
         return False

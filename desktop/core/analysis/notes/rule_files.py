@@ -34,6 +34,8 @@ RULE_FILES = (
     "terms/case_sensitive_terms.tsv",
     "terms/pain_sites.tsv",
     "terms/body_sites.tsv",
+    "terms/organ_words.txt",
+    "terms/condition_synonyms.tsv",
     "terms/cancer_personal_history.tsv",
     "terms/problem_names.tsv",
     "terms/medications.txt",
