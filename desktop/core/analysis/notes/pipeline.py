@@ -39,7 +39,11 @@ from desktop.core.analysis.notes.sections import (
     section_name_at,
     sections_of,
 )
-from desktop.core.analysis.notes.sentences import sentences_of, splitter_rules
+from desktop.core.analysis.notes.sentences import (
+    RUN_ON_BREAKS,
+    sentences_of,
+    splitter_rules,
+)
 from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
@@ -108,6 +112,7 @@ def _build_nlp():
     # Only components that need no download: tokenizer + PyRuSH (its rules ship in the wheel).
     nlp = medspacy.load(medspacy_enable=["medspacy_tokenizer"])
     nlp.add_pipe("medspacy_pyrush", config={"rules_path": splitter_rules()})
+    nlp.add_pipe(RUN_ON_BREAKS)
     nlp.max_length = MAX_NOTE_CHARS + 1  # spaCy's default (1M chars) is below our own limit
     add_target_matcher(nlp)
     add_context(nlp)
@@ -144,6 +149,7 @@ def assert_span(text: str, start: int, end: int, category: str = "problem") -> s
     with _lock:
         doc = nlp.make_doc(_ends_with_break(text))
         doc = nlp.get_pipe("medspacy_pyrush")(doc)
+        doc = nlp.get_pipe(RUN_ON_BREAKS)(doc)
         span = doc.char_span(start, end, label=category, alignment_mode="expand")
         if span is None:
             raise InputError("The target span does not fall inside the text.")

@@ -5,10 +5,28 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from spacy.language import Language
 from spacy.tokens import Doc
 
 from desktop.core.analysis.notes.note_analysis import Sentence
 from desktop.core.errors import NotAvailableError
+
+# A sentence end followed by commas before the next sentence: text whose line breaks were
+# replaced by commas (a record system's CSV export: "No known allergies.,ILLNESSES: ,
+# Crohn's disease"). PyRuSH keeps such a run as one sentence, so a negation reached across
+# it ("Crohn's disease" was negated by "No known allergies").
+RUN_ON_BREAK = re.compile(r"[.?!][ \t]*(?:,[ \t]*)+(?=[A-Z])")
+RUN_ON_BREAKS = "clinicdesk_run_on_breaks"
+
+
+@Language.component(RUN_ON_BREAKS)
+def mark_run_on_breaks(doc: Doc) -> Doc:
+    """Start a sentence after "., " runs (after PyRuSH has split the doc)."""
+    for match in RUN_ON_BREAK.finditer(doc.text):
+        span = doc.char_span(match.end(), match.end() + 1, alignment_mode="expand")
+        if span is not None and span[0].i > 0:
+            span[0].is_sent_start = True
+    return doc
 
 
 def sentences_of(doc: Doc) -> tuple[Sentence, ...]:

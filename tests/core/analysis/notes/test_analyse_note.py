@@ -282,6 +282,16 @@ def test_plural_findings_are_found_as_their_term():
     ("Non-Hodgkin's lymphoma.", "Non-Hodgkin's lymphoma", "non-hodgkin's lymphoma", "C85.90"),
     ("Non-alcoholic fatty liver disease.", "Non-alcoholic fatty liver disease",
      "non-alcoholic fatty liver disease", "K76.0"),
+    # MTSamples notes no term list knew: a hand injury's CMC dislocations, "leg pain/bone
+    # pain", frequent low blood sugars, an EGD's heme positive stool and duodenal polyp.
+    ("Carpometacarpal dislocations.", "dislocations", "dislocation", "T14.8XXA"),
+    ("Leg pain/bone pain.", "bone pain", "bone pain", "M89.8X9"),
+    ("She is having frequent low blood sugars.", "low blood sugars", "low blood sugar",
+     "E16.2"),
+    ("Heme positive stool.", "Heme positive stool", "heme positive stool", "R19.5"),
+    ("Duodenal polyp.", "Duodenal polyp", "duodenal polyp", "K31.7"),
+    ("Superficial thrombophlebitis, resolving.", "Superficial thrombophlebitis",
+     "superficial thrombophlebitis", "I80.9"),
 ])
 def test_common_clinical_words_are_concepts(note, text, term, code):
     concept = find(analyse_note(note), text)
@@ -407,6 +417,22 @@ def test_a_header_without_its_colon_alone_on_its_line_opens_its_section():
     # an entry of a list that happens to be a header word, not in capitals, or an abbreviation
     # ("PE", also a physical exam's): still an entry
     assert find(analysis, "Migraine").section == "diagnoses"
+
+
+def test_a_note_whose_line_breaks_became_commas_keeps_its_sentences_and_headers():
+    """MTSamples 1449, as a CSV export writes it: "No known allergies" negated the patient's
+    Crohn's disease (ILLNESSES: was no header and ".," no sentence end), and "No active Crohn's
+    disease was found" the hepatitis of the next sentence."""
+    text = ("ALLERGIES: , No known allergies to medications.,OPERATIONS: , Unchanged.,"
+            "ILLNESSES: , Crohn's disease, vitamin B12 deficiency.,PLANS: , Continue Imuran.,"
+            "HISTORY: , No active Crohn's disease was found during the colonoscopy.  , ,"
+            "Earlier this year, he experienced a non-specific hepatitis.")
+    analysis = analyse_note(text)
+    assert [s.name for s in analysis.sections] == [
+        "allergies", "procedure", "past_medical_history", "plan", "history_of_present_illness"]
+    assert find(analysis, "vitamin B12 deficiency").assertion == "historical"
+    assert find(analysis, "Crohn's disease").assertion == "historical"
+    assert find(analysis, "hepatitis").assertion == "present"
 
 
 def test_sections_and_sentences(clinic_note):
