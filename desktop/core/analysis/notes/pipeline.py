@@ -48,6 +48,10 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
+# 17: a sentence starts after "., " (line breaks a CSV export turned into commas); headers
+# ILLNESSES, OPERATIONS, PLANS, PAST PSYCHIATRIC HISTORY...; "possibly", "presumed",
+# "perhaps" are uncertainty; "more often than in the past" dates nothing; "prophylaxis" is
+# only hypothetical; terms dislocation, bone pain, low blood sugar, duodenal polyp...;
 # 16: a condition or drug the plan considers is possible ("consider pneumonia", "infection or
 # ischemia must be considered", "consider insulin"), not what a considered test is for;
 # a drug right after an allergic condition ("seasonal allergies, on Zyrtec") is its treatment,
@@ -83,7 +87,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # "not limited to" negates nothing, a child's vitals are not judged by adult limits,
 # "may suggest" is a possibility, "a brother who" keeps his conditions, no bare "wound";
 # 10: "T12" no temperature; 9: consent risks hypothetical; 8: cancer sites
-RULES_VERSION = "16"
+RULES_VERSION = "17"
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
 _lock = threading.Lock()
