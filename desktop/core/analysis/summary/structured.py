@@ -37,7 +37,6 @@ _MAX_PER_CONCEPT_GROUP = 12  # a long review of systems must not bury the rest
 _CLINICAL = {"problem", "symptom", "finding"}
 _MAX_SYNOPSIS_CHARS = 240
 _ALLERGY_ASSERTIONS = {"present", "historical", "negated"}  # "no known allergies" matters
-_PLANNED = {"hypothetical", "possible"}  # a drug the plan may start: shown as planned
 # Separators of a medication list: "Nexium 40 mg q.d., Celebrex 200 mg q.d. and ..."
 _LIST_SEPARATOR = re.compile(r",\s+(?=[A-Za-z])|;|\n|\s+and\s+(?=[A-Za-z])|(?:^|\s)\d{1,2}[.)]\s+")
 _LEADING_JOINER = re.compile(r"^(?:and|or|plus)\s+", re.IGNORECASE)
@@ -131,6 +130,16 @@ def _summary_category(concept: Any) -> str | None:
     return category if category in {"medication", "allergy", "vital", "lab"} else None
 
 
+def _is_planned(assertion: str, role: str | None) -> bool:
+    """A drug the note plans to start: a possible one only where the note plans (plan or
+    assessment: "consider atorvastatin"), as elsewhere it may mean unsure whether it is taken
+    ("possibly on aspirin"); a hypothetical one anywhere but the medication list ("her
+    cardiologist plans to start aspirin"), whose entries are shown as written."""
+    if assertion == "possible":
+        return role in {"plan", "assessment"}
+    return assertion == "hypothetical" and role != "medications"
+
+
 def _concept_items(
     note: SourceNote, rules: SummaryRules, *, skip_medications: bool = False
 ) -> list[dict[str, Any]]:
@@ -153,8 +162,9 @@ def _concept_items(
         assertion = concept.assertion
         if category is None or (category == "negative" and concept.term in present_terms):
             continue
-        in_plan = rules.section_role(concept.section) == "plan"
-        planned = category == "medication" and in_plan and assertion in _PLANNED
+        role = rules.section_role(concept.section)
+        in_plan = role == "plan"
+        planned = category == "medication" and _is_planned(assertion, role)
         if category == "medication" and not planned and (
             assertion not in {"present", "historical"} or (skip_medications and not in_plan)
         ):

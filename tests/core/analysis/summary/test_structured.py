@@ -147,6 +147,24 @@ def test_a_drug_the_plan_may_start_is_shown_as_planned_not_taken():
                for label in labels)
 
 
+def test_a_drug_planned_outside_the_plan_section_is_shown_as_planned():
+    # A combined "ASSESSMENT AND PLAN" (and the history) planned drugs the summary left out:
+    # only a PLAN section's planned drugs were shown.
+    text = ("MEDICATIONS: Lisinopril 10 mg daily.\n"
+            "HISTORY OF PRESENT ILLNESS: Her cardiologist plans to start aspirin.\n"
+            "ASSESSMENT AND PLAN: Prediabetes. We may start metformin. Consider atorvastatin. "
+            "Continue lisinopril.")
+    labels = _medication_labels(text)
+    assert {"metformin (planned, not started)", "atorvastatin (planned, not started)",
+            "aspirin (planned, not started)"} <= labels
+    assert not labels & {"metformin", "atorvastatin", "aspirin"}
+
+
+def test_a_drug_the_history_is_unsure_of_is_not_called_planned():
+    text = "MEDICATIONS: Lisinopril 10 mg daily.\nHISTORY: Possibly on aspirin at home."
+    assert not any("aspirin" in label for label in _medication_labels(text))
+
+
 def test_the_treatment_of_an_allergic_condition_in_the_allergy_list_is_taken():
     # "Seasonal allergies, on Zyrtec" listed Zyrtec among her allergies.
     note = prepare_note("ALLERGIES: Seasonal allergies, on Zyrtec. Penicillin (hives).",
