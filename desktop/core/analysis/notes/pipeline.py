@@ -23,7 +23,10 @@ from desktop.core.analysis.notes.concepts.extraction import (
     rule_metadata,
     word_prefix,
 )
-from desktop.core.analysis.notes.context.allergy import is_allergy_reaction
+from desktop.core.analysis.notes.context.allergy import (
+    is_allergic_condition,
+    is_allergy_reaction,
+)
 from desktop.core.analysis.notes.context.assertion import (
     add_context,
     assertion_from,
@@ -48,7 +51,8 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
-# 17: a sentence starts after "., " (line breaks a CSV export turned into commas); headers
+# 17: an allergic condition in the allergy list ("Seasonal allergies") is current;
+# a sentence starts after "., " (line breaks a CSV export turned into commas); headers
 # ILLNESSES, OPERATIONS, PLANS, PAST PSYCHIATRIC HISTORY...; "possibly", "presumed",
 # "perhaps" are uncertainty; "more often than in the past" dates nothing; "prophylaxis" is
 # only hypothetical; terms dislocation, bone pain, low blood sugar, duodenal polyp...;
@@ -234,6 +238,8 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
             default = defaults.get(section_name)
             if category == "medication" and section_name == "allergies":
                 default = None  # a drug there that is no allergen is one the note says is taken
+            if section_name == "allergies" and is_allergic_condition(rule_metadata(span)[1]):
+                default = None  # "Seasonal allergies" there is a condition the patient has
             assertion = assertion_from(found, default)
             if assertion == "present":
                 assertion = listed_assertion(span.start_char, span.end_char,

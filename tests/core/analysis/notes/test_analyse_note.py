@@ -450,6 +450,16 @@ def test_prophylaxis_prevents_what_has_not_happened():
     assert find(analysis, "DVT").assertion == "hypothetical"
 
 
+def test_an_allergic_condition_in_the_allergy_list_is_current():
+    # The allergy section dates reactions ("penicillin causes hives": past); "Seasonal
+    # allergies" listed there was shown as past history although the patient has them now.
+    analysis = analyse_note("ALLERGIES: Seasonal allergies, on Zyrtec. Allergic rhinitis. "
+                            "Penicillin causes hives.\nMEDICATIONS: None.")
+    assert find(analysis, "Seasonal allergies").assertion == "present"
+    assert find(analysis, "Allergic rhinitis").assertion == "present"
+    assert find(analysis, "hives").assertion == "historical"
+
+
 def test_a_comparison_with_the_past_dates_nothing():
     analysis = analyse_note("He reports heartburn more often than it has in the past. "
                             "Asthma in the past.")

@@ -23,6 +23,16 @@ ALLERGIC_CONDITION = re.compile(
     r"\b(?:seasonal|environmental|perennial|nasal|pollen|dust|mold|grass|ragweed)\s*-?\s*$",
     re.IGNORECASE,
 )
+# ICD-10-CM codes of allergic conditions a patient has (allergic rhinitis, hay fever,
+# seasonal allergies; allergic conjunctivitis): listed among the allergies, they are current
+# conditions, not a reaction the allergy list records.
+ALLERGIC_CONDITION_CODES = ("J30", "H10.1")
+
+
+def is_allergic_condition(codes: tuple[str, ...]) -> bool:
+    return any(code.startswith(ALLERGIC_CONDITION_CODES) for code in codes)
+
+
 # After the allergy cue and before the symptom, in the same clause: an open bracket or a
 # word saying what the allergen does.
 _REACTION_LINK = re.compile(
