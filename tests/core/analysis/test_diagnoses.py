@@ -208,8 +208,16 @@ def test_a_code_is_named_by_a_term_of_its_family_or_a_word_of_its_description():
     ("I10", "hypertensive", True),
     ("C78.7", "liver metastases", True),
     ("C50.912", "invasive carcinoma of the left breast", True),
+    # "Abnormal ..." and "Elevated ..." codes need the evidence to say so.
+    ("R29.2", "Deep tendon reflexes 2+ bilaterally.", False),
+    ("R29.2", "Hyperactive reflexes in both legs.", True),
+    ("R26.9", "Coord/Gait/Station: Unremarkable.", False),
+    ("R63.4", "weight", False),
+    ("R63.4", "weight loss", True),
+    ("D72.829", "white blood cell count 15,000, increased from 9,000", True),
 ])
 def test_a_code_is_named_by_what_its_evidence_says_the_condition_is(code, evidence, named):
+    """Display only: a code its evidence does not name is flagged, or left out when weak."""
     suggestion = CodeSuggestion(code, "", 0.5, {"phrase"}, [TextSpan(evidence, 0, len(evidence))])
     assert [i["supported"] for i in code_items([suggestion], note_id=1)] == [named]
 

@@ -167,7 +167,7 @@ GENERIC_WORDS = frozenset(
     "unspecified other specified left right bilateral side site sites part parts region "
     "without with complication complications uncomplicated initial subsequent encounter "
     "sequela disorder disorders disease diseases condition conditions elsewhere classified "
-    "due type acute chronic organism tissue".split())
+    "due type acute chronic organism tissue organ organs male female".split())
 WORD = re.compile(r"[a-z]{3,}")
 
 
@@ -203,17 +203,24 @@ NOT_THE_SITE = re.compile(r"\bexcept\b.*|\brenal pelvis\b", re.IGNORECASE)
 # "hypertensive"/"hypertension", "cigarettes"/"cigarette", "duodenal"/"duodenum". A fixed
 # prefix length made "hypertension" name "hyperglycemia" and "hemoglobin" "hemoglobinuria";
 # a general stemmer (Snowball) keeps "anemic" and "anemia" apart.
-WORD_ENDINGS = ("ically", "ities", "ation", "ical", "ions", "ious", "atic", "ists", "ion",
-                "ous", "ity", "ive", "ies", "ism", "ist", "ing", "ers", "ia", "ic", "al",
-                "um", "us", "is", "es", "ed", "er", "s", "a", "e", "y")
+WORD_ENDINGS = ("ically", "ities", "ation", "ical", "ions", "ious", "atic", "ated", "ists",
+                "ion", "ous", "ity", "ive", "ies", "ism", "ist", "ing", "ers", "ate", "ia",
+                "ic", "al", "um", "us", "is", "es", "ed", "er", "s", "a", "e", "y")
 MIN_ROOT = 4
 
 
-def _root(word: str) -> str:
+def _strip_ending(word: str) -> str:
     for ending in WORD_ENDINGS:
         if word.endswith(ending) and len(word) - len(ending) >= MIN_ROOT:
             return word[: -len(ending)]
     return word
+
+
+def _root(word: str) -> str:
+    # "abnormalities" -> "abnormal" -> "abnorm", as "abnormal" -> "abnorm"; only an adjective's
+    # ending goes second ("pleurisy" -> "pleuris" stays apart from "pleural" -> "pleur")
+    root = _strip_ending(word)
+    return _strip_ending(root) if root.endswith(("al", "ic", "ous", "ive")) else root
 
 
 def _stems(text: str) -> set[str]:
@@ -252,6 +259,12 @@ def _what_the_code_names(code: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(_stems(_organ_words().sub(" ", text))), frozenset(sites)
 
 
+# A description's qualifier that is the condition itself: "Abnormal reflex" is not named by
+# "Deep tendon reflexes 2+", nor "Other abnormalities of breathing" by "breath sounds are
+# clear". The evidence must say it too (or a word condition_synonyms.tsv maps to it).
+REQUIRED_QUALIFIERS = frozenset({"abnorm", "elev"})
+
+
 def names_the_code(code: str, spans: Iterable) -> bool:
     """Whether the note's evidence for ``code`` names what the code says: a term of the code's
     family (M79.62- for "pain in the left upper arm"), or a word its description uses and the
@@ -268,7 +281,10 @@ def names_the_code(code: str, spans: Iterable) -> bool:
                 return True
     words, sites = _what_the_code_names(code)
     texts = [span.text for span in spans]
-    if words and not any(words & _evidence_stems(t) for t in texts):
+    said = [_evidence_stems(t) for t in texts]
+    named = (words - REQUIRED_QUALIFIERS) or words  # "increased" alone names no gait disorder
+    required = words & REQUIRED_QUALIFIERS
+    if words and not any(named & stems and required <= stems for stems in said):
         return False
     if not words and not sites:
         return False
