@@ -215,12 +215,25 @@ def test_a_code_is_named_by_a_term_of_its_family_or_a_word_of_its_description():
     ("R63.4", "weight", False),
     ("R63.4", "weight loss", True),
     ("D72.829", "white blood cell count 15,000, increased from 9,000", True),
+    # ... and neoplasm codes a neoplasm ("The oropharynx is clear" named C10.9); "age" in
+    # "Age-related osteoporosis" names nothing (MTSamples: "menopause at age 58" named M81.0).
+    ("C10.9", "The oropharynx is clear.", False),
+    ("D35.1", "Right superior parathyroid adenoma.", True),
+    ("M81.0", "She finished menopause at age 58.", False),
+    ("M25.50", "pain in her left groin", False),
+    ("M25.50", "joint pain", True),
 ])
 def test_a_code_is_named_by_what_its_evidence_says_the_condition_is(code, evidence, named):
     """Display only: a code its evidence does not name is flagged, or left out when weak."""
     suggestion = CodeSuggestion(code, "", 0.5, {"phrase"}, [TextSpan(evidence, 0, len(evidence))])
     assert [i["supported"] for i in code_items([suggestion], note_id=1)] == [named]
 
+
+def test_one_piece_of_evidence_must_name_the_condition_and_its_site():
+    # "pain" from one sentence and "ABDOMEN: soft" from another named R10.9 abdominal pain.
+    spans = [TextSpan("pain", 0, 4), TextSpan("ABDOMEN: Soft, nontender.", 10, 35)]
+    suggestion = CodeSuggestion("R10.9", "", 0.5, {"phrase"}, spans)
+    assert [i["supported"] for i in code_items([suggestion], note_id=1)] == [False]
 
 def test_a_named_code_shows_only_the_sentences_that_name_it():
     # MTSamples 3810: R51 Headache was "supported" by "HEENT: Head is normal." and "She had a

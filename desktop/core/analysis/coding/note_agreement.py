@@ -167,7 +167,8 @@ GENERIC_WORDS = frozenset(
     "unspecified other specified left right bilateral side site sites part parts region "
     "without with complication complications uncomplicated initial subsequent encounter "
     "sequela disorder disorders disease diseases condition conditions elsewhere classified "
-    "due type acute chronic organism tissue organ organs male female".split())
+    "due type acute chronic organism tissue organ organs male female age related current"
+    .split())
 WORD = re.compile(r"[a-z]{3,}")
 
 
@@ -261,8 +262,9 @@ def _what_the_code_names(code: str) -> tuple[frozenset[str], frozenset[str]]:
 
 # A description's qualifier that is the condition itself: "Abnormal reflex" is not named by
 # "Deep tendon reflexes 2+", nor "Other abnormalities of breathing" by "breath sounds are
-# clear". The evidence must say it too (or a word condition_synonyms.tsv maps to it).
-REQUIRED_QUALIFIERS = frozenset({"abnorm", "elev"})
+# clear", nor "Malignant neoplasm of oropharynx" by "The oropharynx is clear". The evidence
+# must say it too (or a word condition_synonyms.tsv maps to it).
+REQUIRED_QUALIFIERS = frozenset({"abnorm", "elev", "malign", "neoplasm"})
 
 
 def names_the_code(code: str, spans: Iterable) -> bool:
@@ -280,12 +282,16 @@ def names_the_code(code: str, spans: Iterable) -> bool:
             if code.startswith(other) or other.startswith(code) or code[:5] == other[:5]:
                 return True
     words, sites = _what_the_code_names(code)
-    texts = [span.text for span in spans]
-    said = [_evidence_stems(t) for t in texts]
-    named = (words - REQUIRED_QUALIFIERS) or words  # "increased" alone names no gait disorder
-    required = words & REQUIRED_QUALIFIERS
-    if words and not any(named & stems and required <= stems for stems in said):
-        return False
     if not words and not sites:
         return False
-    return not sites or any(sites & sites_named(t) for t in texts)
+    named = (words - REQUIRED_QUALIFIERS) or words  # "increased" alone names no gait disorder
+    required = words & REQUIRED_QUALIFIERS
+    # One piece of evidence must say it all: "pain" and another sentence's "ABDOMEN:" do not
+    # name abdominal pain.
+    for span in spans:
+        stems = _evidence_stems(span.text)
+        if words and not (named & stems and required <= stems):
+            continue
+        if not sites or sites & sites_named(span.text):
+            return True
+    return False
