@@ -223,6 +223,13 @@ PHRASING = [
                  {"upper respiratory infection": "possible", "sepsis": "possible",
                   "migraine": "possible", "Pneumonia": "present"},
                  id="uncertain-adverbs"),
+    # A cardiac catheterization's indication (MTSamples 4917) lists the patient's own risk
+    # factors; they were hypothetical like a consent form's "risks including infection".
+    pytest.param("She has ongoing risks including current smoking, diabetes, hypertension, "
+                 "hyperlipidemia to name a few. Risks including infection were discussed.",
+                 {"diabetes": "present", "hypertension": "present", "hyperlipidemia": "present",
+                  "infection": "hypothetical"},
+                 id="risk-factors"),
     # What an allergen does is the allergy's history; a reaction happening now is present.
     pytest.param("Penicillin allergy causes hives. Allergic to codeine, which causes nausea. "
                  "Allergic to sulfa (rash). He has a latex allergy and presents with wheezing "
