@@ -51,7 +51,8 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
-# 17: an allergic condition in the allergy list ("Seasonal allergies") is current; "ongoing
+# 17: "will start Lovenox 1 mg per kg ... and Coumadin" plans both drugs; an allergic
+# condition in the allergy list ("Seasonal allergies") is current; "ongoing
 # risks including current smoking, diabetes" are the patient's;
 # a sentence starts after "., " (line breaks a CSV export turned into commas); headers
 # ILLNESSES, OPERATIONS, PLANS, PAST PSYCHIATRIC HISTORY...; "possibly", "presumed",

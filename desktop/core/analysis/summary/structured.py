@@ -141,7 +141,7 @@ def _is_planned(assertion: str, role: str | None) -> bool:
 
 
 def _concept_items(
-    note: SourceNote, rules: SummaryRules, *, skip_medications: bool = False
+    note: SourceNote, rules: SummaryRules, *, medication_list: str = ""
 ) -> list[dict[str, Any]]:
     items = []
     seen: set[tuple[str, str]] = set()
@@ -157,16 +157,18 @@ def _concept_items(
     # "No shortness of breath" beside "short of breath on one flight": the note qualifies the
     # symptom; listing it as absent would contradict the present one.
     present_terms = {c.term for c in concepts if c.assertion == "present"}
+    drugs = ""  # the drugs listed so far
     for concept in concepts:
         category = _summary_category(concept)
         assertion = concept.assertion
         if category is None or (category == "negative" and concept.term in present_terms):
             continue
         role = rules.section_role(concept.section)
-        in_plan = role == "plan"
+        in_plan = role in {"plan", "assessment"}  # where a note orders ("Assessment and Plan")
         planned = category == "medication" and _is_planned(assertion, role)
         if category == "medication" and not planned and (
-            assertion not in {"present", "historical"} or (skip_medications and not in_plan)
+            assertion not in {"present", "historical"} or (medication_list and not in_plan)
+            or (assertion == "present" and concept.text.lower() in medication_list + drugs)
         ):
             continue  # the medication list already has it; new drugs in the plan still count
         if category == "allergy" and assertion not in _ALLERGY_ASSERTIONS:
@@ -193,6 +195,8 @@ def _concept_items(
         if key in seen:
             continue
         seen.add(key)
+        if category == "medication":
+            drugs += f" {concept.text.lower()}"  # "start Lovenox ... before the Lovenox": once
         counts[category] = counts.get(category, 0) + 1
         section = _humanise(getattr(concept, "section", "") or "")
         detail = " · ".join(p for p in (note.label, section) if p)
@@ -264,7 +268,8 @@ def structured_items(notes: Sequence[SourceNote], rules: SummaryRules | None = N
         if synopsis:
             by_category["synopsis"].append(synopsis)
         note_items = _medication_items(note, rules)
-        note_items += _concept_items(note, rules, skip_medications=bool(note_items))
+        listed = " ".join(item["label"] for item in note_items).lower()
+        note_items += _concept_items(note, rules, medication_list=listed)
         if not any(i["category"] == "allergy" for i in note_items):
             note_items += _allergy_section_items(note, rules)
         note_items += _section_sentence_items(note, "assessment", rules)

@@ -206,6 +206,14 @@ PHRASING = [
                   "glipizide": "hypothetical", "insulin": "possible", "aspirin": "present",
                   "metronidazole": "possible"},
                  id="planned-drugs"),
+    # A start order reaches every drug of the order, doses and all (MTSamples 1445: the
+    # Coumadin started with Lovenox was listed as taken), not a drug the plan continues.
+    pytest.param("We will start Lovenox 1 mg per kg subcu daily and Coumadin 5 mg p.o. daily. "
+                 "We will start metformin and continue aspirin. May start metformin 500 mg "
+                 "b.i.d. with atorvastatin.",
+                 {"Lovenox": "hypothetical", "Coumadin": "hypothetical", "aspirin": "present",
+                  "atorvastatin": "hypothetical"},
+                 id="planned-drugs-with-doses"),
     # What the plan considers is a hypothesis; what a considered test is for stays as it was.
     # "Consider pneumonia" was coded as the patient's pneumonia.
     pytest.param("Consider pneumonia. Consider chest CT for the lung nodule. Infection or "
@@ -218,10 +226,14 @@ PHRASING = [
                  id="considered-condition"),
     # Uncertainty medspaCy's cue list lacks (MTSamples 3436: "he is possibly with a viral
     # upper respiratory infection" was listed as present).
+    # Conditions only: an allergy list's "perhaps contrast" is still an allergy, and the drug
+    # of "possibly due to ... Coumadin therapy" is taken.
     pytest.param("He is possibly with a viral upper respiratory infection. Presumed sepsis. "
-                 "Perhaps a migraine. Pneumonia, possibly viral.",
+                 "Perhaps a migraine. Pneumonia, possibly viral. Narrowing possibly due to "
+                 "Coumadin therapy.\nALLERGIES: Penicillin, perhaps contrast medium.",
                  {"upper respiratory infection": "possible", "sepsis": "possible",
-                  "migraine": "possible", "Pneumonia": "present"},
+                  "migraine": "possible", "Pneumonia": "present", "Coumadin": "present",
+                  "contrast": "historical"},
                  id="uncertain-adverbs"),
     # A cardiac catheterization's indication (MTSamples 4917) lists the patient's own risk
     # factors; they were hypothetical like a consent form's "risks including infection".

@@ -160,6 +160,22 @@ def test_a_drug_planned_outside_the_plan_section_is_shown_as_planned():
     assert not labels & {"metformin", "atorvastatin", "aspirin"}
 
 
+def test_an_assessment_and_plan_lists_its_new_drugs_once_and_not_the_listed_ones():
+    # MTSamples 1445: Coumadin started with Lovenox was missing, "Lovenox" was listed again
+    # as taken from "before the Lovenox is given", and a drug given today in an "ASSESSMENT
+    # AND PLAN" was left out because only a PLAN section's drugs counted.
+    text = ("MEDICATIONS: Prilosec 20 mg daily.\n"
+            "ASSESSMENT AND PLAN: Left leg DVT. Continue Prilosec. Ceftriaxone was given today. "
+            "We will start Lovenox 1 mg per kg subcu daily and Coumadin 5 mg p.o. daily. "
+            "Check the INR before the Lovenox is given.")
+    labels = _medication_labels(text)
+    assert {"Lovenox (planned, not started)", "Coumadin (planned, not started)",
+            "Ceftriaxone"} <= labels
+    assert "Lovenox" not in labels
+    assert [label for label in labels if label.lower().startswith("prilosec")] == [
+        "Prilosec 20 mg daily."]
+
+
 def test_a_drug_the_history_is_unsure_of_is_not_called_planned():
     text = "MEDICATIONS: Lisinopril 10 mg daily.\nHISTORY: Possibly on aspirin at home."
     assert not any("aspirin" in label for label in _medication_labels(text))

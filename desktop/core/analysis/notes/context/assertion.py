@@ -16,6 +16,10 @@ from desktop.core.analysis.notes.context.considered import (
     CONSIDERED_CUES,
     only_conditions_between,
 )
+from desktop.core.analysis.notes.context.planned import (
+    PLANNED_DRUG_CUES,
+    only_drugs_and_doses_between,
+)
 from desktop.core.analysis.notes.note_analysis import Scope
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir
 
@@ -62,6 +66,8 @@ def add_context(nlp: Language) -> None:
             rule.on_modifies = _year_is_past
         if rule.category == "POSSIBLE_EXISTENCE" and rule.literal in CONSIDERED_CUES:
             rule.on_modifies = only_conditions_between
+        if rule.category == "HYPOTHETICAL" and rule.literal in PLANNED_DRUG_CUES:
+            rule.on_modifies = only_drugs_and_doses_between
 
 
 def _year_is_past(_target: Span, cue: Span, _between: Span) -> bool:
