@@ -51,13 +51,14 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
-# 17: "will start Lovenox 1 mg per kg ... and Coumadin" plans both drugs; an allergic
-# condition in the allergy list ("Seasonal allergies") is current; "ongoing
-# risks including current smoking, diabetes" are the patient's;
-# a sentence starts after "., " (line breaks a CSV export turned into commas); headers
-# ILLNESSES, OPERATIONS, PLANS, PAST PSYCHIATRIC HISTORY...; "possibly", "presumed",
-# "perhaps" are uncertainty; "more often than in the past" dates nothing; "prophylaxis" is
-# only hypothetical; terms dislocation, bone pain, low blood sugar, duodenal polyp...;
+# 17: "GERD.," is a term (a capital word's period before a comma was part of the word);
+# MVP, DJD, diverticulosis, hiatal hernia, ADHD...; "will start Lovenox 1 mg per kg ... and
+# Coumadin" plans both drugs; an allergic condition in the allergy list ("Seasonal
+# allergies") is current; "ongoing risks including current smoking, diabetes" are the
+# patient's; a sentence starts after "., " (line breaks a CSV export turned into commas);
+# headers ILLNESSES, OPERATIONS, PLANS, PAST PSYCHIATRIC HISTORY...; "possibly", "presumed",
+# "perhaps" make conditions uncertain; "more often than in the past" dates nothing;
+# "prophylaxis" is only hypothetical; terms dislocation, bone pain, low blood sugar...;
 # 16: a condition or drug the plan considers is possible ("consider pneumonia", "infection or
 # ischemia must be considered", "consider insulin"), not what a considered test is for;
 # a drug right after an allergic condition ("seasonal allergies, on Zyrtec") is its treatment,
@@ -114,6 +115,20 @@ def _quiet_empty_matchers() -> None:
     warnings.filterwarnings("ignore", message=r"\[W036\]")
 
 
+# "3.  GERD.,4.  Eczema": spaCy splits "GERD.,4." at its comma (an infix) and never strips
+# the period from the piece before it, so "GERD." was one token and no term; a lower-case
+# word's period is an infix already ("Asthma.,2."). Line breaks a CSV export turned into
+# commas write this after every list entry.
+CAPITALS_PERIOD = r"(?<=[A-Z])\.(?=,)"
+
+
+def _split_capitals_before_comma(nlp) -> None:
+    from spacy.util import compile_infix_regex
+
+    infixes = [nlp.tokenizer.infix_finditer.__self__.pattern, CAPITALS_PERIOD]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+
+
 def _build_nlp():
     import medspacy
 
@@ -121,6 +136,7 @@ def _build_nlp():
     _quiet_empty_matchers()
     # Only components that need no download: tokenizer + PyRuSH (its rules ship in the wheel).
     nlp = medspacy.load(medspacy_enable=["medspacy_tokenizer"])
+    _split_capitals_before_comma(nlp)
     nlp.add_pipe("medspacy_pyrush", config={"rules_path": splitter_rules()})
     nlp.add_pipe(RUN_ON_BREAKS)
     nlp.max_length = MAX_NOTE_CHARS + 1  # spaCy's default (1M chars) is below our own limit

@@ -479,6 +479,17 @@ def test_an_allergic_condition_in_the_allergy_list_is_current():
     assert find(analysis, "hives").assertion == "historical"
 
 
+def test_a_capitalised_list_entry_before_a_comma_is_found():
+    # "3.  GERD.,4.  Eczema": spaCy left "GERD." one token (no term) where a CSV export
+    # turned line breaks into commas; "Asthma.," was split. Also terms no list knew.
+    analysis = analyse_note("PAST MEDICAL HISTORY:,1.  Asthma.,2.  GERD.,3.  COPD.,4.  MVP.,"
+                            "5.  Diverticulosis.,6.  DJD.,ASSESSMENT:,1.  UTI.,2.  Hiatal hernia.")
+    assert {c.text: c.codes[:1] for c in analysis.concepts} == {
+        "Asthma": ("J45.909",), "GERD": ("K21.9",), "COPD": ("J44.9",), "MVP": ("I34.1",),
+        "Diverticulosis": ("K57.90",), "DJD": ("M19.90",), "UTI": ("N39.0",),
+        "Hiatal hernia": ("K44.9",)}
+
+
 def test_a_comparison_with_the_past_dates_nothing():
     analysis = analyse_note("He reports heartburn more often than it has in the past. "
                             "Asthma in the past.")
