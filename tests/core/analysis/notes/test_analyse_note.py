@@ -318,6 +318,11 @@ def test_plural_findings_are_found_as_their_term():
     ("Duodenal polyp.", "Duodenal polyp", "duodenal polyp", "K31.7"),
     ("Superficial thrombophlebitis, resolving.", "Superficial thrombophlebitis",
      "superficial thrombophlebitis", "I80.9"),
+    # ICD-10-CM names these only with a site or a kind ("Hydronephrosis with ureteral
+    # stricture", "Respiratory tuberculosis"); notes write the bare word.
+    ("Moderate hydronephrosis on the left.", "hydronephrosis", "hydronephrosis", "N13.30"),
+    ("History of tuberculosis, treated.", "tuberculosis", "tuberculosis", "A15.9"),
+    ("Alcoholism, in remission.", "Alcoholism", "alcoholism", "F10.20"),
 ])
 def test_common_clinical_words_are_concepts(note, text, term, code):
     concept = find(analyse_note(note), text)
