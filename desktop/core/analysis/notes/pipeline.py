@@ -51,7 +51,8 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
-# 17: "GERD.," is a term (a capital word's period before a comma was part of the word);
+# 17: exam and review headers (HEENT:, CHEST:...) belong to the section they sit in;
+# "GERD.," is a term (a capital word's period before a comma was part of the word);
 # MVP, DJD, diverticulosis, hiatal hernia, ADHD...; "will start Lovenox 1 mg per kg ... and
 # Coumadin" plans both drugs; an allergic condition in the allergy list ("Seasonal
 # allergies") is current; "ongoing risks including current smoking, diabetes" are the
@@ -116,10 +117,10 @@ def _quiet_empty_matchers() -> None:
 
 
 # "3.  GERD.,4.  Eczema": spaCy splits "GERD.,4." at its comma (an infix) and never strips
-# the period from the piece before it, so "GERD." was one token and no term; a lower-case
-# word's period is an infix already ("Asthma.,2."). Line breaks a CSV export turned into
-# commas write this after every list entry.
-CAPITALS_PERIOD = r"(?<=[A-Z])\.(?=,)"
+# the period from the piece before it, so "GERD." was one token and no term ("INR 0.97.,"
+# a value "0.97."); a lower-case word's period is an infix already ("Asthma.,2."). Line
+# breaks a CSV export turned into commas write this after every list entry.
+CAPITALS_PERIOD = r"(?<=[A-Z0-9])\.(?=,)"
 
 
 def _split_capitals_before_comma(nlp) -> None:

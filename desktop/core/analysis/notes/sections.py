@@ -18,6 +18,9 @@ from desktop.core.analysis.notes.note_analysis import Section
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir
 
 UNLABELLED = "preamble"  # text before the first recognised header
+BODY_SYSTEM = "body_system"  # "HEENT:", "CHEST:": part of an examination or a review
+EXAMINATION_PARENTS = {"physical_exam": "physical_exam", "vital_signs": "physical_exam",
+                       "review_of_systems": "review_of_systems", UNLABELLED: "physical_exam"}
 # Where the paragraph of an inline header ends: a blank line, or a line break right after a
 # full stop (a hard-wrapped line breaks mid-sentence, a narrative's next sentence does not).
 PARAGRAPH_END = re.compile(r"\n[ \t]*\n|(?<=[.!?])[ \t]*\n")
@@ -98,7 +101,30 @@ def sections_of(doc: Doc) -> tuple[Section, ...]:
         title_start, title_end = section.title_span
         header = doc[title_start:title_end].text if title_end > title_start else ""
         sections.append(Section(section.category or UNLABELLED, start, end, header))
-    return _inline_headers_end_with_their_paragraph(doc.text, sections)
+    return _inline_headers_end_with_their_paragraph(doc.text, _body_systems_in_place(sections))
+
+
+def _body_systems_in_place(sections: list[Section]) -> list[Section]:
+    """An exam's or a review's "HEENT:", "CHEST:", "ABDOMEN:" belong to the section they sit in.
+
+    Without them, a "VITAL SIGNS:" line ran over the whole examination ("murmur - mentioned in
+    vital signs"). Under the vital signs or an examination they are the examination; under a
+    review of systems, the review; at the top of a note, an examination template's; under any
+    other header (a CT report's "CHEST:" under FINDINGS) they are no header at all.
+    """
+    out: list[Section] = []
+    for section in sections:
+        if section.name != BODY_SYSTEM:
+            out.append(section)
+            continue
+        parent = out[-1].name if out else UNLABELLED
+        if parent in EXAMINATION_PARENTS:
+            out.append(replace(section, name=EXAMINATION_PARENTS[parent]))
+        elif out:
+            out[-1] = replace(out[-1], end=section.end)
+        else:
+            out.append(replace(section, name="physical_exam"))
+    return out
 
 
 def _inline_headers_end_with_their_paragraph(text: str, sections: list[Section]

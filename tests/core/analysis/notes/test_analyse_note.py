@@ -502,6 +502,18 @@ def test_a_comparison_with_the_past_dates_nothing():
     assert find(analysis, "Asthma").assertion == "historical"
 
 
+def test_body_system_headers_belong_to_the_exam_or_review_they_sit_in():
+    # "VITAL SIGNS:" ran over the whole examination: "murmur - mentioned in vital signs".
+    text = ("REVIEW OF SYSTEMS:,CONSTITUTIONAL:  Weakness.,CARDIOVASCULAR:  Chest pain.,"
+            "PHYSICAL EXAMINATION:,VITAL SIGNS: BP 120/80.,HEART: Murmur.,ABDOMEN: Soft.,"
+            "IMPRESSION: Angina.,FINDINGS: ,CHEST: Small pneumothorax.")
+    analysis = analyse_note(text)
+    assert {c.text: c.section for c in analysis.concepts} == {
+        "Weakness": "review_of_systems", "Chest pain": "review_of_systems",
+        "BP 120/80": "vital_signs", "Murmur": "physical_exam", "Angina": "assessment",
+        "pneumothorax": "findings"}
+
+
 def test_sections_and_sentences(clinic_note):
     analysis = analyse_note(clinic_note)
     names = [s.name for s in analysis.sections]
