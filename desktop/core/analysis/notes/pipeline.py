@@ -59,7 +59,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # patient's; a sentence starts after "., " (line breaks a CSV export turned into commas);
 # headers ILLNESSES, OPERATIONS, PLANS, PAST PSYCHIATRIC HISTORY...; "possibly", "presumed",
 # "perhaps" make conditions uncertain; "more often than in the past" dates nothing;
-# "prophylaxis" is only hypothetical; terms dislocation, bone pain, low blood sugar...;
+# "prophylaxis" is only hypothetical, for conditions (its drug is taken); terms dislocation,
+# bone pain, low blood sugar, Alzheimer's dementia...;
 # 16: a condition or drug the plan considers is possible ("consider pneumonia", "infection or
 # ischemia must be considered", "consider insulin"), not what a considered test is for;
 # a drug right after an allergic condition ("seasonal allergies, on Zyrtec") is its treatment,

@@ -323,6 +323,8 @@ def test_plural_findings_are_found_as_their_term():
     ("Moderate hydronephrosis on the left.", "hydronephrosis", "hydronephrosis", "N13.30"),
     ("History of tuberculosis, treated.", "tuberculosis", "tuberculosis", "A15.9"),
     ("Alcoholism, in remission.", "Alcoholism", "alcoholism", "F10.20"),
+    ("History of Alzheimer's dementia.", "Alzheimer's dementia", "alzheimer's dementia",
+     "G30.9"),
 ])
 def test_common_clinical_words_are_concepts(note, text, term, code):
     concept = find(analyse_note(note), text)
@@ -470,8 +472,10 @@ def test_prophylaxis_prevents_what_has_not_happened():
     # Two rules on "prophylaxis" (medspaCy's negation, ClinicDesk's hypothetical) left the
     # winner to match order: adding unrelated rules made "DVT prophylaxis" a denied DVT.
     analysis = analyse_note("2.  Optimize pulmonary function and pursue aggressive DVT "
-                            "prophylaxis.")
-    assert find(analysis, "DVT").assertion == "hypothetical"
+                            "prophylaxis. Resume home meds, DVT prophylaxis, aspirin.")
+    assert {c.assertion for c in analysis.concepts if c.text == "DVT"} == {"hypothetical"}
+    # The drug given for it is taken (MTSamples 3916: "aspirin (planned, not started)").
+    assert find(analysis, "aspirin").assertion == "present"
 
 
 def test_an_allergic_condition_in_the_allergy_list_is_current():
