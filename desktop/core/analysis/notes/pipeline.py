@@ -51,7 +51,8 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
-# 17: exam and review headers (HEENT:, CHEST:...) belong to the section they sit in;
+# 17: "was negative for X" negates X; "but" ends a negation another cue has shortened;
+# exam and review headers (HEENT:, CHEST:...) belong to the section they sit in;
 # "GERD.," is a term (a capital word's period before a comma was part of the word);
 # MVP, DJD, diverticulosis, hiatal hernia, ADHD...; "will start Lovenox 1 mg per kg ... and
 # Coumadin" plans both drugs; an allergic condition in the allergy list ("Seasonal

@@ -242,6 +242,15 @@ PHRASING = [
                  {"diabetes": "present", "hypertension": "present", "hyperlipidemia": "present",
                   "infection": "hypothetical"},
                  id="risk-factors"),
+    # MTSamples 3862: the embolism a CT was "negative for" was present (and "can't miss"),
+    # and "but" did not end "not identified" once "showed" had shortened it (a medspaCy
+    # overlap test that missed a span inside another).
+    pytest.param("Computed tomographic angiography was negative for pulmonary embolism. "
+                 "Colonoscopy showed internal hemorrhoids and diverticulosis, but a bleeding "
+                 "site was not identified. Review of systems is negative for hematuria.",
+                 {"pulmonary embolism": "negated", "hemorrhoids": "present",
+                  "diverticulosis": "present", "hematuria": "negated"},
+                 id="negative-for-and-but"),
     # What an allergen does is the allergy's history; a reaction happening now is present.
     pytest.param("Penicillin allergy causes hives. Allergic to codeine, which causes nausea. "
                  "Allergic to sulfa (rash). He has a latex allergy and presents with wheezing "

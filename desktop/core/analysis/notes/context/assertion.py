@@ -43,7 +43,26 @@ DATED_HISTORY = "in <year>"  # the curated rule for "stroke in 2015"
 CONTEXT_TYPES = {"problem", "symptom", "finding", "procedure", "medication", "allergy", ALLERGEN}
 
 
+def spans_overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether token spans ``a`` and ``b`` share a token, also when one contains the other."""
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _fix_medspacy_overlap() -> None:
+    """medspaCy 1.3.1's ``tuple_overlaps`` misses a span that lies inside the other, so a
+    cue whose scope another cue had already shortened was no longer ended by a terminator
+    around it: in "Colonoscopy showed hemorrhoids, but polyps were not identified", "showed"
+    shortened the backward negation, and "but" (its scope the whole sentence) then did not end
+    it: the hemorrhoids were negated. The same test decides whether a cue lies inside a target
+    and whether a target lies in a cue's scope."""
+    from medspacy.context import context_graph, context_modifier
+
+    context_modifier.tuple_overlaps = spans_overlap
+    context_graph.tuple_overlaps = spans_overlap
+
+
 def add_context(nlp: Language) -> None:
+    _fix_medspacy_overlap()
     context = nlp.add_pipe(
         "medspacy_context",
         config={
