@@ -130,6 +130,12 @@ def _summary_category(concept: Any) -> str | None:
     return category if category in {"medication", "allergy", "vital", "lab"} else None
 
 
+def _names(listed: str, drug: str) -> bool:
+    """Whether ``listed`` (lower-case drug list text) names ``drug`` as a word: "ASA" is not
+    in "nasal spray"."""
+    return re.search(rf"(?<!\w){re.escape(drug.lower())}(?!\w)", listed) is not None
+
+
 def _is_planned(assertion: str, role: str | None) -> bool:
     """A drug the note plans to start: a possible one only where the note plans (plan or
     assessment: "consider atorvastatin"), as elsewhere it may mean unsure whether it is taken
@@ -168,7 +174,7 @@ def _concept_items(
         planned = category == "medication" and _is_planned(assertion, role)
         if category == "medication" and not planned and (
             assertion not in {"present", "historical"} or (medication_list and not in_plan)
-            or (assertion == "present" and concept.text.lower() in medication_list + drugs)
+            or (assertion == "present" and _names(medication_list + drugs, concept.text))
         ):
             continue  # the medication list already has it; new drugs in the plan still count
         if category == "allergy" and assertion not in _ALLERGY_ASSERTIONS:

@@ -174,6 +174,10 @@ def test_an_assessment_and_plan_lists_its_new_drugs_once_and_not_the_listed_ones
     assert "Lovenox" not in labels
     assert [label for label in labels if label.lower().startswith("prilosec")] == [
         "Prilosec 20 mg daily."]
+    # a drug is "already listed" as a word only: the plan's ASA is not the list's nasal spray
+    labels = _medication_labels("MEDICATIONS: Flonase nasal spray.\n"
+                                "ASSESSMENT AND PLAN: Chest pain. ASA 325 mg given today.")
+    assert "ASA" in labels
 
 
 def test_a_drug_the_history_is_unsure_of_is_not_called_planned():
