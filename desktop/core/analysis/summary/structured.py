@@ -42,6 +42,16 @@ _LIST_SEPARATOR = re.compile(r",\s+(?=[A-Za-z])|;|\n|\s+and\s+(?=[A-Za-z])|(?:^|
 _LEADING_JOINER = re.compile(r"^(?:and|or|plus)\s+", re.IGNORECASE)
 _TRAILING_NUMBER = re.compile(r"[.,]\s*\d{1,2}[.)]$")  # "...cheaper.,2." -> "...cheaper."
 _NUMBER_CONTINUES = re.compile(r"(?:,\d{3})+(?!\d)|\.\d+")
+_DOSE = re.compile(r"\d\s*(?:mg|mcg|g|gm|ml|units?|meq|%|puffs?|tabs?|tablets?)\b",
+                   re.IGNORECASE)
+# How a piece of a medication list that goes on the order before it starts ("for one month",
+# "then decrease to ...", "right abdomen"), and how a list's opening remark starts ("On
+# transfer, Celebrex, ...").
+_CONTINUES = frozenset({"for", "then", "to", "and", "the", "as", "with", "until", "times",
+                        "x", "right", "left", "each", "per", "in", "at", "after", "before",
+                        "if", "dose", "decrease", "increase", "taper", "tapering", "which",
+                        "while", "when", "should", "may", "every", "daily"})
+_OPENS = frozenset({"on", "at", "upon", "before", "after", "prior"})
 _NOT_A_DRUG = re.compile(r"^(none|no|nil|n/?a|negative|unknown)\b", re.IGNORECASE)
 
 
@@ -232,12 +242,39 @@ def _list_entries(note: SourceNote, section: Any) -> list[NoteSpan]:
     return entries
 
 
+def _whole_orders(note: SourceNote, entries: list[NoteSpan]) -> list[NoteSpan]:
+    """List entries joined into whole orders. A piece that names no drug, gives no dose and
+    goes on in lower case with "for", "then", "to"... belongs to the order before it
+    ("Celebrex 200 mg daily, for one month"; "cream to the right arm, right abdomen"); a short
+    opening "On transfer," to the order after it. Brand names a term list lacks stay orders."""
+    drugs = [(c.start, c.end) for c in note.analysis.concepts if c.category == "medication"]
+
+    def plain(entry: NoteSpan, words: frozenset[str]) -> bool:
+        first = entry.text.split(maxsplit=1)[0].strip(",.;:").lower() if entry.text else ""
+        return (first in words and not _DOSE.search(entry.text)
+                and not any(entry.start < end and start < entry.end for start, end in drugs))
+
+    orders: list[NoteSpan] = []
+    opening: NoteSpan | None = None
+    for entry in entries:
+        if orders and entry.text[:1].islower() and plain(entry, _CONTINUES):
+            orders[-1] = note.span(orders[-1].start, entry.end)
+        elif not orders and opening is None and len(entry.text.split()) <= 3 and plain(
+                entry, _OPENS):
+            opening = entry
+        else:
+            start = opening.start if opening is not None and not orders else entry.start
+            orders.append(note.span(start, entry.end))
+    return orders or ([opening] if opening else [])
+
+
 def _medication_items(note: SourceNote, rules: SummaryRules) -> list[dict[str, Any]]:
     """The medication list as written (with doses); else drugs the note says are taken."""
     items = []
     for section in _sections_with_role(note, "medications", rules):
         detail = f"{note.label} · {_humanise(section.name)}"
-        items += [_item("medication", e.text, detail, [e]) for e in _list_entries(note, section)]
+        entries = _whole_orders(note, _list_entries(note, section))
+        items += [_item("medication", e.text, detail, [e]) for e in entries]
     return items
 
 

@@ -180,6 +180,19 @@ def test_an_assessment_and_plan_lists_its_new_drugs_once_and_not_the_listed_ones
     assert "ASA" in labels
 
 
+def test_a_medication_list_shows_whole_orders():
+    # MTSamples 3909: "for one month", "right abdomen" and "On transfer" were each listed as a
+    # medication, cut from the order they belong to.
+    text = ("MEDICATIONS: On transfer, Celebrex, Coumadin, Colace.\n"
+            "DISCHARGE MEDICATIONS: Celebrex 200 mg daily, for one month, Diprosone cream 0.05% "
+            "b.i.d. to the right arm, right abdomen, Ativan 0.25 mg b.i.d.\n")
+    labels = _medication_labels(text)
+    assert {"On transfer, Celebrex", "Coumadin", "Colace.", "Celebrex 200 mg daily, for one month",
+            "Diprosone cream 0.05% b.i.d. to the right arm, right abdomen",
+            "Ativan 0.25 mg b.i.d."} <= labels
+    assert not labels & {"for one month", "right abdomen", "On transfer"}
+
+
 def test_a_drug_the_history_is_unsure_of_is_not_called_planned():
     text = "MEDICATIONS: Lisinopril 10 mg daily.\nHISTORY: Possibly on aspirin at home."
     assert not any("aspirin" in label for label in _medication_labels(text))
