@@ -508,6 +508,12 @@ def test_a_capitalised_list_entry_before_a_comma_is_found():
         "Hiatal hernia": ("K44.9",)}
 
 
+@pytest.mark.parametrize("drug", ["Celebrex", "Colace", "Diovan", "Lortab", "Versed"])
+def test_drugs_medication_lists_name_often_are_medications(drug):
+    # Names heading MTSamples medication-list entries the drug list lacked.
+    assert find(analyse_note(f"MEDICATIONS: {drug} daily."), drug).category == "medication"
+
+
 def test_a_comparison_with_the_past_dates_nothing():
     analysis = analyse_note("He reports heartburn more often than it has in the past. "
                             "Asthma in the past.")
