@@ -334,6 +334,11 @@ def test_plural_findings_are_found_as_their_term():
     ("Alcoholism, in remission.", "Alcoholism", "alcoholism", "F10.20"),
     ("History of Alzheimer's dementia.", "Alzheimer's dementia", "alzheimer's dementia",
      "G30.9"),
+    # ... and a bare word's qualified forms keep their own code (review: "diabetic
+    # retinopathy" became background retinopathy H35.00, "aspiration pneumonitis" J18.9)
+    ("Diabetic retinopathy.", "Diabetic retinopathy", "diabetic retinopathy", "E11.319"),
+    ("Aspiration pneumonitis.", "Aspiration pneumonitis", "aspiration pneumonitis", "J69.0"),
+    ("Kaposi sarcoma.", "Kaposi sarcoma", "kaposi sarcoma", "C46.9"),
 ])
 def test_common_clinical_words_are_concepts(note, text, term, code):
     concept = find(analyse_note(note), text)
