@@ -248,6 +248,7 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
             continue
         section_name = section_name_at(sections, span.start_char)
         category = category_of(span, section_name)
+        term, codes = rule_metadata(span)
         if category == ALLERGEN:
             continue  # "latex gloves", "fish oil": no allergy stated
         if category in ("vital", "lab"):
@@ -259,7 +260,7 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
             default = defaults.get(section_name)
             if category == "medication" and section_name == "allergies":
                 default = None  # a drug there that is no allergen is one the note says is taken
-            if section_name == "allergies" and is_allergic_condition(rule_metadata(span)[1]):
+            if section_name == "allergies" and is_allergic_condition(codes):
                 default = None  # "Seasonal allergies" there is a condition the patient has
             assertion = assertion_from(found, default)
             if assertion == "present":
@@ -271,7 +272,6 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
                     and is_allergy_reaction(span.sent.text,
                                             span.start_char - span.sent.start_char)):
                 assertion = "historical"
-        term, codes = rule_metadata(span)
         concepts.append(Concept(
             text=span.text, start=span.start_char, end=span.end_char, category=category,
             assertion=assertion, section=section_name, value=value, unit=unit,

@@ -10,7 +10,7 @@ drug only through other ones, list words and "the possibility of"/"a diagnosis o
 
 from __future__ import annotations
 
-from spacy.tokens import Span
+from spacy.tokens import Doc, Span
 
 from desktop.core.analysis.notes.concepts.extraction import SPAN_GROUP
 
@@ -31,6 +31,12 @@ DRUG_LINK_WORDS = LINK_WORDS | {"treating", "treatment", "therapy", "with", "tri
                                 "using", "giving"}
 
 
+def tokens_of(doc: Doc, labels: frozenset[str]) -> set[int]:
+    """Indices of the tokens of every concept with one of ``labels`` (upper case)."""
+    return {i for span in doc.spans[SPAN_GROUP] if span.label_.upper() in labels
+            for i in range(span.start, span.end)}
+
+
 def only_conditions_between(target: Span, cue: Span, between: Span) -> bool:
     """True when every word between ``cue`` and ``target`` is a link word or part of another
     condition or drug ("consider pneumonia or bronchitis"); False for "consider CT for ...".
@@ -40,11 +46,7 @@ def only_conditions_between(target: Span, cue: Span, between: Span) -> bool:
     """
     if target.start < cue.start and not _ends_a_hypothesis(cue):
         return False
-    item_tokens = {
-        i
-        for span in target.doc.spans[SPAN_GROUP] if span.label_.upper() in ITEM_LABELS
-        for i in range(span.start, span.end)
-    }
+    item_tokens = tokens_of(target.doc, ITEM_LABELS)
     links = DRUG_LINK_WORDS if target.label_.upper() == "MEDICATION" else LINK_WORDS
     return all(
         token.lower_ in links or token.i in item_tokens

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from spacy.tokens import Span
 
-from desktop.core.analysis.notes.concepts.extraction import SPAN_GROUP
+from desktop.core.analysis.notes.context.considered import tokens_of
 
 # The curated ConText rule (context_rules_curated.json) this check is attached to.
 PLANNED_DRUG_CUES = frozenset({"may start"})
@@ -29,11 +29,7 @@ ORDER_WORDS = frozenset({
 def only_drugs_and_doses_between(target: Span, cue: Span, between: Span) -> bool:
     """True when every word between ``cue`` and ``target`` is another drug, a dose or an order
     word; False for "start metformin and continue aspirin"."""
-    drug_tokens = {
-        i
-        for span in target.doc.spans[SPAN_GROUP] if span.label_.upper() == "MEDICATION"
-        for i in range(span.start, span.end)
-    }
+    drug_tokens = tokens_of(target.doc, frozenset({"MEDICATION"}))
     return all(
         token.i in drug_tokens or token.like_num or token.is_space
         or (token.lower_.rstrip(".") or token.lower_) in ORDER_WORDS
