@@ -15,6 +15,8 @@ RULES_PACK_ID = "rules:clinicdesk-summary"
 @dataclass(frozen=True)
 class SummaryRules:
     sections: dict[str, tuple[str, ...]]
+    synopsis_sections: tuple[str, ...]
+    synopsis_procedure_headers: frozenset[str]
     similarity_abstractive: float
     similarity_patient: float
     content_overlap_abstractive: float
@@ -43,6 +45,8 @@ def load_rules() -> SummaryRules:
             lay.setdefault(term, []).append(plain)
     return SummaryRules(
         sections={role: tuple(words) for role, words in data["sections"].items()},
+        synopsis_sections=tuple(data["synopsis"]["sections"]),
+        synopsis_procedure_headers=frozenset(data["synopsis"]["procedure_headers"]),
         similarity_abstractive=float(grounding["similarity_abstractive"]),
         similarity_patient=float(grounding["similarity_patient"]),
         content_overlap_abstractive=float(grounding["content_overlap_abstractive"]),

@@ -52,6 +52,8 @@ _CONTINUES = frozenset({"for", "then", "to", "and", "the", "as", "with", "until"
                         "if", "dose", "decrease", "increase", "taper", "tapering", "which",
                         "while", "when", "should", "may", "every", "daily"})
 _OPENS = frozenset({"on", "at", "upon", "before", "after", "prior"})
+# A sentence that narrates (a procedure's description), not names: "The scope was used."
+_NARRATES = re.compile(r"\b(?:was|were|is|are|has|had|have)\b", re.IGNORECASE)
 _NOT_A_DRUG = re.compile(r"^(none|no|nil|n/?a|negative|unknown)\b", re.IGNORECASE)
 
 
@@ -94,20 +96,32 @@ def _has_words(text: str) -> bool:
 
 
 def _synopsis(note: SourceNote, rules: SummaryRules) -> dict[str, Any] | None:
-    candidates: list[NoteSpan] = []
-    for category in rules.sections["synopsis"]:
+    """The first sentence of the first synopsis section (chief complaint, history, ...), else
+    an operative note's procedure line, else the note's first sentence; the detail says which
+    section, as "Injury." alone does not say it is the reason for an examination."""
+    candidates: list[tuple[NoteSpan, str]] = []
+    for category in rules.synopsis_sections:
         for section in note.analysis.sections:
             if section.name == category:
-                candidates += _body_sentences(note, section)[:1]
-    if not candidates:
-        candidates = [s for s in note.sentence_spans() if len(s.text.split()) >= 4][:1]
+                candidates += [(span, section.name) for span in _body_sentences(note, section)[:1]]
+    for section in note.analysis.sections:
+        if _header_literal(section) in rules.synopsis_procedure_headers:
+            candidates += [(span, section.name) for span in _body_sentences(note, section)[:1]
+                           if not _NARRATES.search(span.text)]
+    candidates += [(s, "") for s in note.sentence_spans() if len(s.text.split()) >= 4][:1]
     if not candidates:
         return None
-    span = candidates[0]
+    span, section_name = candidates[0]
     label = span.text if len(span.text) <= _MAX_SYNOPSIS_CHARS else (
         span.text[: _MAX_SYNOPSIS_CHARS].rsplit(" ", 1)[0] + " …"
     )
-    return _item("synopsis", label, note.label, [span])
+    detail = " · ".join(p for p in (note.label, _humanise(section_name)) if p)
+    return _item("synopsis", label, detail, [span])
+
+
+def _header_literal(section: Any) -> str:
+    """"PROCEDURE PERFORMED: " -> "procedure performed:", as the section rules write it."""
+    return re.sub(r"\s+", " ", (getattr(section, "header", "") or "").lower()).strip(" ,")
 
 
 def _concept_label(concept: Any) -> str:
@@ -172,12 +186,18 @@ def _concept_items(
     counts: dict[str, int] = {}
     # "No shortness of breath" beside "short of breath on one flight": the note qualifies the
     # symptom; listing it as absent would contradict the present one.
+    # Likewise a past mention of a problem the note treats as current ("the history of
+    # coronal hypospadias" it operates on) is not also past history; a past procedure is.
     present_terms = {c.term for c in concepts if c.assertion == "present"}
+    present_problems = {c.term for c in concepts
+                        if c.assertion == "present" and c.category in _CLINICAL}
     drugs = ""  # the drugs listed so far
     for concept in concepts:
         category = _summary_category(concept)
         assertion = concept.assertion
-        if category is None or (category == "negative" and concept.term in present_terms):
+        if category is None or (category == "negative" and concept.term in present_terms) or (
+            category == "history" and concept.term in present_problems
+        ):
             continue
         role = rules.section_role(concept.section)
         in_plan = role in {"plan", "assessment"}  # where a note orders ("Assessment and Plan")
@@ -294,11 +314,19 @@ def _allergy_section_items(note: SourceNote, rules: SummaryRules) -> list[dict[s
 def _section_sentence_items(
     note: SourceNote, role: str, rules: SummaryRules
 ) -> list[dict[str, Any]]:
-    items = []
+    """A section's sentences; a sentence said again (an operation's pre- and postoperative
+    diagnosis) is one item with both places as its evidence."""
+    items: list[dict[str, Any]] = []
+    by_text: dict[str, dict[str, Any]] = {}
     for section in _sections_with_role(note, role, rules):
         for span in _body_sentences(note, section)[:_MAX_PER_SECTION]:
+            said = by_text.get(span.text.lower().strip(" ,.;:"))
+            if said is not None:
+                said["evidence"].append(span.to_dict())
+                continue
             detail = f"{note.label} · {_humanise(section.name)}"
             items.append(_item(role, span.text, detail, [span]))
+            by_text[span.text.lower().strip(" ,.;:")] = items[-1]
     return items
 
 

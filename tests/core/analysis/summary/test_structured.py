@@ -3,6 +3,8 @@ line pointing at the exact note text it came from."""
 
 from __future__ import annotations
 
+import pytest
+
 from desktop.core.analysis.summary import structured_provenance
 from desktop.core.analysis.summary.sources import prepare_note
 from desktop.core.analysis.summary.structured import build_structured_result
@@ -72,7 +74,8 @@ def test_several_notes_each_get_a_dated_synopsis_oldest_first(mtsamples_text):
     older = prepare_note(mtsamples_text("1329"), note_id=1, date="2023-11-02")
     result = build_structured_result([older, newer])
     synopsis = _by_category(result, "synopsis")
-    assert [s["detail"] for s in synopsis] == ["Note of 2023-11-02", "Note of 2024-05-20"]
+    assert [s["detail"] for s in synopsis] == ["Note of 2023-11-02 · Chief complaint",
+                                               "Note of 2024-05-20 · Chief complaint"]
     assert [s["evidence"][0]["note_id"] for s in synopsis] == [1, 2]
     assert result["notes"] == [{"note_id": 1, "date": "2023-11-02"},
                                {"note_id": 2, "date": "2024-05-20"}]
@@ -220,3 +223,33 @@ def test_a_drug_named_before_allergy_is_an_allergy_and_its_reaction_no_complaint
     assert any(m.startswith("lisinopril") for m in medications)
     problems = {p["label"].lower(): p["detail"] for p in _by_category(result, "problem")}
     assert "hives" not in problems or problems["hives"].startswith("Past")
+
+
+@pytest.mark.parametrize(("note_id", "synopsis", "section"), [
+    # "PROCEDURE PERFORMED: , Nissen fundoplication.,DESCRIPTION OF PROCEDURE: , After informed
+    # consent was obtained ...": no complaint, history, indication or diagnosis
+    ("3483", "Nissen fundoplication.", "Procedure"),
+    # "PREOPERATIVE DIAGNOSIS: , Appendicitis." says why; "After informed consent ..." did not
+    ("1232", "Appendicitis.", "Diagnoses"),
+])
+def test_an_operative_note_is_summed_up_by_its_diagnosis_or_procedure(
+    mtsamples_text, note_id, synopsis, section
+):
+    note = prepare_note(mtsamples_text(note_id), note_id=1, date="2024-01-01")
+    [item] = _by_category(build_structured_result([note]), "synopsis")
+    assert item["label"] == synopsis
+    assert item["detail"] == f"Note of 2024-01-01 · {section}"
+
+
+def test_a_diagnosis_said_before_and_after_an_operation_is_one_line(mtsamples_text):
+    # MTSamples 113: "PREOPERATIVE DIAGNOSIS: , Coronal hypospadias with chordee.,POSTOPERATIVE
+    # DIAGNOSIS: , Coronal hypospadias with chordee." and "the history of coronal hypospadias"
+    # in the indications: the problem operated on is not also past history.
+    note = prepare_note(mtsamples_text("113"), note_id=1)
+    result = build_structured_result([note])
+    assessment = _by_category(result, "assessment")
+    assert [a["label"] for a in assessment] == ["Coronal hypospadias with chordee."]
+    assert len(assessment[0]["evidence"]) == 2
+    _assert_spans_match(note, assessment)
+    assert "hypospadias" in [p["label"] for p in _by_category(result, "problem")]
+    assert "hypospadias" not in [h["label"] for h in _by_category(result, "history")]
