@@ -58,10 +58,12 @@ def coding_priors() -> dict[str, float]:
 
 @lru_cache(maxsize=1)
 def table_vocabulary() -> frozenset[str]:
-    """Every 3-character category plus the codes the curated term list names."""
+    """Every 3-character category plus the codes the curated term lists name."""
     codes = {c for c in icd.get_all_codes(True) if icd.is_category(c)}
-    for row in read_table(nlp_resources_dir() / "terms" / "common_clinical_terms.tsv"):
+    terms = nlp_resources_dir() / "terms"
+    for row in read_table(terms / "common_clinical_terms.tsv"):
         codes.update(c for c in row[2].split("|") if c and icd.is_valid_item(c))
+    codes.update(row[1] for row in read_table(terms / "fracture_sites.tsv"))
     return frozenset(codes)
 
 

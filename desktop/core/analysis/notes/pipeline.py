@@ -51,6 +51,9 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
+# 18: a fracture names its bone ("fracture of the right femoral neck" S72.009A, "mandible
+# fractures", "fractured his left wrist"; `terms/fracture_sites.tsv`); bare "fistula" and
+# "effusion" are no joint codes; "without contrast" negates nothing;
 # 17: "was negative for X" negates X; "but" ends a negation another cue has shortened;
 # exam and review headers (HEENT:, CHEST:...) belong to the section they sit in;
 # "GERD.," is a term (a capital word's period before a comma was part of the word);
@@ -97,7 +100,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # "not limited to" negates nothing, a child's vitals are not judged by adult limits,
 # "may suggest" is a possibility, "a brother who" keeps his conditions, no bare "wound";
 # 10: "T12" no temperature; 9: consent risks hypothetical; 8: cancer sites
-RULES_VERSION = "17"
+RULES_VERSION = "18"
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
 _lock = threading.Lock()

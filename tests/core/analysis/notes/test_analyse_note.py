@@ -251,6 +251,13 @@ PHRASING = [
                  {"pulmonary embolism": "negated", "hemorrhoids": "present",
                   "diverticulosis": "present", "hematuria": "negated"},
                  id="negative-for-and-but"),
+    # MTSamples 2141, 1530: "MRI LEFT KNEE WITHOUT CONTRAST" negated the knee pain it was for,
+    # "CT of the head without contrast: ... skull fracture" the fracture and hematomas.
+    pytest.param("MRI of the left knee without contrast. CLINICAL: left knee pain. CT of the "
+                 "head without contrast: right frontal skull fracture with subdural hematoma.",
+                 {"knee pain": "present", "skull fracture": "present",
+                  "subdural hematoma": "present"},
+                 id="without-contrast"),
     # What an allergen does is the allergy's history; a reaction happening now is present.
     pytest.param("Penicillin allergy causes hives. Allergic to codeine, which causes nausea. "
                  "Allergic to sulfa (rash). He has a latex allergy and presents with wheezing "
@@ -339,10 +346,51 @@ def test_plural_findings_are_found_as_their_term():
     ("Diabetic retinopathy.", "Diabetic retinopathy", "diabetic retinopathy", "E11.319"),
     ("Aspiration pneumonitis.", "Aspiration pneumonitis", "aspiration pneumonitis", "J69.0"),
     ("Kaposi sarcoma.", "Kaposi sarcoma", "kaposi sarcoma", "C46.9"),
+    # ICD-10-CM's "Fistula, unspecified joint" made every fistula a joint's (M25.10): MTSamples
+    # 3546's colovesical fistula and intraperitoneal abscess, 3483's coronal hypospadias.
+    ("Colovesical fistula.", "Colovesical fistula", "colovesical fistula", "N32.1"),
+    ("Intraperitoneal abscess.", "Intraperitoneal abscess", "intraperitoneal abscess",
+     "K65.1"),
+    ("Coronal hypospadias with chordee.", "Coronal hypospadias", "coronal hypospadias",
+     "Q54.0"),
+    ("Small suprapatellar joint effusion.", "joint effusion", "joint effusion", "M25.40"),
 ])
 def test_common_clinical_words_are_concepts(note, text, term, code):
     concept = find(analyse_note(note), text)
     assert (concept.term, concept.codes[:1]) == (term, (code,))
+
+
+@pytest.mark.parametrize("note", [
+    "Left forearm arteriovenous fistula, thrombosed.",
+    "CT chest: small left effusion.",
+])
+def test_a_fistula_or_effusion_without_its_site_gets_no_joint_code(note):
+    [concept] = analyse_note(note).concepts
+    assert concept.codes == ()
+
+
+def test_a_fracture_is_found_with_its_bone_however_the_note_names_it():
+    # MTSamples 3895, 2101, 4993, 2104, 1015, 2247 and 2237 wrote these; each was the bare
+    # "fracture" (T14.8XXA, "Other injury of unspecified body region").
+    analysis = analyse_note(
+        "Right tibial plateau fracture. Left angle and right body mandible fractures. "
+        "Fracture of the right femoral neck. Comminuted fracture of the distal radius. "
+        "He fractured his left wrist. No sternal or rib fractures are identified. "
+        "T12 compression fracture. Fifth metatarsal head fracture. Radial head fracture.")
+    found = {c.text: (c.term, c.assertion, c.codes) for c in analysis.concepts}
+    assert found == {
+        "tibial plateau fracture": ("tibial plateau fracture", "present", ("S82.109A",)),
+        "mandible fractures": ("mandible fracture", "present", ("S02.609A",)),
+        "Fracture of the right femoral neck": ("femoral neck fracture", "present",
+                                               ("S72.009A",)),
+        "fracture of the distal radius": ("distal radius fracture", "present", ("S52.509A",)),
+        "fractured his left wrist": ("distal radius fracture", "present", ("S52.509A",)),
+        "rib fractures": ("rib fracture", "negated", ("S22.39XA",)),
+        "compression fracture": ("vertebral compression fracture", "present", ("M48.50XA",)),
+        # the head of the metatarsal is the metatarsal's; the radial head is its own site
+        "metatarsal head fracture": ("metatarsal fracture", "present", ("S92.309A",)),
+        "Radial head fracture": ("radial head fracture", "present", ("S52.109A",)),
+    }
 
 
 def test_a_non_smoker_is_no_smoker():

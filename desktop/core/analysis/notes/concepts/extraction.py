@@ -133,6 +133,7 @@ def build_target_rules() -> list[TargetRule]:
             put(term, "symptom", [code])
         site_rules.append(TargetRule(f"pain in {site}", "symptom", pattern=_pain_in(site, many),
                                      metadata={"codes": [code], "term": term}))
+    site_rules += fracture_rules(read_table(base / "fracture_sites.tsv"))
     rules = [*by_term.values(), *(r for t, r in plurals.items() if t not in by_term),
              *site_rules, *cased]
     for literal, pattern in _measurement_patterns().items():
@@ -158,6 +159,40 @@ def _pain_in(site: str, many: str) -> list[dict]:
             {"LOWER": {"IN": ["left", "right", "bilateral"]}, "OP": "?"},
             *({"LOWER": word} for word in first),
             {"LOWER": {"IN": [last, many.split()[-1]] if many else [last]}}]
+
+
+FRACTURE_WORDS = ["fracture", "fractures"]
+# A part of the bone between the site and "fracture": "fifth metatarsal head fracture".
+BONE_PARTS = ["shaft", "head", "base", "body"]
+OWNER_WORDS = ["the", "his", "her", "their", "both", "my", "a", "an"]
+SIDE_WORDS = ["left", "right", "bilateral"]
+
+
+def fracture_rules(rows: list[list[str]]) -> list[TargetRule]:
+    """Rules for "<site> fracture", "fracture of the [side] <site>" and "fractured [side]
+    <site>" from the fracture site table (site, code, written forms)."""
+    written = {form for _site, _code, forms in rows for form in forms.split("|")}
+    rules = []
+    for site, code, forms in rows:
+        meta = {"codes": [code], "term": f"{site} fracture"}
+        for form in forms.split("|"):
+            words = [{"LOWER": w} for w in re.findall(r"\w+|[^\w\s]", form)]
+            *first, last = words
+            plural = [*first, {"LOWER": {"IN": [last["LOWER"], last["LOWER"] + "s"]}}]
+            # "radial head" is its own site: "radial" + part would give it the shaft's code
+            parts = [p for p in BONE_PARTS if f"{form} {p}" not in written]
+            patterns = [
+                [*words, {"LOWER": {"IN": parts}, "OP": "?"}, {"LOWER": {"IN": FRACTURE_WORDS}}],
+                [{"LOWER": {"IN": FRACTURE_WORDS}}, {"LOWER": "of"},
+                 {"LOWER": {"IN": OWNER_WORDS}, "OP": "?"},
+                 {"LOWER": {"IN": SIDE_WORDS}, "OP": "?"}, *plural],
+                [{"LOWER": "fractured"}, {"LOWER": {"IN": OWNER_WORDS}, "OP": "?"},
+                 {"LOWER": {"IN": SIDE_WORDS}, "OP": "?"}, *plural,
+                 {"LOWER": {"IN": parts}, "OP": "?"}],
+            ]
+            rules += [TargetRule(f"{form} fracture", "problem", pattern=pattern, metadata=meta)
+                      for pattern in patterns]
+    return rules
 
 
 @lru_cache(maxsize=1)
