@@ -53,7 +53,8 @@ from desktop.core.provenance import Provenance
 RULES_ID = "rules:clinicdesk-notes"
 # 18: a fracture names its bone ("fracture of the right femoral neck" S72.009A, "mandible
 # fractures", "fractured his left wrist"; `terms/fracture_sites.tsv`); bare "fistula" and
-# "effusion" are no joint codes; "without contrast" negates nothing;
+# "effusion" are no joint codes; "without contrast" negates nothing; a header is read whole
+# ("FAMILY PSYCHIATRIC HISTORY:" is family history, not "HISTORY:"; 129 such headers);
 # 17: "was negative for X" negates X; "but" ends a negation another cue has shortened;
 # exam and review headers (HEENT:, CHEST:...) belong to the section they sit in;
 # "GERD.," is a term (a capital word's period before a comma was part of the word);

@@ -38,7 +38,7 @@ _CLINICAL = {"problem", "symptom", "finding"}
 _MAX_SYNOPSIS_CHARS = 240
 _ALLERGY_ASSERTIONS = {"present", "historical", "negated"}  # "no known allergies" matters
 # Separators of a medication list: "Nexium 40 mg q.d., Celebrex 200 mg q.d. and ..."
-_LIST_SEPARATOR = re.compile(r",\s+(?=[A-Za-z])|;|\n|\s+and\s+(?=[A-Za-z])|(?:^|\s)\d{1,2}[.)]\s+")
+_LIST_SEPARATOR = re.compile(r",\s+(?=[A-Za-z])|;|\n|\s+and\s+(?=[A-Za-z])|(?:^|[\s,])\d{1,2}[.)]\s+")
 _LEADING_JOINER = re.compile(r"^(?:and|or|plus)\s+", re.IGNORECASE)
 _TRAILING_NUMBER = re.compile(r"[.,]\s*\d{1,2}[.)]$")  # "...cheaper.,2." -> "...cheaper."
 _NUMBER_CONTINUES = re.compile(r"(?:,\d{3})+(?!\d)|\.\d+")
@@ -52,9 +52,14 @@ _CONTINUES = frozenset({"for", "then", "to", "and", "the", "as", "with", "until"
                         "if", "dose", "decrease", "increase", "taper", "tapering", "which",
                         "while", "when", "should", "may", "every", "daily"})
 _OPENS = frozenset({"on", "at", "upon", "before", "after", "prior"})
+# Where a sentence of an order ends and another begins: "... for chronic pain.  She is
+# running out of that" (a list the CSV export flattened runs on into the note's prose).
+_NEXT_SENTENCE = re.compile(r"(?<!\bDr)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bSt)[.!?][,\s]\s*(?=[A-Z])")
 # A sentence that narrates (a procedure's description), not names: "The scope was used."
 _NARRATES = re.compile(r"\b(?:was|were|is|are|has|had|have)\b", re.IGNORECASE)
-_NOT_A_DRUG = re.compile(r"^(none|no|nil|n/?a|negative|unknown)\b", re.IGNORECASE)
+# "None", or only the words that introduce the list ("DISCHARGE MEDICATIONS: Include, 1. ...")
+_NOT_A_DRUG = re.compile(r"^(?:(none|no|nil|n/?a|negative|unknown)\b|(?:include[sd]?|including|"
+                         r"as follows)\W*$)", re.IGNORECASE)
 
 
 def _item(category: str, label: str, detail: str, spans: list[NoteSpan]) -> dict[str, Any]:
@@ -256,7 +261,9 @@ def _list_entries(note: SourceNote, section: Any) -> list[NoteSpan]:
         if lead:
             span = note.span(span.start + lead.end(), span.end)
         text = span.text.rstrip(" :")
-        if _has_words(text) and not _NOT_A_DRUG.match(text):
+        # "As an outpatient:" heads the entries after it; it is none of them
+        heads = span.text.rstrip().endswith(":") and not _DOSE.search(text)
+        if _has_words(text) and not _NOT_A_DRUG.match(text) and not heads:
             entries.append(note.span(span.start, span.start + len(text)))
         cursor = body_start + (sep.end() if sep else len(body))
     return entries
@@ -264,20 +271,24 @@ def _list_entries(note: SourceNote, section: Any) -> list[NoteSpan]:
 
 def _whole_orders(note: SourceNote, entries: list[NoteSpan]) -> list[NoteSpan]:
     """List entries joined into whole orders. A piece that names no drug, gives no dose and
-    goes on in lower case with "for", "then", "to"... belongs to the order before it
-    ("Celebrex 200 mg daily, for one month"; "cream to the right arm, right abdomen"); a short
-    opening "On transfer," to the order after it. Brand names a term list lacks stay orders."""
+    goes on in lower case with "for", "then", "to"... (or is a clause of prose) belongs to the
+    order before it ("Celebrex 200 mg daily, for one month"; "cream to the right arm, right
+    abdomen"); a short opening "On transfer," to the order after it. Brand names a term list
+    lacks stay orders. An order ends where the note's prose takes over."""
     drugs = [(c.start, c.end) for c in note.analysis.concepts if c.category == "medication"]
 
-    def plain(entry: NoteSpan, words: frozenset[str]) -> bool:
+    def plain(entry: NoteSpan, words: frozenset[str] | None = None) -> bool:
+        """No drug and no dose, and (if ``words``) starting with one of them."""
         first = entry.text.split(maxsplit=1)[0].strip(",.;:").lower() if entry.text else ""
-        return (first in words and not _DOSE.search(entry.text)
+        return ((words is None or first in words) and not _DOSE.search(entry.text)
                 and not any(entry.start < end and start < entry.end for start, end in drugs))
 
     orders: list[NoteSpan] = []
     opening: NoteSpan | None = None
     for entry in entries:
-        if orders and entry.text[:1].islower() and plain(entry, _CONTINUES):
+        # ... and so does a lower-case clause of prose: "so we are calling a prescription"
+        if orders and entry.text[:1].islower() and (
+                plain(entry, _CONTINUES) or (len(entry.text.split()) > 3 and plain(entry))):
             orders[-1] = note.span(orders[-1].start, entry.end)
         elif not orders and opening is None and len(entry.text.split()) <= 3 and plain(
                 entry, _OPENS):
@@ -285,7 +296,21 @@ def _whole_orders(note: SourceNote, entries: list[NoteSpan]) -> list[NoteSpan]:
         else:
             start = opening.start if opening is not None and not orders else entry.start
             orders.append(note.span(start, entry.end))
+    orders = [_without_prose_tail(note, order, drugs) for order in orders]
     return orders or ([opening] if opening else [])
+
+
+def _without_prose_tail(note: SourceNote, order: NoteSpan,
+                        drugs: list[tuple[int, int]]) -> NoteSpan:
+    """An order up to the first sentence after which no drug and no dose is named: "Percocet
+    10/325 one to two at night for chronic pain." without "She is running out of that, so we
+    are calling a prescription"."""
+    for cut in _NEXT_SENTENCE.finditer(order.text):
+        rest = order.text[cut.end():]
+        start = order.start + cut.end()
+        if not _DOSE.search(rest) and not any(start < e and s < order.end for s, e in drugs):
+            return note.span(order.start, order.start + cut.start() + 1)
+    return order
 
 
 def _medication_items(note: SourceNote, rules: SummaryRules) -> list[dict[str, Any]]:

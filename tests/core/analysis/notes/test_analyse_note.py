@@ -586,6 +586,29 @@ def test_body_system_headers_belong_to_the_exam_or_review_they_sit_in():
         "pneumothorax": "findings"}
 
 
+def test_a_header_is_read_whole_not_by_its_last_words():
+    # "FAMILY PSYCHIATRIC HISTORY:" was read as "HISTORY:" (the present illness), so a
+    # mother's manic episode was the child's past; "ADMISSION SUMMARY:" as "SUMMARY:" (an
+    # assessment of eight narrative sentences, "ADMISSION" left as a diagnosis).
+    text = ("ADMISSION DIAGNOSES:,1.  Nausea.,ADMISSION SUMMARY: , She had chest pains.,"
+            "FAMILY PSYCHIATRIC HISTORY:,Mother believes she has had a manic episode.,"
+            "PERSONAL HISTORY: , She is a nonsmoker.,INDICATIONS FOR THE PROCEDURE: , Melena.,"
+            "LABORATORY FINDINGS: , Sodium 138.,DIAGNOSES ON ADMISSION:,1.  Hypertension.")
+    analysis = analyse_note(text)
+    assert [(s.name, s.header) for s in analysis.sections] == [
+        ("diagnoses", "ADMISSION DIAGNOSES:"),
+        ("history_of_present_illness", "ADMISSION SUMMARY:"),
+        ("family_history", "FAMILY PSYCHIATRIC HISTORY:"),
+        ("social_history", "PERSONAL HISTORY:"),
+        ("indications", "INDICATIONS FOR THE PROCEDURE:"),
+        ("labs_and_studies", "LABORATORY FINDINGS:"),
+        ("diagnoses", "DIAGNOSES ON ADMISSION:"),
+    ]
+    assert {c.text: c.assertion for c in analysis.concepts if c.category != "lab"} == {
+        "Nausea": "present", "chest pains": "present", "manic episode": "family",
+        "nonsmoker": "present", "Melena": "present", "Hypertension": "present"}
+
+
 def test_sections_and_sentences(clinic_note):
     analysis = analyse_note(clinic_note)
     names = [s.name for s in analysis.sections]

@@ -254,3 +254,23 @@ def test_a_diagnosis_said_before_and_after_an_operation_is_one_line(mtsamples_te
     problems = [p["label"].lower() for p in _by_category(result, "problem")]
     assert "coronal hypospadias" in problems
     assert not any("hypospadias" in h["label"].lower() for h in _by_category(result, "history"))
+
+
+def test_a_medication_list_the_export_flattened_shows_each_order_without_the_prose(
+    mtsamples_text
+):
+    # MTSamples 3408: "DISCHARGE MEDICATIONS: , Include,1.  Omeprazole 20 mg daily.,2.  ...
+    # 9.  Percocet 10/325 one to two at night for chronic pain.  She is running out of that, so
+    # we are calling a prescription for #10 of those." was one item for the first eight
+    # drugs and "so we are calling a prescription for #10 of those." a medication.
+    labels = _medication_labels(mtsamples_text("3408"))
+    assert {"Omeprazole 20 mg daily.", "Temazepam 15 mg at night.", "Cozaar 50 daily.",
+            "Lantus 60 units at bedtime.",
+            "Percocet 10/325 one to two at night for chronic pain."} <= labels
+    assert not any("prescription" in label or label.startswith("Include") for label in labels)
+    # MTSamples 4179: "As an outpatient:,1.  Lanoxin ..." heads the list; 3948: the list ends
+    # where "Followup is with Dr. XYZ of infectious diseases" begins.
+    labels = _medication_labels(mtsamples_text("4179"))
+    assert "Lanoxin 0.125 mg, 1/2 tablet once a day." in labels
+    assert not any("outpatient" in label for label in labels)
+    assert "Levaquin 750 mg daily x14 days." in _medication_labels(mtsamples_text("3948"))
