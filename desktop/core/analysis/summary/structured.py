@@ -38,7 +38,8 @@ _CLINICAL = {"problem", "symptom", "finding"}
 _MAX_SYNOPSIS_CHARS = 240
 _ALLERGY_ASSERTIONS = {"present", "historical", "negated"}  # "no known allergies" matters
 # Separators of a medication list: "Nexium 40 mg q.d., Celebrex 200 mg q.d. and ..."
-_LIST_SEPARATOR = re.compile(r",\s+(?=[A-Za-z])|;|\n|\s+and\s+(?=[A-Za-z])|(?:^|[\s,])\d{1,2}[.)]\s+")
+_LIST_SEPARATOR = re.compile(
+    r",\s+(?=[A-Za-z])|;|\n|\s+and\s+(?=[A-Za-z])|(?:^|[\s,])\d{1,2}[.)]\s+")
 _LEADING_JOINER = re.compile(r"^(?:and|or|plus)\s+", re.IGNORECASE)
 _TRAILING_NUMBER = re.compile(r"[.,]\s*\d{1,2}[.)]$")  # "...cheaper.,2." -> "...cheaper."
 _NUMBER_CONTINUES = re.compile(r"(?:,\d{3})+(?!\d)|\.\d+")
