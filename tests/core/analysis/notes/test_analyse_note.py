@@ -258,6 +258,14 @@ PHRASING = [
                  {"knee pain": "present", "skull fracture": "present",
                   "subdural hematoma": "present"},
                  id="without-contrast"),
+    # MTSamples 3308: "external hemorrhoids, none of which are inflamed" were listed as absent
+    # (medspaCy's "none" looks back), her question whether she has sleep apnea as a diagnosis.
+    pytest.param("She does have some external hemorrhoids, none of which are inflamed. She "
+                 "had two biopsies, none of which showed carcinoma. She also is questioning "
+                 "whether she has some sleep apnea.",
+                 {"external hemorrhoids": "present", "carcinoma": "negated",
+                  "sleep apnea": "possible"},
+                 id="none-of-which-and-her-question"),
     # What an allergen does is the allergy's history; a reaction happening now is present.
     pytest.param("Penicillin allergy causes hives. Allergic to codeine, which causes nausea. "
                  "Allergic to sulfa (rash). He has a latex allergy and presents with wheezing "
@@ -367,6 +375,16 @@ def test_common_clinical_words_are_concepts(note, text, term, code):
 def test_a_fistula_or_effusion_without_its_site_gets_no_joint_code(note):
     [concept] = analyse_note(note).concepts
     assert concept.codes == ()
+
+
+def test_cva_tenderness_is_the_costovertebral_angle_not_a_stroke():
+    # "She has CVA tenderness on the right" was a present stroke (I63.9), "No CVA tenderness"
+    # a stroke ruled out.
+    analysis = analyse_note("BACK: No CVA tenderness. She has CVA tenderness on the right. "
+                            "History of CVA in 2010.")
+    assert [(c.text, c.assertion, c.codes) for c in analysis.concepts] == [
+        ("CVA tenderness", "negated", ()), ("CVA tenderness", "present", ()),
+        ("CVA", "historical", ("I63.9",))]
 
 
 def test_a_fracture_is_found_with_its_bone_however_the_note_names_it():
