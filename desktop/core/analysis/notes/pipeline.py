@@ -56,7 +56,9 @@ RULES_ID = "rules:clinicdesk-notes"
 # "effusion" are no joint codes; "without contrast" negates nothing; a header is read whole
 # ("FAMILY PSYCHIATRIC HISTORY:" is family history, not "HISTORY:"; 129 such headers);
 # "CVA tenderness" is no stroke; "hemorrhoids, none of which are inflamed" are there;
-# "questioning whether she has sleep apnea" is a question;
+# "questioning whether she has sleep apnea" is a question; capital words before a header
+# are part of it ("PROBLEMS DIAGNOSES:"); tumours named by morphology (neuroblastoma,
+# glioma, basal cell carcinoma, uterine fibroids...) are terms;
 # 17: "was negative for X" negates X; "but" ends a negation another cue has shortened;
 # exam and review headers (HEENT:, CHEST:...) belong to the section they sit in;
 # "GERD.," is a term (a capital word's period before a comma was part of the word);

@@ -27,6 +27,10 @@ PARAGRAPH_END = re.compile(r"\n[ \t]*\n|(?<=[.!?])[ \t]*\n")
 MAX_ABBREVIATION = 3  # characters: a header this short needs its colon
 LINE_END = re.compile(r"[\n\r]+\s*$")
 BLANK_LINE_BEFORE = re.compile(r"\n[ \t]*\n\s*$")
+# Capital words on the header's line right before a capitalised header are part of it:
+# "PROBLEMS DIAGNOSES:" matched as "DIAGNOSES:" left "PROBLEMS" as the last words of the
+# section before (a diagnosis in the summary).
+HEADER_LEAD = re.compile(r"(?:^|(?<=[\s.,;:]))((?:[A-Z][A-Z/&'-]*[ \t]+){1,4})$")
 
 
 @lru_cache(maxsize=1)
@@ -101,7 +105,25 @@ def sections_of(doc: Doc) -> tuple[Section, ...]:
         title_start, title_end = section.title_span
         header = doc[title_start:title_end].text if title_end > title_start else ""
         sections.append(Section(section.category or UNLABELLED, start, end, header))
+    sections = _whole_headers(doc.text, sections)
     return _inline_headers_end_with_their_paragraph(doc.text, _body_systems_in_place(sections))
+
+
+def _whole_headers(text: str, sections: list[Section]) -> list[Section]:
+    """Each capitalised header with the capital words before it on its line (``HEADER_LEAD``);
+    the rules name the header by its known last words ("DIAGNOSES:")."""
+    out: list[Section] = []
+    for section in sections:
+        if out and section.header and section.header.isupper():
+            before = out[-1]
+            lead = HEADER_LEAD.search(text[before.start + len(before.header):section.start])
+            if lead:
+                start = section.start - len(lead.group(1))
+                out[-1] = replace(before, end=min(before.end, start))
+                section = replace(section, start=start, header=text[start:section.start]
+                                  + section.header)
+        out.append(section)
+    return out
 
 
 def _body_systems_in_place(sections: list[Section]) -> list[Section]:

@@ -53,6 +53,9 @@ _CONTINUES = frozenset({"for", "then", "to", "and", "the", "as", "with", "until"
                         "if", "dose", "decrease", "increase", "taper", "tapering", "which",
                         "while", "when", "should", "may", "every", "daily"})
 _OPENS = frozenset({"on", "at", "upon", "before", "after", "prior"})
+# "twice a day on Friday, Saturday, and Sunday": the days go on the order, they are no drugs
+_DAYS_ONLY = re.compile(r"^(?:(?:and|or)\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)days?\W*$",
+                        re.IGNORECASE)
 # Where a sentence of an order ends and another begins: "... for chronic pain.  She is
 # running out of that" (a list the CSV export flattened runs on into the note's prose).
 _NEXT_SENTENCE = re.compile(r"(?<!\bDr)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bSt)[.!?][,\s]\s*(?=[A-Z])")
@@ -85,9 +88,12 @@ def _sentences_in(note: SourceNote, start: int, end: int) -> list[NoteSpan]:
 
 def _body_sentences(note: SourceNote, section: Any) -> list[NoteSpan]:
     """Sentences of a section minus a sentence that is only its heading ("PLAN:")."""
-    heading = (getattr(section, "header", "") or section.name).lower().strip(" ,.:;")
+    header = getattr(section, "header", "") or ""
+    heading = (header or section.name).lower().strip(" ,.:;")
     out = []
     for span in _sentences_in(note, section.start, section.end):
+        if span.end <= section.start + len(header):
+            continue  # a piece of a header the sentence splitter cut ("PROBLEMS", "DIAGNOSES:")
         trailing = _TRAILING_NUMBER.search(span.text)
         if trailing:
             span = note.span(span.start, span.start + trailing.start() + 1)
@@ -288,8 +294,8 @@ def _whole_orders(note: SourceNote, entries: list[NoteSpan]) -> list[NoteSpan]:
     opening: NoteSpan | None = None
     for entry in entries:
         # ... and so does a lower-case clause of prose: "so we are calling a prescription"
-        if orders and entry.text[:1].islower() and (
-                plain(entry, _CONTINUES) or (len(entry.text.split()) > 3 and plain(entry))):
+        if orders and (_DAYS_ONLY.match(entry.text) or entry.text[:1].islower() and (
+                plain(entry, _CONTINUES) or (len(entry.text.split()) > 3 and plain(entry)))):
             orders[-1] = note.span(orders[-1].start, entry.end)
         elif not orders and opening is None and len(entry.text.split()) <= 3 and plain(
                 entry, _OPENS):

@@ -362,6 +362,13 @@ def test_plural_findings_are_found_as_their_term():
     ("Coronal hypospadias with chordee.", "Coronal hypospadias", "coronal hypospadias",
      "Q54.0"),
     ("Small suprapatellar joint effusion.", "joint effusion", "joint effusion", "M25.40"),
+    # tumours ICD-10-CM names by site and behaviour only (MTSamples 2802's stage 2
+    # neuroblastoma was no problem; 1188's basal cell carcinoma an unspecified carcinoma)
+    ("Stage 2 neuroblastoma.", "neuroblastoma", "neuroblastoma", "C74.90"),
+    ("Basal cell carcinoma, nasal tip.", "Basal cell carcinoma", "basal cell carcinoma",
+     "C44.91"),
+    ("Wilms tumor of the left kidney.", "Wilms tumor", "wilms tumor", "C64.9"),
+    ("Symptomatic uterine fibroids.", "uterine fibroids", "uterine fibroids", "D25.9"),
 ])
 def test_common_clinical_words_are_concepts(note, text, term, code):
     concept = find(analyse_note(note), text)
@@ -625,6 +632,21 @@ def test_a_header_is_read_whole_not_by_its_last_words():
     assert {c.text: c.assertion for c in analysis.concepts if c.category != "lab"} == {
         "Nausea": "present", "chest pains": "present", "manic episode": "family",
         "nonsmoker": "present", "Melena": "present", "Hypertension": "present"}
+
+
+def test_capital_words_run_together_with_a_header_are_part_of_it():
+    # "PROBLEMS DIAGNOSES:" was found as "DIAGNOSES:", leaving "PROBLEMS" in the assessment;
+    # "HEADACHE HISTORY:" left a present headache in the chief complaint (MTSamples 2802, 4280).
+    text = ("CHIEF COMPLAINT:, Migraine.,HEADACHE HISTORY:, Throbbing, two days a week.,"
+            "ASSESSMENT: , Stable.,PROBLEMS DIAGNOSES:  ,1.  Neutropenia.")
+    analysis = analyse_note(text)
+    assert [(s.name, s.header) for s in analysis.sections] == [
+        ("chief_complaint", "CHIEF COMPLAINT:"),
+        ("history_of_present_illness", "HEADACHE HISTORY:"),
+        ("assessment", "ASSESSMENT:"),
+        ("diagnoses", "PROBLEMS DIAGNOSES:"),
+    ]
+    assert [c.text for c in analysis.concepts] == ["Migraine", "Neutropenia"]
 
 
 def test_sections_and_sentences(clinic_note):

@@ -274,3 +274,19 @@ def test_a_medication_list_the_export_flattened_shows_each_order_without_the_pro
     assert "Lanoxin 0.125 mg, 1/2 tablet once a day." in labels
     assert not any("outpatient" in label for label in labels)
     assert "Levaquin 750 mg daily x14 days." in _medication_labels(mtsamples_text("3948"))
+
+
+def test_an_oncology_visit_lists_its_tumour_and_whole_orders(mtsamples_text):
+    # MTSamples 2802: the child's neuroblastoma was no problem, "Saturday" and "Sunday." of
+    # "Bactrim ... twice a day on Friday, Saturday, and Sunday." were medications and
+    # "PROBLEMS" (of "PROBLEMS DIAGNOSES:") an assessment.
+    note = prepare_note(mtsamples_text("2802"), note_id=1)
+    result = build_structured_result([note])
+    assert "Neuroblastoma" in [p["label"] for p in _by_category(result, "problem")]
+    labels = [m["label"] for m in _by_category(result, "medication")]
+    assert "Bactrim 32 mg by mouth twice a day on Friday, Saturday, and Sunday." in labels
+    assert not {"Saturday", "Sunday."} & set(labels)
+    assessment = [a["label"] for a in _by_category(result, "assessment")]
+    assert assessment[1] == (
+        "Neuroblastoma of the right adrenal gland with favorable Shimada histology.")
+    assert not any(label.isupper() for label in assessment)
