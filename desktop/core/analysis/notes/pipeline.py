@@ -58,7 +58,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # "CVA tenderness" is no stroke; "hemorrhoids, none of which are inflamed" are there;
 # "questioning whether she has sleep apnea" is a question; capital words before a header
 # are part of it ("PROBLEMS DIAGNOSES:"); tumours named by morphology (neuroblastoma,
-# glioma, basal cell carcinoma, uterine fibroids...) are terms;
+# glioma, basal cell carcinoma, uterine fibroids...) are terms; calcium, magnesium,
+# chloride, bicarbonate, albumin, bilirubin, ALT, AST, alkaline phosphatase results are labs;
 # 17: "was negative for X" negates X; "but" ends a negation another cue has shortened;
 # exam and review headers (HEENT:, CHEST:...) belong to the section they sit in;
 # "GERD.," is a term (a capital word's period before a comma was part of the word);

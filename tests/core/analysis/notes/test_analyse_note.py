@@ -451,6 +451,21 @@ def test_medications_allergies_vitals(clinic_note):
     assert vitals["heart rate"].value == "104"
 
 
+def test_a_chemistry_panel_is_labs_not_the_drugs_that_share_its_names():
+    # MTSamples 4519, 4529: "Calcium is 8.8 and magnesium is 1.8" listed calcium and magnesium
+    # as drugs the patient takes; the liver tests were no concept at all.
+    analysis = analyse_note(
+        "LABS: Calcium is 8.8 and magnesium is 1.8. CO2 27, chloride 103. Albumin 3.9. ALT 107 "
+        "and AST 65, alkaline phosphatase 106. Total bilirubin 0.4.\nMEDICATIONS: Calcium "
+        "500 mg daily, magnesium oxide 400 mg.")
+    labs = {c.term: c.value for c in analysis.concepts_of("lab")}
+    assert labs == {"calcium": "8.8", "magnesium": "1.8", "bicarbonate": "27",
+                    "chloride": "103", "albumin": "3.9", "alanine aminotransferase": "107",
+                    "aspartate aminotransferase": "65", "alkaline phosphatase": "106",
+                    "total bilirubin": "0.4"}
+    assert [c.text for c in analysis.concepts_of("medication")] == ["Calcium", "magnesium"]
+
+
 def test_lab_results_are_judged_normal_only_inside_an_adult_interval_in_a_known_unit():
     from desktop.core.analysis.notes.reference_intervals import is_normal_lab
 
