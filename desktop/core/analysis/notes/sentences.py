@@ -15,7 +15,9 @@ from desktop.core.errors import NotAvailableError
 # replaced by commas (a record system's CSV export: "No known allergies.,ILLNESSES: ,
 # Crohn's disease"). PyRuSH keeps such a run as one sentence, so a negation reached across
 # it ("Crohn's disease" was negated by "No known allergies").
-RUN_ON_BREAK = re.compile(r"[.?!][ \t]*(?:,[ \t]*)+(?=[A-Z])")
+# Not after an abbreviation that takes a comma: "e.g., Aspirin", "i.e., Lyme disease".
+RUN_ON_BREAK = re.compile(r"(?<!\b[eE]\.[gG])(?<!\b[iI]\.[eE])(?<!\b[eE]tc)(?<!\b[vV]iz)"
+                          r"[.?!][ \t]*(?:,[ \t]*)+(?=[A-Z])")
 RUN_ON_BREAKS = "clinicdesk_run_on_breaks"
 
 

@@ -570,6 +570,14 @@ def test_a_note_whose_line_breaks_became_commas_keeps_its_sentences_and_headers(
     assert find(analysis, "hepatitis").assertion == "present"
 
 
+def test_an_abbreviation_before_a_comma_ends_no_sentence():
+    # "e.g., Aspirin" was cut after "e.g.," as if a CSV export had flattened a line break
+    # there: a cue before it no longer reached the words after it.
+    text = "He takes no NSAIDs, e.g., Aspirin, and has no bleeding."
+    analysis = analyse_note(text)
+    assert [text[s.start:s.end] for s in analysis.sentences] == [text]
+
+
 def test_prophylaxis_prevents_what_has_not_happened():
     # Two rules on "prophylaxis" (medspaCy's negation, ClinicDesk's hypothetical) left the
     # winner to match order: adding unrelated rules made "DVT prophylaxis" a denied DVT.
