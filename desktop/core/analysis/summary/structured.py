@@ -102,6 +102,13 @@ def _body_sentences(note: SourceNote, section: Any) -> list[NoteSpan]:
     return out
 
 
+def _is_title(note: SourceNote, text: str) -> bool:
+    """A capitalised line without a full stop in a note written in mixed case: the next
+    study's title in a report of several ("CT FACIAL BONES WITHOUT CONTRAST")."""
+    text = text.strip(" ,;")
+    return text.isupper() and not text.endswith((".", "!", "?")) and not note.text.isupper()
+
+
 def _has_words(text: str) -> bool:
     """At least one real word: "1." or "," alone is list numbering, not content."""
     return any(len(w) >= 3 for w in re.findall(r"[A-Za-z]+", text))
@@ -351,7 +358,9 @@ def _section_sentence_items(
     items: list[dict[str, Any]] = []
     by_text: dict[str, dict[str, Any]] = {}
     for section in _sections_with_role(note, role, rules):
-        for span in _body_sentences(note, section)[:_MAX_PER_SECTION]:
+        # (a chief complaint in capitals is the complaint; here such a line is a title)
+        body = [span for span in _body_sentences(note, section) if not _is_title(note, span.text)]
+        for span in body[:_MAX_PER_SECTION]:
             said = by_text.get(span.text.lower().strip(" ,.;:"))
             if said is not None:
                 said["evidence"].append(span.to_dict())

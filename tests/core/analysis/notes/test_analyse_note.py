@@ -369,6 +369,8 @@ def test_plural_findings_are_found_as_their_term():
      "C44.91"),
     ("Wilms tumor of the left kidney.", "Wilms tumor", "wilms tumor", "C64.9"),
     ("Symptomatic uterine fibroids.", "uterine fibroids", "uterine fibroids", "D25.9"),
+    # MTSamples 2392: "Radioactive plaque macular edema" was a symptom "edema" (R60.9)
+    ("Radioactive plaque macular edema.", "macular edema", "macular edema", "H35.81"),
 ])
 def test_common_clinical_words_are_concepts(note, text, term, code):
     concept = find(analyse_note(note), text)

@@ -290,3 +290,13 @@ def test_an_oncology_visit_lists_its_tumour_and_whole_orders(mtsamples_text):
     assert assessment[1] == (
         "Neuroblastoma of the right adrenal gland with favorable Shimada histology.")
     assert not any(label.isupper() for label in assessment)
+
+
+def test_a_report_of_several_studies_keeps_their_titles_out_of_the_assessment(mtsamples_text):
+    # MTSamples 1679: "IMPRESSION:  ,Negative for acute intracranial disease.,CT FACIAL BONES
+    # WITHOUT CONTRAST,TECHNIQUE: ..." listed the next study's title as an assessment.
+    note = prepare_note(mtsamples_text("1679"), note_id=1)
+    assessment = [a["label"] for a in _by_category(build_structured_result([note]), "assessment")]
+    assert assessment == ["Negative for acute intracranial disease.",
+                          "No evidence for a facial bone fracture.",
+                          "Negative for a facial bone fracture."]
