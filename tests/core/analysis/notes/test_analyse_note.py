@@ -266,6 +266,20 @@ PHRASING = [
                  {"external hemorrhoids": "present", "carcinoma": "negated",
                   "sleep apnea": "possible"},
                  id="none-of-which-and-her-question"),
+    # MTSamples 1400, 253, 869, 142: a consent's risks "which included but not limited to"
+    # were present problems (pulmonary embolism, small bowel obstruction), and the relatives at
+    # the discussion or signing the consent made the risks, or the operation, theirs.
+    pytest.param("Risks and benefits of the procedure were reiterated with the patient and "
+                 "significant other and mother, which included but not limited to pulmonary "
+                 "embolism, small bowel obstruction, and infection. After a discussion with the "
+                 "patient and his wife, we elected to proceed with TURP. Informed consent was "
+                 "obtained from Mrs. ABC's sister, after the risks were explained, which "
+                 "included but were not limited to hemorrhage and pneumothorax. His mother has "
+                 "diabetes. The workup which included cystoscopy was not done.",
+                 {"pulmonary embolism": "hypothetical", "small bowel obstruction": "hypothetical",
+                  "infection": "hypothetical", "TURP": "present", "hemorrhage": "hypothetical",
+                  "pneumothorax": "hypothetical", "diabetes": "family"},
+                 id="consent-risks-and-relatives-present"),
     # What an allergen does is the allergy's history; a reaction happening now is present.
     pytest.param("Penicillin allergy causes hives. Allergic to codeine, which causes nausea. "
                  "Allergic to sulfa (rash). He has a latex allergy and presents with wheezing "
