@@ -385,6 +385,11 @@ def test_plural_findings_are_found_as_their_term():
     ("Symptomatic uterine fibroids.", "uterine fibroids", "uterine fibroids", "D25.9"),
     # MTSamples 2392: "Radioactive plaque macular edema" was a symptom "edema" (R60.9)
     ("Radioactive plaque macular edema.", "macular edema", "macular edema", "H35.81"),
+    # MTSamples 1117: the bypass was for "Coronary occlusive disease", which was no problem
+    ("Coronary occlusive disease.", "Coronary occlusive disease", "coronary occlusive disease",
+     "I25.10"),
+    ("Right carotid stenosis of 80%.", "carotid stenosis", "carotid stenosis", "I65.29"),
+    ("Dense abdominal adhesions.", "abdominal adhesions", "abdominal adhesions", "K66.0"),
 ])
 def test_common_clinical_words_are_concepts(note, text, term, code):
     concept = find(analyse_note(note), text)
