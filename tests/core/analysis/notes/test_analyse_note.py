@@ -390,6 +390,12 @@ def test_plural_findings_are_found_as_their_term():
      "I25.10"),
     ("Right carotid stenosis of 80%.", "carotid stenosis", "carotid stenosis", "I65.29"),
     ("Dense abdominal adhesions.", "abdominal adhesions", "abdominal adhesions", "K66.0"),
+    # MTSamples 2535: the hysterectomy was for CIN III, which was no problem (ICD-10-CM's
+    # tabular list names grades I and II only); 248's thyroid lumpectomy for a thyroid mass
+    ("Cervical intraepithelial neoplasia grade-III status post conization.",
+     "Cervical intraepithelial neoplasia grade-III",
+     "cervical intraepithelial neoplasia grade-iii", "D06.9"),
+    ("Left thyroid mass.", "thyroid mass", "thyroid mass", "E04.1"),
 ])
 def test_common_clinical_words_are_concepts(note, text, term, code):
     concept = find(analyse_note(note), text)
@@ -437,6 +443,15 @@ def test_a_fracture_is_found_with_its_bone_however_the_note_names_it():
         "metatarsal head fracture": ("metatarsal fracture", "present", ("S92.309A",)),
         "Radial head fracture": ("radial head fracture", "present", ("S52.109A",)),
     }
+
+
+def test_analgesia_planned_for_after_an_operation_is_no_postoperative_pain():
+    # MTSamples 2535: "spinal anesthesia for postoperative pain control" listed postoperative
+    # pain (G89.18) among the patient's problems.
+    analysis = analyse_note("She was given a spinal anesthesia for postoperative pain control. "
+                            "He was readmitted with postoperative pain.")
+    assert [(c.text, c.category) for c in analysis.concepts] == [
+        ("postoperative pain control", "procedure"), ("postoperative pain", "problem")]
 
 
 def test_a_non_smoker_is_no_smoker():
