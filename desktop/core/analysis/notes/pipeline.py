@@ -65,6 +65,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # discussion ("with the patient and his wife") or signing a consent are no experiencers;
 # coronary occlusive disease, triple vessel disease, carotid stenosis, adhesions are terms;
 # CIN by grade, thyroid mass are terms; "postoperative pain control" is no pain;
+# a diagnosis a patient is "referred for evaluation of" is possible;
 # 17: "was negative for X" negates X; "but" ends a negation another cue has shortened;
 # exam and review headers (HEENT:, CHEST:...) belong to the section they sit in;
 # "GERD.," is a term (a capital word's period before a comma was part of the word);

@@ -280,6 +280,12 @@ PHRASING = [
                   "infection": "hypothetical", "TURP": "present", "hemorrhage": "hypothetical",
                   "pneumothorax": "hypothetical", "diabetes": "family"},
                  id="consent-risks-and-relatives-present"),
+    # MTSamples 2416: a referral letter's "referred for evaluation of glaucoma" listed glaucoma
+    # as the patient's problem; the letter concludes he does not have it.
+    pytest.param("Mr. ABC is being referred for evaluation of glaucoma. He was seen for "
+                 "evaluation of chest pain.",
+                 {"glaucoma": "possible", "chest pain": "present"},
+                 id="referred-for-evaluation-of"),
     # What an allergen does is the allergy's history; a reaction happening now is present.
     pytest.param("Penicillin allergy causes hives. Allergic to codeine, which causes nausea. "
                  "Allergic to sulfa (rash). He has a latex allergy and presents with wheezing "
