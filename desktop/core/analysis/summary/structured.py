@@ -102,11 +102,11 @@ def _body_sentences(note: SourceNote, section: Any) -> list[NoteSpan]:
     return out
 
 
-def _is_title(note: SourceNote, text: str) -> bool:
-    """A capitalised line without a full stop in a note written in mixed case: the next
+def _is_title(text: str) -> bool:
+    """A capitalised line without a full stop (in a note written in mixed case): the next
     study's title in a report of several ("CT FACIAL BONES WITHOUT CONTRAST")."""
     text = text.strip(" ,;")
-    return text.isupper() and not text.endswith((".", "!", "?")) and not note.text.isupper()
+    return text.isupper() and not text.endswith((".", "!", "?"))
 
 
 def _has_words(text: str) -> bool:
@@ -319,10 +319,12 @@ def _without_prose_tail(note: SourceNote, order: NoteSpan,
     """An order up to the first sentence after which no drug and no dose is named: "Percocet
     10/325 one to two at night for chronic pain." without "She is running out of that, so we
     are calling a prescription"."""
+    # where the last dose and the last drug of the order begin and end (one pass, not one
+    # per sentence: a section that runs on can be most of a long note)
+    last_dose = max((m.start() for m in _DOSE.finditer(order.text)), default=-1)
+    last_drug = max((e for s, e in drugs if order.start < e and s < order.end), default=-1)
     for cut in _NEXT_SENTENCE.finditer(order.text):
-        rest = order.text[cut.end():]
-        start = order.start + cut.end()
-        if not _DOSE.search(rest) and not any(start < e and s < order.end for s, e in drugs):
+        if cut.end() > last_dose and order.start + cut.end() >= last_drug:
             return note.span(order.start, order.start + cut.start() + 1)
     return order
 
@@ -357,9 +359,11 @@ def _section_sentence_items(
     diagnosis) is one item with both places as its evidence."""
     items: list[dict[str, Any]] = []
     by_text: dict[str, dict[str, Any]] = {}
+    mixed_case = not note.text.isupper()  # once: a note can be two million characters
     for section in _sections_with_role(note, role, rules):
         # (a chief complaint in capitals is the complaint; here such a line is a title)
-        body = [span for span in _body_sentences(note, section) if not _is_title(note, span.text)]
+        body = [span for span in _body_sentences(note, section)
+                if not (mixed_case and _is_title(span.text))]
         for span in body[:_MAX_PER_SECTION]:
             said = by_text.get(span.text.lower().strip(" ,.;:"))
             if said is not None:
