@@ -168,31 +168,71 @@ OWNER_WORDS = ["the", "his", "her", "their", "both", "my", "a", "an"]
 SIDE_WORDS = ["left", "right", "bilateral"]
 
 
+FRACTURE_SITE = "fracture_site"  # rule metadata: the site is the span's last words
+
+
+def _form_words(form: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\w+|[^\w\s]", form.lower()))
+
+
 def fracture_rules(rows: list[list[str]]) -> list[TargetRule]:
     """Rules for "<site> fracture", "fracture of the [side] <site>" and "fractured [side]
-    <site>" from the fracture site table (site, code, written forms)."""
+    <site>" from the fracture site table (site, code, written forms).
+
+    "<site> [part] fracture(s)" are phrases (a phrase matcher looks them up, whatever their
+    number). The phrasings with optional words are token patterns, which the matcher tries
+    at every token one by one: one pattern per form cost 4 ms a note, so one pattern per
+    form length takes any site word at each place and ``fracture_site_of`` names the site."""
     written = {form for _site, _code, forms in rows for form in forms.split("|")}
     rules = []
+    columns: dict[int, list[set[str]]] = {}
     for site, code, forms in rows:
         meta = {"codes": [code], "term": f"{site} fracture"}
         for form in forms.split("|"):
-            words = [{"LOWER": w} for w in re.findall(r"\w+|[^\w\s]", form)]
-            *first, last = words
-            plural = [*first, {"LOWER": {"IN": [last["LOWER"], last["LOWER"] + "s"]}}]
             # "radial head" is its own site: "radial" + part would give it the shaft's code
             parts = [p for p in BONE_PARTS if f"{form} {p}" not in written]
-            patterns = [
-                [*words, {"LOWER": {"IN": parts}, "OP": "?"}, {"LOWER": {"IN": FRACTURE_WORDS}}],
-                [{"LOWER": {"IN": FRACTURE_WORDS}}, {"LOWER": "of"},
-                 {"LOWER": {"IN": OWNER_WORDS}, "OP": "?"},
-                 {"LOWER": {"IN": SIDE_WORDS}, "OP": "?"}, *plural],
-                [{"LOWER": "fractured"}, {"LOWER": {"IN": OWNER_WORDS}, "OP": "?"},
-                 {"LOWER": {"IN": SIDE_WORDS}, "OP": "?"}, *plural,
-                 {"LOWER": {"IN": parts}, "OP": "?"}],
-            ]
-            rules += [TargetRule(f"{form} fracture", "problem", pattern=pattern, metadata=meta)
-                      for pattern in patterns]
+            rules += [TargetRule(f"{named} {word}", "problem", metadata=meta)
+                      for named in [form, *(f"{form} {p}" for p in parts)]
+                      for word in FRACTURE_WORDS]
+            words = _form_words(form)
+            places = columns.setdefault(len(words), [set() for _ in words])
+            for place, word in zip(places, words, strict=True):
+                place.add(word)
+            places[-1].add(words[-1] + "s")
+    meta = {FRACTURE_SITE: True, "codes": ["T14.8XXA"], "term": "fracture"}
+    for places in columns.values():
+        site = [{"LOWER": {"IN": sorted(place)}} for place in places]
+        before = [{"LOWER": {"IN": OWNER_WORDS}, "OP": "?"},
+                  {"LOWER": {"IN": SIDE_WORDS}, "OP": "?"}]
+        patterns = [[{"LOWER": word}, {"LOWER": "of"}, *before, *site] for word in FRACTURE_WORDS]
+        patterns.append([{"LOWER": "fractured"}, *before, *site,
+                         {"LOWER": {"IN": BONE_PARTS}, "OP": "?"}])
+        rules += [TargetRule("fracture of site", "problem", pattern=pattern, metadata=meta)
+                  for pattern in patterns]
     return rules
+
+
+@lru_cache(maxsize=1)
+def _fracture_sites() -> dict[tuple[str, ...], tuple[str, str]]:
+    """Written site (as words) -> (term, code), from the fracture site table."""
+    rows = read_table(nlp_resources_dir() / "terms" / "fracture_sites.tsv")
+    return {_form_words(form): (f"{site} fracture", code)
+            for site, code, forms in rows for form in forms.split("|")}
+
+
+def fracture_site_of(span: Span) -> tuple[str, str] | None:
+    """The (term, code) of the site in "fracture of the left <site>" or "fractured <site>
+    [part]": the longest written site nearest the span's end, plural or not (the pattern
+    also takes words of two sites: "fracture of the nasal floor" is a nasal fracture)."""
+    words = [t.lower_ for t in span][1:]  # after "fracture(s)"/"fractured"
+    sites = _fracture_sites()
+    for end in range(len(words), 0, -1):
+        for length in range(min(4, end), 0, -1):
+            named = words[end - length:end]
+            for candidate in (tuple(named), (*named[:-1], named[-1].removesuffix("s"))):
+                if candidate in sites:
+                    return sites[candidate]
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -254,4 +294,8 @@ def category_of(span: Span, section: str) -> str:
 def rule_metadata(span: Span) -> tuple[str, tuple[str, ...]]:
     rule = span._.target_rule
     meta = (rule.metadata or {}) if rule is not None else {}
+    if meta.get(FRACTURE_SITE):
+        site = fracture_site_of(span)
+        if site is not None:
+            return site[0], (site[1],)
     return str(meta.get("term", span.text.lower())), tuple(meta.get("codes", ()))
