@@ -116,8 +116,10 @@ def _whole_headers(text: str, sections: list[Section]) -> list[Section]:
     for section in sections:
         if out and section.header and section.header.isupper():
             before = out[-1]
-            lead = HEADER_LEAD.search(text[before.start + len(before.header):section.start])
-            if lead:
+            body = text[before.start + len(before.header):section.start]
+            lead = HEADER_LEAD.search(body)
+            # ... unless they are all the section before says: "ALLERGIES: NKDA MEDICATIONS:"
+            if lead and re.search(r"[A-Za-z]", body[:lead.start()]):
                 start = section.start - len(lead.group(1))
                 out[-1] = replace(before, end=min(before.end, start))
                 section = replace(section, start=start, header=text[start:section.start]

@@ -712,6 +712,10 @@ def test_capital_words_run_together_with_a_header_are_part_of_it():
         ("diagnoses", "PROBLEMS DIAGNOSES:"),
     ]
     assert [c.text for c in analysis.concepts] == ["Migraine", "Neutropenia"]
+    # ... but not the whole of the section before: "NKDA" is the allergy list
+    analysis = analyse_note("ALLERGIES: NKDA MEDICATIONS: Lisinopril 10 mg daily.")
+    assert [(s.name, s.header) for s in analysis.sections] == [
+        ("allergies", "ALLERGIES:"), ("medications", "MEDICATIONS:")]
 
 
 def test_sections_and_sentences(clinic_note):
