@@ -168,7 +168,7 @@ OWNER_WORDS = ["the", "his", "her", "their", "both", "my", "a", "an"]
 SIDE_WORDS = ["left", "right", "bilateral"]
 
 
-FRACTURE_SITE = "fracture_site"  # rule metadata: the site is the span's last words
+FRACTURE_SITE = "fracture_site"  # rule metadata: ``fracture_site_of`` names the site
 
 
 def _form_words(form: str) -> tuple[str, ...]:
