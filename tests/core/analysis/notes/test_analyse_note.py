@@ -280,6 +280,25 @@ PHRASING = [
                   "infection": "hypothetical", "TURP": "present", "hemorrhage": "hypothetical",
                   "pneumothorax": "hypothetical", "diabetes": "family"},
                  id="consent-risks-and-relatives-present"),
+    # MTSamples 614, 2339: "Risks included, but were not limited to anesthesia, bleeding,
+    # infection, ... tongue weakness" listed the risks as present ("but" ended the cue), and a
+    # circumcision's "benefits are ... fewer urinary tract infections" a UTI.
+    pytest.param("Risks included, but were not limited to anesthesia, bleeding, infection, "
+                 "tongue weakness, tongue numbness. Risks will include but are not limited to "
+                 "hemorrhage. The benefits are ease of care and fewer urinary tract infections. "
+                 "He would benefit from removal of the lipoma.",
+                 {"infection": "hypothetical", "weakness": "hypothetical",
+                  "numbness": "hypothetical", "hemorrhage": "hypothetical",
+                  "urinary tract infections": "hypothetical", "lipoma": "present"},
+                 id="risks-but-were-not-limited-to-and-benefits"),
+    # MTSamples 1895, 789: "has had vomiting, has had diarrhea, otherwise negative" and "mild
+    # erythema, mild edema, otherwise negative" negated the vomiting, diarrhea and edema.
+    pytest.param("Has had vomiting, has had diarrhea, otherwise negative on the 10-point review. "
+                 "The larynx showed mild erythema, mild edema, otherwise negative. Otherwise "
+                 "negative for fever.",
+                 {"vomiting": "present", "diarrhea": "present", "erythema": "present",
+                  "edema": "present", "fever": "negated"},
+                 id="otherwise-negative"),
     # MTSamples 2416: a referral letter's "referred for evaluation of glaucoma" listed glaucoma
     # as the patient's problem; the letter concludes he does not have it.
     pytest.param("Mr. ABC is being referred for evaluation of glaucoma. He was seen for "
