@@ -295,6 +295,19 @@ def test_a_past_cancer_is_coded_at_its_site_and_points_to_personal_history(tmp_p
     assert "Z85" not in codes["I10"]["detail"]
 
 
+def test_a_cancer_is_coded_at_the_organ_the_note_names(tmp_path, capsys):
+    # MTSamples 614: "Squamous cell carcinoma of the larynx" was coded C80.1 (unspecified
+    # site) from its term; the larynx's C32.9 came only from sentence similarity, at 0.14.
+    result = analysed(tmp_path, capsys,
+                      "PREOPERATIVE DIAGNOSIS: Squamous cell carcinoma of the larynx.\n"
+                      "HISTORY: Adenocarcinoma of the prostate, treated with radical "
+                      "prostatectomy in 2015. Carcinoma of the left breast.\n")
+    codes = {i["code"]: i for i in result["items"] if i["category"] == "icd10"}
+    assert list(codes) == ["C32.9", "C61", "C50.912"]
+    assert [e["text"] for e in codes["C32.9"]["evidence"]] == ["carcinoma of the larynx"]
+    assert "(past history)" in codes["C61"]["detail"]
+
+
 def test_the_problem_list_holds_what_the_visit_is_about_before_past_history(tmp_path, capsys):
     # MTSamples 3810: syncope (complaint, assessment) and headache (HPI) are symptoms, not
     # problem terms; the list showed only the past arthritis and high blood pressure.

@@ -63,7 +63,8 @@ def table_vocabulary() -> frozenset[str]:
     terms = nlp_resources_dir() / "terms"
     for row in read_table(terms / "common_clinical_terms.tsv"):
         codes.update(c for c in row[2].split("|") if c and icd.is_valid_item(c))
-    codes.update(row[1] for row in read_table(terms / "fracture_sites.tsv"))
+    for table in ("fracture_sites.tsv", "cancer_sites.tsv"):
+        codes.update(row[1] for row in read_table(terms / table))
     return frozenset(codes)
 
 

@@ -34,6 +34,7 @@ RULE_FILES = (
     "terms/case_sensitive_terms.tsv",
     "terms/pain_sites.tsv",
     "terms/fracture_sites.tsv",
+    "terms/cancer_sites.tsv",
     "terms/body_sites.tsv",
     "terms/organ_words.txt",
     "terms/condition_synonyms.tsv",

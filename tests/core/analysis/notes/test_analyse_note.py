@@ -470,6 +470,27 @@ def test_a_fracture_is_found_with_its_bone_however_the_note_names_it():
     }
 
 
+def test_a_cancer_is_found_with_its_organ_however_the_note_names_it():
+    # MTSamples 614, 171, 571 and others wrote these; each was the bare "carcinoma" (C80.1,
+    # "Malignant (primary) neoplasm, unspecified") or no concept at all.
+    analysis = analyse_note(
+        "A history of a T3 squamous cell carcinoma of his glottic larynx. Adenocarcinoma of the "
+        "prostate. Transitional cell carcinomas of the bladder. Presumed non-small cell lung "
+        "cancer of the left upper lobe of the lung. Prostatic adenocarcinoma. Malignant "
+        "neoplasm of the stomach. Carcinoma of the cervical esophagus.")
+    found = {c.text: (c.term, c.codes) for c in analysis.concepts}
+    assert found == {
+        "carcinoma of his glottic larynx": ("glottic cancer", ("C32.0",)),
+        "Adenocarcinoma of the prostate": ("prostate cancer", ("C61",)),
+        "carcinomas of the bladder": ("bladder cancer", ("C67.9",)),
+        "cancer of the left upper lobe": ("upper lobe lung cancer", ("C34.10",)),
+        "Prostatic adenocarcinoma": ("prostate cancer", ("C61",)),
+        "Malignant neoplasm of the stomach": ("gastric cancer", ("C16.9",)),
+        # the cervical esophagus is no cervix
+        "Carcinoma of the cervical esophagus": ("cervical esophageal cancer", ("C15.3",)),
+    }
+
+
 def test_analgesia_planned_for_after_an_operation_is_no_postoperative_pain():
     # MTSamples 2535: "spinal anesthesia for postoperative pain control" listed postoperative
     # pain (G89.18) among the patient's problems.

@@ -16,6 +16,8 @@ from spacy.language import Language
 from spacy.tokens import Span
 
 from desktop.core.analysis.notes.concepts.regex_matching import read_text_once
+from desktop.core.analysis.notes.concepts.site_terms import SITE_TABLE, TABLES, named_site
+from desktop.core.analysis.notes.concepts.site_terms import site_rules as site_rules_of
 from desktop.core.analysis.notes.context.allergy import ALLERGIC_CONDITION, ALLERGY_STATED
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 
@@ -133,7 +135,7 @@ def build_target_rules() -> list[TargetRule]:
             put(term, "symptom", [code])
         site_rules.append(TargetRule(f"pain in {site}", "symptom", pattern=_pain_in(site, many),
                                      metadata={"codes": [code], "term": term}))
-    site_rules += fracture_rules(read_table(base / "fracture_sites.tsv"))
+    site_rules += [rule for table in TABLES.values() for rule in site_rules_of(table)]
     rules = [*by_term.values(), *(r for t, r in plurals.items() if t not in by_term),
              *site_rules, *cased]
     for literal, pattern in _measurement_patterns().items():
@@ -159,80 +161,6 @@ def _pain_in(site: str, many: str) -> list[dict]:
             {"LOWER": {"IN": ["left", "right", "bilateral"]}, "OP": "?"},
             *({"LOWER": word} for word in first),
             {"LOWER": {"IN": [last, many.split()[-1]] if many else [last]}}]
-
-
-FRACTURE_WORDS = ["fracture", "fractures"]
-# A part of the bone between the site and "fracture": "fifth metatarsal head fracture".
-BONE_PARTS = ["shaft", "head", "base", "body"]
-OWNER_WORDS = ["the", "his", "her", "their", "both", "my", "a", "an"]
-SIDE_WORDS = ["left", "right", "bilateral"]
-
-
-FRACTURE_SITE = "fracture_site"  # rule metadata: ``fracture_site_of`` names the site
-
-
-def _form_words(form: str) -> tuple[str, ...]:
-    return tuple(re.findall(r"\w+|[^\w\s]", form.lower()))
-
-
-def fracture_rules(rows: list[list[str]]) -> list[TargetRule]:
-    """Rules for "<site> fracture", "fracture of the [side] <site>" and "fractured [side]
-    <site>" from the fracture site table (site, code, written forms).
-
-    "<site> [part] fracture(s)" are phrases (a phrase matcher looks them up, whatever their
-    number). The phrasings with optional words are token patterns, which the matcher tries
-    at every token one by one: one pattern per form cost 4 ms a note, so one pattern per
-    form length takes any site word at each place and ``fracture_site_of`` names the site."""
-    written = {form for _site, _code, forms in rows for form in forms.split("|")}
-    rules = []
-    columns: dict[int, list[set[str]]] = {}
-    for site, code, forms in rows:
-        meta = {"codes": [code], "term": f"{site} fracture"}
-        for form in forms.split("|"):
-            # "radial head" is its own site: "radial" + part would give it the shaft's code
-            parts = [p for p in BONE_PARTS if f"{form} {p}" not in written]
-            rules += [TargetRule(f"{named} {word}", "problem", metadata=meta)
-                      for named in [form, *(f"{form} {p}" for p in parts)]
-                      for word in FRACTURE_WORDS]
-            words = _form_words(form)
-            places = columns.setdefault(len(words), [set() for _ in words])
-            for place, word in zip(places, words, strict=True):
-                place.add(word)
-            places[-1].add(words[-1] + "s")
-    meta = {FRACTURE_SITE: True, "codes": ["T14.8XXA"], "term": "fracture"}
-    for places in columns.values():
-        site = [{"LOWER": {"IN": sorted(place)}} for place in places]
-        before = [{"LOWER": {"IN": OWNER_WORDS}, "OP": "?"},
-                  {"LOWER": {"IN": SIDE_WORDS}, "OP": "?"}]
-        patterns = [[{"LOWER": word}, {"LOWER": "of"}, *before, *site] for word in FRACTURE_WORDS]
-        patterns.append([{"LOWER": "fractured"}, *before, *site,
-                         {"LOWER": {"IN": BONE_PARTS}, "OP": "?"}])
-        rules += [TargetRule("fracture of site", "problem", pattern=pattern, metadata=meta)
-                  for pattern in patterns]
-    return rules
-
-
-@lru_cache(maxsize=1)
-def _fracture_sites() -> dict[tuple[str, ...], tuple[str, str]]:
-    """Written site (as words) -> (term, code), from the fracture site table."""
-    rows = read_table(nlp_resources_dir() / "terms" / "fracture_sites.tsv")
-    return {_form_words(form): (f"{site} fracture", code)
-            for site, code, forms in rows for form in forms.split("|")}
-
-
-def fracture_site_of(span: Span) -> tuple[str, str] | None:
-    """The (term, code) of the site in "fracture of the left <site>" or "fractured <site>
-    [part]": the longest written site nearest the span's end, plural or not (the pattern
-    also takes words of two sites: "fracture of the nasal floor" is a nasal fracture)."""
-    words = [t.lower_ for t in span][1:]  # after "fracture(s)"/"fractured"
-    sites = _fracture_sites()
-    for end in range(len(words), 0, -1):
-        for length in range(min(4, end), 0, -1):
-            named = words[end - length:end]
-            for candidate in (tuple(named), (*named[:-1], named[-1].removesuffix("s"))):
-                if candidate in sites:
-                    return sites[candidate]
-    return None
 
 
 @lru_cache(maxsize=1)
@@ -294,8 +222,8 @@ def category_of(span: Span, section: str) -> str:
 def rule_metadata(span: Span) -> tuple[str, tuple[str, ...]]:
     rule = span._.target_rule
     meta = (rule.metadata or {}) if rule is not None else {}
-    if meta.get(FRACTURE_SITE):
-        site = fracture_site_of(span)
+    if meta.get(SITE_TABLE):
+        site = named_site(span, meta[SITE_TABLE])
         if site is not None:
             return site[0], (site[1],)
     return str(meta.get("term", span.text.lower())), tuple(meta.get("codes", ()))

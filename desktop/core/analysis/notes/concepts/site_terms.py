@@ -1,0 +1,134 @@
+"""Terms a note names by their body site: "<site> fracture", "carcinoma of the left breast".
+
+Notes name the bone of a fracture and the organ of a cancer far more often than ICD-10-CM's
+wording does ("Fracture of neck of femur", "Malignant neoplasm of larynx"), and the bare
+"fracture" (T14.8) or "carcinoma" (C80.1) says nothing of where. Each site table
+(``terms/fracture_sites.tsv``, ``terms/cancer_sites.tsv``) gives a site, its code and the
+words notes write for it; the rules here turn them into TargetMatcher rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from medspacy.target_matcher import TargetRule
+from spacy.tokens import Span
+
+from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
+
+SITE_TABLE = "site_table"  # rule metadata: the table ``named_site`` reads the site from
+OWNER_WORDS = ["the", "his", "her", "their", "both", "my", "a", "an"]
+SIDE_WORDS = ["left", "right", "bilateral"]
+
+
+@dataclass(frozen=True)
+class SiteTable:
+    name: str
+    file: str
+    kind: str  # the term is "<site> <kind>": "femur fracture", "laryngeal cancer"
+    generic: tuple[str, str]  # (term, code) when no written site is found
+    after_site: tuple[str, ...]  # "<site> fracture", "<site> carcinoma"
+    # the words before "of the <site>", each a choice: ("fracture", "fractures"), then
+    # ("malignant",) ("neoplasm", "tumor"...); one pattern each, as the matcher's time grows
+    # with their number
+    before_of: tuple[tuple[tuple[str, ...], ...], ...]
+    parts: tuple[str, ...] = ()  # between site and word: "fifth metatarsal head fracture"
+    verb: str | None = None  # "fractured [left] <site> [part]"
+
+
+FRACTURES = SiteTable(
+    name="fracture", file="fracture_sites.tsv", kind="fracture",
+    generic=("fracture", "T14.8XXA"), after_site=("fracture", "fractures"),
+    before_of=((("fracture", "fractures"),),), parts=("shaft", "head", "base", "body"),
+    verb="fractured")
+CANCER_WORDS = ("cancer", "cancers", "carcinoma", "carcinomas", "adenocarcinoma",
+                "adenocarcinomas", "malignancy", "malignancies")
+CANCERS = SiteTable(
+    name="cancer", file="cancer_sites.tsv", kind="cancer",
+    generic=("carcinoma", "C80.1"), after_site=CANCER_WORDS,
+    before_of=((CANCER_WORDS,), (("malignant",), ("neoplasm", "neoplasms", "tumor", "tumors"))))
+TABLES = {table.name: table for table in (FRACTURES, CANCERS)}
+
+
+def _form_words(form: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\w+|[^\w\s]", form.lower()))
+
+
+def _rows(table: SiteTable) -> list[tuple[str, str, list[str], list[str]]]:
+    """(site, code, forms that follow "of", forms only before the word) of each row: the
+    fracture table writes one list for both, the cancer table nouns then adjectives ("the
+    cervical esophagus" is no cervix)."""
+    rows = []
+    for site, code, nouns, *adjectives in read_table(nlp_resources_dir() / "terms" / table.file):
+        only_before = adjectives[0].split("|") if adjectives and adjectives[0] else []
+        rows.append((site, code, [n for n in nouns.split("|") if n], only_before))
+    return rows
+
+
+def site_rules(table: SiteTable) -> list[TargetRule]:
+    """Rules for "<site> [part] <word>", "<word> of the [side] <site>" (and "<verb> [side]
+    <site>") from a site table.
+
+    "<site> [part] <word>" are phrases (a phrase matcher looks them up, whatever their
+    number). The phrasings with optional words are token patterns, which the matcher tries
+    at every token one by one: one pattern per site cost 4 ms a note, so one pattern per
+    site length takes any site word at each place and ``named_site`` names the site."""
+    rows = _rows(table)
+    written = {form for _site, _code, nouns, only in rows for form in [*nouns, *only]}
+    rules = []
+    columns: dict[int, list[set[str]]] = {}
+    for site, code, nouns, only_before in rows:
+        meta = {"codes": [code], "term": f"{site} {table.kind}"}
+        for form in dict.fromkeys([*nouns, *only_before]):
+            # "radial head" is its own site: "radial" + part would give it the shaft's code
+            parts = [p for p in table.parts if f"{form} {p}" not in written]
+            rules += [TargetRule(f"{named} {word}", "problem", metadata=meta)
+                      for named in [form, *(f"{form} {p}" for p in parts)]
+                      for word in table.after_site]
+        for form in nouns:
+            words = _form_words(form)
+            places = columns.setdefault(len(words), [set() for _ in words])
+            for place, word in zip(places, words, strict=True):
+                place.add(word)
+            places[-1].add(words[-1] + "s")
+    term, code = table.generic
+    meta = {SITE_TABLE: table.name, "codes": [code], "term": term}
+    for places in columns.values():
+        site = [{"LOWER": {"IN": sorted(place)}} for place in places]
+        before = [{"LOWER": {"IN": OWNER_WORDS}, "OP": "?"},
+                  {"LOWER": {"IN": SIDE_WORDS}, "OP": "?"}]
+        patterns = [[*({"LOWER": {"IN": list(words)}} for words in lead), {"LOWER": "of"},
+                     *before, *site]
+                    for lead in table.before_of]
+        if table.verb:
+            patterns.append([{"LOWER": table.verb}, *before, *site,
+                             {"LOWER": {"IN": list(table.parts)}, "OP": "?"}])
+        rules += [TargetRule(f"{table.kind} of site", "problem", pattern=pattern, metadata=meta)
+                  for pattern in patterns]
+    return rules
+
+
+@lru_cache(maxsize=len(TABLES))
+def _sites(name: str) -> dict[tuple[str, ...], tuple[str, str]]:
+    """Written site (as words) -> (term, code), from a site table."""
+    table = TABLES[name]
+    return {_form_words(form): (f"{site} {table.kind}", code)
+            for site, code, nouns, _only in _rows(table) for form in nouns}
+
+
+def named_site(span: Span, name: str) -> tuple[str, str] | None:
+    """The (term, code) of the site in "fracture of the left <site>", "carcinoma of the
+    <site>" or "fractured <site> [part]": the longest written site nearest the span's end,
+    plural or not (the pattern also takes words of two sites: "fracture of the nasal floor"
+    is a nasal fracture)."""
+    words = [t.lower_ for t in span][1:]  # after "fracture(s)", "carcinoma", "fractured"...
+    sites = _sites(name)
+    for end in range(len(words), 0, -1):
+        for length in range(min(4, end), 0, -1):
+            named = words[end - length:end]
+            for candidate in (tuple(named), (*named[:-1], named[-1].removesuffix("s"))):
+                if candidate in sites:
+                    return sites[candidate]
+    return None
