@@ -222,6 +222,13 @@ def test_a_code_is_named_by_a_term_of_its_family_or_a_word_of_its_description():
     ("M81.0", "She finished menopause at age 58.", False),
     ("M25.50", "pain in her left groin", False),
     ("M25.50", "joint pain", True),
+    # "benign" says what kind, not what: a frozen section's "benign nerve sheath tumor" named
+    # "N40.0 Benign prostatic hyperplasia" through a phrase mined from coded cases.
+    ("N40.0", "benign", False),
+    ("N40.0", "benign prostatic hyperplasia", True),
+    # a body fluid is where, as an organ is (MTSamples 109: an irrigation named R33.9)
+    ("R33.9", "Prior to urine irrigation, cultures were sent.", False),
+    ("R33.9", "urinary retention", True),
 ])
 def test_a_code_is_named_by_what_its_evidence_says_the_condition_is(code, evidence, named):
     """Display only: a code its evidence does not name is flagged, or left out when weak."""

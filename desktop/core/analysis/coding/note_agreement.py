@@ -263,8 +263,9 @@ def _what_the_code_names(code: str) -> tuple[frozenset[str], frozenset[str]]:
 # A description's qualifier that is the condition itself: "Abnormal reflex" is not named by
 # "Deep tendon reflexes 2+", nor "Other abnormalities of breathing" by "breath sounds are
 # clear", nor "Malignant neoplasm of oropharynx" by "The oropharynx is clear". The evidence
-# must say it too (or a word condition_synonyms.tsv maps to it).
-REQUIRED_QUALIFIERS = frozenset({"abnorm", "elev", "malign", "neoplasm"})
+# must say it too (or a word condition_synonyms.tsv maps to it). "Benign" alone names no
+# benign condition either: "benign nerve sheath tumor" named "Benign prostatic hyperplasia".
+REQUIRED_QUALIFIERS = frozenset({"abnorm", "elev", "malign", "neoplasm", "benign"})
 
 
 def names_the_code(code: str, spans: Iterable) -> bool:
