@@ -65,6 +65,7 @@ def table_vocabulary() -> frozenset[str]:
         codes.update(c for c in row[2].split("|") if c and icd.is_valid_item(c))
     for table in ("fracture_sites.tsv", "cancer_sites.tsv"):
         codes.update(row[1] for row in read_table(terms / table))
+    codes.update(code for row in read_table(terms / "spine_conditions.tsv") for code in row[3:])
     return frozenset(codes)
 
 

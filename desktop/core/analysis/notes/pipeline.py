@@ -54,7 +54,9 @@ RULES_ID = "rules:clinicdesk-notes"
 # 19: a consent's risks "included, but were not limited to" and a procedure's "benefits are"
 # stay hypothetical; "X, otherwise negative" negates nothing before it; a cancer names its
 # organ ("squamous cell carcinoma of the larynx" C32.9, "prostate adenocarcinoma" C61;
-# `terms/cancer_sites.tsv`);
+# `terms/cancer_sites.tsv`); a disc herniation, disc degeneration, spondylosis, spinal stenosis
+# or spondylolisthesis is coded at the region or level named ("herniated nucleus pulposus,
+# C5-C6" M50.20; `terms/spine_conditions.tsv`);
 # 18: a fracture names its bone ("fracture of the right femoral neck" S72.009A, "mandible
 # fractures", "fractured his left wrist"; `terms/fracture_sites.tsv`); bare "fistula" and
 # "effusion" are no joint codes; "without contrast" negates nothing; a header is read whole

@@ -491,6 +491,32 @@ def test_a_cancer_is_found_with_its_organ_however_the_note_names_it():
     }
 
 
+def test_a_spine_condition_is_found_at_the_region_or_level_the_note_names():
+    # MTSamples 2748, 2337 and 225 dev notes in all: a disc herniation was no concept at all
+    # ("Large herniated nucleus pulposus, C5-C6 with myelopathy" listed only the myelopathy),
+    # cervical spondylosis was M47.9 and "cervical stenosis" nothing.
+    analysis = analyse_note(
+        "Large herniated nucleus pulposus, C5-C6 with myelopathy. Cervical spondylosis. "
+        "Cervical stenosis. Herniated disc at L4-L5. L5-S1 disc herniation. Degenerative disc "
+        "disease of the lumbar spine. Spondylolisthesis at L4-L5. Herniated discs. Aortic "
+        "stenosis.")
+    found = {c.text: (c.term, c.codes) for c in analysis.concepts}
+    assert found == {
+        "herniated nucleus pulposus, C5-C6": ("cervical disc herniation", ("M50.20",)),
+        "myelopathy": ("myelopathy", ("G95.9",)),
+        "Cervical spondylosis": ("cervical spondylosis", ("M47.812",)),
+        "Cervical stenosis": ("cervical spinal stenosis", ("M48.02",)),
+        "Herniated disc at L4-L5": ("lumbar disc herniation", ("M51.26",)),
+        "L5-S1 disc herniation": ("lumbosacral disc herniation", ("M51.27",)),
+        "Degenerative disc disease of the lumbar spine": ("lumbar degenerative disc disease",
+                                                          ("M51.36",)),
+        "Spondylolisthesis at L4-L5": ("lumbar spondylolisthesis", ("M43.16",)),
+        # no region named: the unspecified disc disorder, not M51.2's first leaf (thoracic)
+        "Herniated discs": ("disc herniation", ("M51.9",)),
+        "Aortic stenosis": ("aortic stenosis", ("I35.0",)),
+    }
+
+
 def test_analgesia_planned_for_after_an_operation_is_no_postoperative_pain():
     # MTSamples 2535: "spinal anesthesia for postoperative pain control" listed postoperative
     # pain (G89.18) among the patient's problems.

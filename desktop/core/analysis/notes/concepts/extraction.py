@@ -18,6 +18,7 @@ from spacy.tokens import Span
 from desktop.core.analysis.notes.concepts.regex_matching import read_text_once
 from desktop.core.analysis.notes.concepts.site_terms import SITE_TABLE, TABLES, named_site
 from desktop.core.analysis.notes.concepts.site_terms import site_rules as site_rules_of
+from desktop.core.analysis.notes.concepts.spine_terms import SPINE, spine_condition_of, spine_rules
 from desktop.core.analysis.notes.context.allergy import ALLERGIC_CONDITION, ALLERGY_STATED
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 
@@ -136,6 +137,10 @@ def build_target_rules() -> list[TargetRule]:
         site_rules.append(TargetRule(f"pain in {site}", "symptom", pattern=_pain_in(site, many),
                                      metadata={"codes": [code], "term": term}))
     site_rules += [rule for table in TABLES.values() for rule in site_rules_of(table)]
+    site_rules += spine_rules()
+    for rule in site_rules:  # a table's phrase wins: "lumbar spinal stenosis" is M48.06 there
+        by_term.pop(rule.literal, None)
+        plurals.pop(rule.literal, None)
     rules = [*by_term.values(), *(r for t, r in plurals.items() if t not in by_term),
              *site_rules, *cased]
     for literal, pattern in _measurement_patterns().items():
@@ -222,8 +227,8 @@ def category_of(span: Span, section: str) -> str:
 def rule_metadata(span: Span) -> tuple[str, tuple[str, ...]]:
     rule = span._.target_rule
     meta = (rule.metadata or {}) if rule is not None else {}
-    if meta.get(SITE_TABLE):
-        site = named_site(span, meta[SITE_TABLE])
-        if site is not None:
-            return site[0], (site[1],)
+    named = (named_site(span, meta[SITE_TABLE]) if meta.get(SITE_TABLE)
+             else spine_condition_of(span) if meta.get(SPINE) else None)
+    if named is not None:
+        return named[0], (named[1],)
     return str(meta.get("term", span.text.lower())), tuple(meta.get("codes", ()))
