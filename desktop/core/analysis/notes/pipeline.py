@@ -56,7 +56,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # organ ("squamous cell carcinoma of the larynx" C32.9, "prostate adenocarcinoma" C61;
 # `terms/cancer_sites.tsv`); a disc herniation, disc degeneration, spondylosis, spinal stenosis
 # or spondylolisthesis is coded at the region or level named ("herniated nucleus pulposus,
-# C5-C6" M50.20; `terms/spine_conditions.tsv`);
+# C5-C6" M50.20; `terms/spine_conditions.tsv`); "PRESENT PROBLEM(S):" is the present
+# illness; trouble falling asleep is insomnia, falling asleep no fall;
 # 18: a fracture names its bone ("fracture of the right femoral neck" S72.009A, "mandible
 # fractures", "fractured his left wrist"; `terms/fracture_sites.tsv`); bare "fistula" and
 # "effusion" are no joint codes; "without contrast" negates nothing; a header is read whole

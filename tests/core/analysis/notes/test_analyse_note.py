@@ -517,6 +517,23 @@ def test_a_spine_condition_is_found_at_the_region_or_level_the_note_names():
     }
 
 
+def test_a_psychiatric_evaluations_present_problems_are_its_history_and_sleep_is_no_fall():
+    # MTSamples 1807: "PRESENT PROBLEMS:" (the claimant's story) was read as the diagnosis
+    # list, so every sentence of it was an assessment line; "problems with falling asleep"
+    # was "falling", R29.6 Repeated falls.
+    analysis = analyse_note(
+        "PRESENT PROBLEMS:,  The claimant described serious depression.,MENTAL STATUS:,  He "
+        "described some problems with falling asleep and staying asleep. She fell asleep at "
+        "the wheel. He has been falling at home.")
+    found = {c.text: (c.section, c.codes) for c in analysis.concepts}
+    assert found == {
+        "depression": ("history_of_present_illness", ("F32.A",)),
+        "problems with falling asleep": ("physical_exam", ("G47.00",)),
+        "fell asleep": ("physical_exam", ()),
+        "falling": ("physical_exam", ("R29.6",)),
+    }
+
+
 def test_analgesia_planned_for_after_an_operation_is_no_postoperative_pain():
     # MTSamples 2535: "spinal anesthesia for postoperative pain control" listed postoperative
     # pain (G89.18) among the patient's problems.
