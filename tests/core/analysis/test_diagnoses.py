@@ -315,6 +315,17 @@ def test_a_cancer_is_coded_at_the_organ_the_note_names(tmp_path, capsys):
     assert "(past history)" in codes["C61"]["detail"]
 
 
+def test_a_normal_result_with_no_unit_is_no_evidence_for_a_code(tmp_path, capsys):
+    # MTSamples 3408: "total bilirubin 0.6" (normal, and with no unit, as transcribed notes
+    # write results) was the evidence for "E80.7 Disorder of bilirubin metabolism" at 0.66.
+    result = analysed(tmp_path, capsys,
+                      "ADMISSION LABS: Chemistry panel shows sodium 138, creatinine 0.6, "
+                      "total bilirubin 0.6.\n")
+    assert [i["code"] for i in result["items"] if i["category"] == "icd10"] == []
+    raised = analysed(tmp_path, capsys, "LABS: Total bilirubin 6.8, direct bilirubin 5.1.\n")
+    assert "E80.7" in [i["code"] for i in raised["items"] if i["category"] == "icd10"]
+
+
 def test_the_problem_list_holds_what_the_visit_is_about_before_past_history(tmp_path, capsys):
     # MTSamples 3810: syncope (complaint, assessment) and headache (HPI) are symptoms, not
     # problem terms; the list showed only the past arthritis and high blood pressure.

@@ -3,7 +3,9 @@
 ``resources/nlp/lab_reference_intervals.json`` holds, per lab term and unit, the interval
 normal for any adult (the overlap of men's and women's). A result is judged only when its
 unit is listed: "creatinine 1.1 mg/dl" is normal, "creatinine 3.4 mg/dl" and "creatinine
-1.1" (no unit) are not judged normal.
+1.1 mmol/l" are not judged normal. A result with no unit, as transcribed notes mostly write
+them ("potassium 4.1", "total bilirubin 0.6"), is read in the conventional U.S. unit: the
+other units' normal values are of another magnitude, so it cannot be mistaken.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ def _intervals() -> dict[str, dict[str, tuple[float, float]]]:
 
 
 def is_normal_lab(concept: Concept) -> bool:
-    """True only for a lab result inside its adult reference interval, in a listed unit."""
+    """True only for a lab result inside its adult reference interval, in a listed unit (no
+    unit: the conventional one)."""
     if concept.category != "lab" or concept.value is None:
         return False
     units = _intervals().get(concept.term or "")

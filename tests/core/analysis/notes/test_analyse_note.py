@@ -596,14 +596,15 @@ def test_lab_results_are_judged_normal_only_inside_an_adult_interval_in_a_known_
 
     analysis = analyse_note(
         "Creatinine 1.1 mg/dl, creatinine 88 umol/l, sodium 128 mmol/l, hemoglobin 14.2 g/dl, "
-        "WBC 7.2 x 10^9/l, potassium 4.1, glucose 250 mg/dl.")
+        "WBC 7.2 x 10^9/l, potassium 4.1, glucose 250 mg/dl, calcium 2.3 mg/dl.")
     judged = {(c.term, c.value): is_normal_lab(c) for c in analysis.concepts_of("lab")}
     assert judged == {
         ("creatinine", "1.1"): True, ("creatinine", "88"): True,
         ("sodium", "128"): False,  # low
         ("hemoglobin", "14.2"): True, ("white blood cell count", "7.2"): True,
-        ("potassium", "4.1"): False,  # no unit: never judged normal
+        ("potassium", "4.1"): True,  # no unit: the conventional mmol/l
         ("glucose", "250"): False,
+        ("calcium", "2.3"): False,  # normal in mmol/l, but the note says mg/dl
     }
 
 
