@@ -299,6 +299,14 @@ PHRASING = [
                  {"vomiting": "present", "diarrhea": "present", "erythema": "present",
                   "edema": "present", "fever": "negated"},
                  id="otherwise-negative"),
+    # MTSamples 3408, 774: "her husband left her ... and she developed severe anxiety" and "Mom
+    # reported high fever after surgery and he has one seizure" gave the anxiety to the
+    # husband and the seizure to the mother; a relative's own "and he is" stays theirs.
+    pytest.param("Her husband left her 10 days prior to admission and she developed severe "
+                 "anxiety. Mom reported high fever after surgery and he has one seizure "
+                 "previously. She has one sibling and he is up-to-date on colonoscopy.",
+                 {"anxiety": "present", "seizure": "present", "colonoscopy": "family"},
+                 id="and-she-developed-after-a-relative"),
     # MTSamples 2416: a referral letter's "referred for evaluation of glaucoma" listed glaucoma
     # as the patient's problem; the letter concludes he does not have it.
     pytest.param("Mr. ABC is being referred for evaluation of glaucoma. He was seen for "
