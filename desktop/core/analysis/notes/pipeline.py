@@ -58,7 +58,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # or spondylolisthesis is coded at the region or level named ("herniated nucleus pulposus,
 # C5-C6" M50.20; `terms/spine_conditions.tsv`); "PRESENT PROBLEM(S):" is the present
 # illness; trouble falling asleep is insomnia, falling asleep no fall; "and she developed"
-# after a relative's clause is the patient again;
+# after a relative's clause is the patient again; "gram negative" and "negative sequela"
+# negate nothing;
 # 18: a fracture names its bone ("fracture of the right femoral neck" S72.009A, "mandible
 # fractures", "fractured his left wrist"; `terms/fracture_sites.tsv`); bare "fistula" and
 # "effusion" are no joint codes; "without contrast" negates nothing; a header is read whole

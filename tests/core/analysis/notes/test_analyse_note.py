@@ -307,6 +307,14 @@ PHRASING = [
                  "previously. She has one sibling and he is up-to-date on colonoscopy.",
                  {"anxiety": "present", "seizure": "present", "colonoscopy": "family"},
                  id="and-she-developed-after-a-relative"),
+    # MTSamples 3308: "the issue of sleep apnea and its negative sequela" listed sleep apnea as
+    # absent; a culture's "gram negative" negated the pneumonia it grew from.
+    pytest.param("We discussed at length the issue of sleep apnea and its negative sequela. "
+                 "Pneumonia, gram negative. Gram-negative bacteremia. Chest x-ray negative for "
+                 "effusion.",
+                 {"sleep apnea": "present", "Pneumonia": "present", "bacteremia": "present",
+                  "effusion": "negated"},
+                 id="gram-negative-and-negative-sequela"),
     # MTSamples 2416: a referral letter's "referred for evaluation of glaucoma" listed glaucoma
     # as the patient's problem; the letter concludes he does not have it.
     pytest.param("Mr. ABC is being referred for evaluation of glaucoma. He was seen for "
