@@ -607,6 +607,16 @@ def test_a_chemistry_panel_is_labs_not_the_drugs_that_share_its_names():
     assert [c.text for c in analysis.concepts_of("medication")] == ["Calcium", "magnesium"]
 
 
+def test_a_childs_weight_in_kilos_or_grams_is_a_vital():
+    # MTSamples 2802 ("weight 10.5 kilos", an 11-month-old) and neonatal notes ("3250 grams")
+    # had no weight among the vitals.
+    analysis = analyse_note("Weight 10.5 kilos and height 76.8 cm. Birth weight 3250 grams. "
+                            "Weight is 180 pounds.")
+    assert [(c.term, c.value, c.unit) for c in analysis.concepts_of("vital")] == [
+        ("weight", "10.5", "kilos"), ("height", "76.8", "cm"), ("weight", "3250", "grams"),
+        ("weight", "180", "pounds")]
+
+
 def test_lab_results_are_judged_normal_only_inside_an_adult_interval_in_a_known_unit():
     from desktop.core.analysis.notes.reference_intervals import is_normal_lab
 
