@@ -59,7 +59,9 @@ RULES_ID = "rules:clinicdesk-notes"
 # C5-C6" M50.20; `terms/spine_conditions.tsv`); "PRESENT PROBLEM(S):" is the present
 # illness; trouble falling asleep is insomnia, falling asleep no fall; "and she developed"
 # after a relative's clause is the patient again; "gram negative" and "negative sequela"
-# negate nothing;
+# negate nothing; a weight in kilos or grams is a vital; a capitalised header a CSV export
+# wrote without its colon before a numbered list ("ALLERGIES,1.  PENICILLIN.") opens its
+# section, as does "HISTORY AND PHYSICAL:";
 # 18: a fracture names its bone ("fracture of the right femoral neck" S72.009A, "mandible
 # fractures", "fractured his left wrist"; `terms/fracture_sites.tsv`); bare "fistula" and
 # "effusion" are no joint codes; "without contrast" negates nothing; a header is read whole

@@ -62,12 +62,25 @@ class LineHeaderSectionizer(Sectionizer):
 
 def _alone_on_line(doc: Doc, match: tuple[int, int, int]) -> bool:
     _, start, end = match
+    if _opens_exported_list(doc, start, end):
+        return True
     if not (section_util.is_start_line(start, doc, LINE_END)
             and section_util.is_end_line(end - 1, doc, LINE_END)):
         return False
     header = doc[start:end].text
     return header.isupper() or start == 0 or BLANK_LINE_BEFORE.search(
         doc[start - 1].text_with_ws) is not None
+
+
+def _opens_exported_list(doc: Doc, start: int, end: int) -> bool:
+    """A capitalised header whose line breaks a CSV export turned into commas, before a
+    numbered list: "...thoracentesis.,PROCEDURES,1.  Port-A-Cath placement." (573 such
+    headers in MTSamples dev: "PAST MEDICAL HISTORY,1.", "CURRENT MEDICATIONS,1.")."""
+    if not doc[start:end].text.isupper() or end + 2 >= len(doc):
+        return False
+    before_ok = start == 0 or doc[start - 1].text == ","
+    return (before_ok and doc[end].text == "," and doc[end + 1].text == "1"
+            and doc[end + 2].text == ".")
 
 
 def add_sectionizer(nlp: Language) -> None:

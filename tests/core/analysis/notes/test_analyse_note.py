@@ -722,6 +722,26 @@ def test_a_note_whose_line_breaks_became_commas_keeps_its_sentences_and_headers(
     assert find(analysis, "hepatitis").assertion == "present"
 
 
+def test_an_exported_header_without_its_colon_before_a_numbered_list_opens_its_section():
+    # MTSamples 2267, 1868, 3168: "ALLERGIES,1.  PENICILLIN." listed penicillin as a drug the
+    # patient takes, "CURRENT MEDICATIONS,1.  Heparin." the heparin as an allergy (the header
+    # before it was "ALLERGIES:"), a "PAST MEDICAL HISTORY,1." list as present illness; 573
+    # such headers in MTSamples dev.
+    text = ("HISTORY OF PRESENT ILLNESS: , She has knee pain.,PAST MEDICAL HISTORY,1.  "
+            "Pulmonary embolism.,2.  Hypothyroidism.,ALLERGIES,1.  PENICILLIN.,2.  KEFLEX.,"
+            "CURRENT MEDICATIONS,1.  Heparin.,2.  Albuterol inhaler.,HISTORY AND PHYSICAL: , "
+            "The patient is a 41-year-old with a cough, 1. in the morning.")
+    analysis = analyse_note(text)
+    assert [s.name for s in analysis.sections] == [
+        "history_of_present_illness", "past_medical_history", "allergies", "medications",
+        "history_of_present_illness"]
+    assert find(analysis, "Pulmonary embolism").assertion == "historical"
+    assert [c.category for c in analysis.concepts if c.text in ("PENICILLIN", "KEFLEX")] == [
+        "allergy", "allergy"]
+    assert find(analysis, "Heparin").category == "medication"
+    assert find(analysis, "cough").section == "history_of_present_illness"
+
+
 def test_an_abbreviation_before_a_comma_ends_no_sentence():
     # "e.g., Aspirin" was cut after "e.g.," as if a CSV export had flattened a line break
     # there: a cue before it no longer reached the words after it.
