@@ -61,7 +61,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # after a relative's clause is the patient again; "gram negative" and "negative sequela"
 # negate nothing; a weight in kilos or grams is a vital; a capitalised header a CSV export
 # wrote without its colon before a numbered list ("ALLERGIES,1.  PENICILLIN.") opens its
-# section, as does "HISTORY AND PHYSICAL:";
+# section, as does "HISTORY AND PHYSICAL:"; "allergic reaction to X" states an allergy; 170
+# more drug names;
 # 18: a fracture names its bone ("fracture of the right femoral neck" S72.009A, "mandible
 # fractures", "fractured his left wrist"; `terms/fracture_sites.tsv`); bare "fistula" and
 # "effusion" are no joint codes; "without contrast" negates nothing; a header is read whole

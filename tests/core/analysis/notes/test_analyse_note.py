@@ -634,6 +634,22 @@ def test_lab_results_are_judged_normal_only_inside_an_adult_interval_in_a_known_
     }
 
 
+def test_an_allergic_reaction_to_a_drug_is_an_allergy_and_common_drugs_are_known():
+    # MTSamples 4464 (glaucoma consult): "She has allergic reaction to Cosopt" listed no
+    # allergy ("Not found in the note: allergies"), and Cosopt, pilocarpine, Eltroxin and
+    # Plendil were no drugs; Lamictal, Toprol-XL, Elavil head doses in other dev notes.
+    analysis = analyse_note("She has allergic reaction to Cosopt. She had adverse reactions to "
+                            "penicillin. I will recommend starting Xalatan. She takes "
+                            "pilocarpine, Eltroxin, Plendil, Lamictal 100 mg and Toprol-XL. He "
+                            "feared an allergic reaction to medication and was placed on "
+                            "codeine.")
+    assert {c.text: c.category for c in analysis.concepts
+            if c.category in ("allergy", "medication")} == {
+        "Cosopt": "allergy", "penicillin": "allergy", "Xalatan": "medication",
+        "pilocarpine": "medication", "Eltroxin": "medication", "Plendil": "medication",
+        "Lamictal": "medication", "Toprol-XL": "medication", "codeine": "medication"}
+
+
 def test_allergic_to_drug_outside_allergy_section():
     analysis = analyse_note("She is allergic to sulfamethoxazole. Takes aspirin daily.")
     assert find(analysis, "sulfamethoxazole").category == "allergy"

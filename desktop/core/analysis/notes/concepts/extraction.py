@@ -26,10 +26,12 @@ from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 ALLERGY_AFTER = re.compile(r"\s*-?\s*(?:allerg(?:y|ies|ic)\b|intoleran)", re.IGNORECASE)
 # Words that say a drug treats the allergy, so it is taken, not an allergen: "allergies, for
 # which she takes Claritin", "allergic to sulfa; takes Claritin". Not a bare "taking" or
-# "on": "hives after taking amoxicillin", "a rash on penicillin" describe the allergy.
+# "on": "hives after taking amoxicillin", "a rash on penicillin" describe the allergy; "was
+# placed on" is: "concerned about a possible allergic reaction and was placed on codeine".
 TAKEN = re.compile(r"\b(?:for (?:which|this|these|that|it|them)|treated with|controlled with|"
                    r"managed with|(?:he|she|they|patient|who) (?:takes|uses|is on|is taking|"
-                   r"continues))\b|[,;]\s*(?:and\s+)?(?:takes|uses|is on|is taking|continues)\b",
+                   r"continues)|(?:was|were|is|been) (?:placed|started|put) on)\b"
+                   r"|[,;]\s*(?:and\s+)?(?:takes|uses|is on|is taking|continues)\b",
                    re.IGNORECASE)
 # Right after an allergic condition, its treatment: "seasonal allergies, on Zyrtec (and
 # Flonase)", "environmental allergies, taking loratadine". Anything more between the two

@@ -14,7 +14,9 @@ import re
 # An allergy stated: "X allergy", "allergies", "intolerance", "allergic to X", "X-allergic",
 # but not the "allergic" of a condition's name ("allergic rhinitis causes sneezing").
 ALLERGY_STATED = re.compile(
-    r"\ballerg(?:y|ies)\b|\bintoleran\w*|\ballergic(?=\s+to\b|\s*[^\w\s]|\s*$)",
+    r"\ballerg(?:y|ies)\b|\bintoleran\w*|\ballergic(?=\s+to\b|\s*[^\w\s]|\s*$)"
+    # "She has allergic reaction to Cosopt", "adverse reactions to penicillin" (MTSamples 4464)
+    r"|\b(?:allergic|adverse|drug)\s+reactions?(?=\s+to\b)",
     re.IGNORECASE,
 )
 # Before the cue: its "allergies" is a condition the patient treats ("seasonal allergies, on
