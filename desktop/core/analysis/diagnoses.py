@@ -15,6 +15,7 @@ from desktop.core.analysis.coding import CodeSuggestion, IcdCoder
 from desktop.core.analysis.coding.allergy_status import allergy_statuses
 from desktop.core.analysis.coding.icd_table import (
     description,
+    past_condition_code,
     personal_history_code,
     preferred_leaf,
 )
@@ -231,6 +232,16 @@ def _past_cancer_hint(code: str, past: bool) -> str:
             f"history ({named}), not with a C code.")
 
 
+def _past_condition_hint(code: str, past: bool) -> str:
+    """"History of myocardial infarction" is I25.2, "history of DVT" Z86.718: the acute code
+    only while the condition is present (``terms/past_condition_codes.tsv``)."""
+    history = past_condition_code(code) if past else None
+    if history is None:
+        return ""
+    return (f" Once it is over, ICD-10-CM codes it as {history} {description(history)}, not "
+            f"with {code}.")
+
+
 def _past_tobacco_hint(code: str, past: bool) -> str:
     """"Quit smoking 10 years ago" is Z87.891 (ICD-10-CM index: History, personal, nicotine
     dependence); F17 only while the patient uses tobacco."""
@@ -257,6 +268,7 @@ def code_items(suggestions: list[CodeSuggestion], note_id: int | None) -> list[d
             "label": f"{sug.code} {sug.description}",
             "detail": (f"{what}; matched by {how}.{_category_hint(sug.code)}"
                        f"{_past_cancer_hint(sug.code, past)}{_past_tobacco_hint(sug.code, past)}"
+                       f"{_past_condition_hint(sug.code, past)}"
                        f"{'' if is_named else UNNAMED_NOTE}"),
             "category": "icd10",
             "code": sug.code,

@@ -326,6 +326,19 @@ def test_a_normal_result_with_no_unit_is_no_evidence_for_a_code(tmp_path, capsys
     assert "E80.7" in [i["code"] for i in raised["items"] if i["category"] == "icd10"]
 
 
+def test_a_past_infarction_or_thrombosis_points_to_the_code_for_a_past_one(tmp_path, capsys):
+    # MTSamples 3168: "history of deep venous thrombosis" was shown as I82.409 "Acute embolism
+    # and thrombosis of unspecified deep veins" with nothing to say that a past one is Z86.718.
+    result = analysed(tmp_path, capsys,
+                      "PAST MEDICAL HISTORY: Myocardial infarction in 2010. History of deep "
+                      "venous thrombosis.\nASSESSMENT: Hypertension.\n")
+    details = {i["code"]: i["detail"] for i in result["items"] if i["category"] == "icd10"}
+    assert ("Once it is over, ICD-10-CM codes it as I25.2 Old myocardial infarction, not with "
+            "I21.9.") in details["I21.9"]
+    assert "Z86.718 Personal history of other venous thrombosis" in details["I82.409"]
+    assert "Once it is over" not in details["I10"]  # a chronic condition stays its code
+
+
 def test_the_problem_list_holds_what_the_visit_is_about_before_past_history(tmp_path, capsys):
     # MTSamples 3810: syncope (complaint, assessment) and headache (HPI) are symptoms, not
     # problem terms; the list showed only the past arthritis and high blood pressure.

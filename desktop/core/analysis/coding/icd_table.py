@@ -81,16 +81,25 @@ def embedding_vocabulary() -> tuple[str, ...]:
     return tuple(sorted(table_vocabulary() | set(coding_priors())))
 
 
-@lru_cache(maxsize=1)
-def _personal_history_map() -> dict[str, str]:
-    rows = read_table(nlp_resources_dir() / "terms" / "cancer_personal_history.tsv")
-    return {prefix: code for prefix, code in rows}
+@lru_cache(maxsize=2)
+def _prefix_map(name: str) -> dict[str, str]:
+    return {prefix: code for prefix, code in read_table(nlp_resources_dir() / "terms" / name)}
 
 
-def personal_history_code(code: str) -> str | None:
-    """The Z85 code for a treated cancer no longer present (C55 -> Z85.42), if one fits."""
-    table = _personal_history_map()
+def _longest_prefix(name: str, code: str) -> str | None:
+    table = _prefix_map(name)
     for length in range(len(code), 2, -1):
         if code[:length] in table:
             return table[code[:length]]
     return None
+
+
+def personal_history_code(code: str) -> str | None:
+    """The Z85 code for a treated cancer no longer present (C55 -> Z85.42), if one fits."""
+    return _longest_prefix("cancer_personal_history.tsv", code)
+
+
+def past_condition_code(code: str) -> str | None:
+    """The code ICD-10-CM gives a condition that is over (I21.9 -> I25.2 Old myocardial
+    infarction, I82.409 -> Z86.718), if one fits; cancers are ``personal_history_code``'s."""
+    return _longest_prefix("past_condition_codes.tsv", code)

@@ -40,6 +40,7 @@ RULE_FILES = (
     "terms/organ_words.txt",
     "terms/condition_synonyms.tsv",
     "terms/cancer_personal_history.tsv",
+    "terms/past_condition_codes.tsv",
     "terms/problem_names.tsv",
     "terms/medications.txt",
     "terms/procedures.txt",
