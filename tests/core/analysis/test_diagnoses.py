@@ -229,6 +229,8 @@ def test_a_code_is_named_by_a_term_of_its_family_or_a_word_of_its_description():
     # a body fluid is where, as an organ is (MTSamples 109: an irrigation named R33.9)
     ("R33.9", "Prior to urine irrigation, cultures were sent.", False),
     ("R33.9", "urinary retention", True),
+    # an operation's anaesthesia is no numbness (MTSamples 235, 614 and most operative notes)
+    ("R20.0", "Department of Anesthesia administered general anesthetic.", False),
 ])
 def test_a_code_is_named_by_what_its_evidence_says_the_condition_is(code, evidence, named):
     """Display only: a code its evidence does not name is flagged, or left out when weak."""

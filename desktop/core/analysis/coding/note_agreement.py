@@ -167,7 +167,10 @@ GENERIC_WORDS = frozenset(
     "unspecified other specified left right bilateral side site sites part parts region "
     "without with complication complications uncomplicated initial subsequent encounter "
     "sequela disorder disorders disease diseases condition conditions elsewhere classified "
-    "due type acute chronic organism tissue organ organs male female age related current"
+    "due type acute chronic organism tissue organ organs male female age related current "
+    # an operation's anaesthesia, in nearly every operative note, named "R20.0 Anesthesia of
+    # skin" (numbness); the term "numbness" still does
+    "anesthesia anesthetic"
     .split())
 WORD = re.compile(r"[a-z]{3,}")
 
