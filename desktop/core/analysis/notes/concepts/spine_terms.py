@@ -57,7 +57,7 @@ def _words(form: str) -> tuple[str, ...]:
 
 def spine_rules() -> list[TargetRule]:
     """Phrases "<condition>" and "<region> [spine|spinal] <condition>", and token patterns for
-    "<condition> [,] [at] <level>", "<level> <condition>", "<condition> of the <region>
+    "<condition> [,] [at] [left] <level>", "<level> <condition>", "<condition> of the <region>
     spine"; one pattern per form length, any form word at each place."""
     rules = []
     columns: dict[int, list[set[str]]] = {}
@@ -84,7 +84,7 @@ def spine_rules() -> list[TargetRule]:
         patterns = [
             [*form, {"ORTH": ",", "OP": "?"}, {"LOWER": {"IN": ["at", "of", "in"]}, "OP": "?"},
              {"LOWER": "the", "OP": "?"}, {"LOWER": {"IN": ["level", "levels"]}, "OP": "?"},
-             *level],
+             {"LOWER": {"IN": ["left", "right", "bilateral"]}, "OP": "?"}, *level],
             [*level, *form],
             [*form, {"LOWER": {"IN": ["of", "in", "at"]}}, {"LOWER": "the", "OP": "?"},
              {"LOWER": {"IN": list(REGION_WORDS)}}, {"LOWER": {"IN": ["spine", "region"]}}],
