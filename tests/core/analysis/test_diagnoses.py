@@ -231,6 +231,11 @@ def test_a_code_is_named_by_a_term_of_its_family_or_a_word_of_its_description():
     ("R33.9", "urinary retention", True),
     # an operation's anaesthesia is no numbness (MTSamples 235, 614 and most operative notes)
     ("R20.0", "Department of Anesthesia administered general anesthetic.", False),
+    # a description that is only a site is not named by a sentence about the site, nor is an
+    # absent organ by its presence (MTSamples 936, a laparoscopy)
+    ("R10.0", "The laparoscope was then removed from the abdomen.", False),
+    ("M22.91", "The right patella was everted.", False),
+    ("Z90.710", "The cervix was normal on palpation.", False),
 ])
 def test_a_code_is_named_by_what_its_evidence_says_the_condition_is(code, evidence, named):
     """Display only: a code its evidence does not name is flagged, or left out when weak."""

@@ -286,7 +286,9 @@ def names_the_code(code: str, spans: Iterable) -> bool:
             if code.startswith(other) or other.startswith(code) or code[:5] == other[:5]:
                 return True
     words, sites = _what_the_code_names(code)
-    if not words and not sites:
+    if not words:
+        # a description that is only a site ("Acute abdomen", "Disorder of patella") is not
+        # named by a sentence about the site: "The laparoscope was removed from the abdomen"
         return False
     named = (words - REQUIRED_QUALIFIERS) or words  # "increased" alone names no gait disorder
     required = words & REQUIRED_QUALIFIERS
