@@ -315,6 +315,11 @@ PHRASING = [
                  {"sleep apnea": "present", "Pneumonia": "present", "bacteremia": "present",
                   "effusion": "negated"},
                  id="gram-negative-and-negative-sequela"),
+    # MTSamples 936: a postoperative "Suspicion for endometriosis" was a present problem, and
+    # the preoperative "Hypermenorrhea" no concept.
+    pytest.param("POSTOPERATIVE DIAGNOSES: 1. Hypermenorrhea. 2. Suspicion for endometriosis.",
+                 {"Hypermenorrhea": "present", "endometriosis": "possible"},
+                 id="suspicion-for"),
     # MTSamples 2416: a referral letter's "referred for evaluation of glaucoma" listed glaucoma
     # as the patient's problem; the letter concludes he does not have it.
     pytest.param("Mr. ABC is being referred for evaluation of glaucoma. He was seen for "
