@@ -236,6 +236,11 @@ def test_a_code_is_named_by_a_term_of_its_family_or_a_word_of_its_description():
     ("R10.0", "The laparoscope was then removed from the abdomen.", False),
     ("M22.91", "The right patella was everted.", False),
     ("Z90.710", "The cervix was normal on palpation.", False),
+    # MTSamples 2538 (hysterectomy): "The peritoneum was identified, tented up" named "K66.8
+    # Other specified disorders of peritoneum" and "K65.1 Peritoneal abscess"
+    ("K66.8", "The peritoneum was identified, tented up with hemostats.", False),
+    ("K65.1", "The peritoneum was identified, tented up with hemostats.", False),
+    ("K65.1", "a peritoneal abscess", True),
 ])
 def test_a_code_is_named_by_what_its_evidence_says_the_condition_is(code, evidence, named):
     """Display only: a code its evidence does not name is flagged, or left out when weak."""
