@@ -520,7 +520,8 @@ def test_a_spine_condition_is_found_at_the_region_or_level_the_note_names():
         "Large herniated nucleus pulposus, C5-C6 with myelopathy. Cervical spondylosis. "
         "Cervical stenosis. Herniated disc at L4-L5. L5-S1 disc herniation. Degenerative disc "
         "disease of the lumbar spine. Spondylolisthesis at L4-L5. Herniated discs. Aortic "
-        "stenosis. Foraminal disc herniation of left L3-L4.")
+        "stenosis. Foraminal disc herniation of left L3-L4. T12-L1 disc herniation. "
+        "Thoracolumbar spinal stenosis.")
     found = {c.text: (c.term, c.codes) for c in analysis.concepts}
     assert found == {
         "herniated nucleus pulposus, C5-C6": ("cervical disc herniation", ("M50.20",)),
@@ -536,6 +537,8 @@ def test_a_spine_condition_is_found_at_the_region_or_level_the_note_names():
         "Herniated discs": ("disc herniation", ("M51.9",)),
         "Aortic stenosis": ("aortic stenosis", ("I35.0",)),
         "disc herniation of left L3-L4": ("lumbar disc herniation", ("M51.26",)),
+        "T12-L1 disc herniation": ("thoracolumbar disc herniation", ("M51.25",)),
+        "Thoracolumbar spinal stenosis": ("thoracolumbar spinal stenosis", ("M48.05",)),
     }
 
 

@@ -138,11 +138,12 @@ def build_target_rules() -> list[TargetRule]:
             put(term, "symptom", [code])
         site_rules.append(TargetRule(f"pain in {site}", "symptom", pattern=_pain_in(site, many),
                                      metadata={"codes": [code], "term": term}))
-    site_rules += [rule for table in TABLES.values() for rule in site_rules_of(table)]
-    site_rules += spine_rules()
-    for rule in site_rules:  # a table's phrase wins: "lumbar spinal stenosis" is M48.06 there
+    tables = [rule for table in TABLES.values() for rule in site_rules_of(table)]
+    tables += spine_rules()
+    for rule in tables:  # a table's phrase wins: "colles' fracture" is S52.539A there
         by_term.pop(rule.literal, None)
         plurals.pop(rule.literal, None)
+    site_rules += tables
     rules = [*by_term.values(), *(r for t, r in plurals.items() if t not in by_term),
              *site_rules, *cased]
     for literal, pattern in _measurement_patterns().items():

@@ -20,10 +20,7 @@ from spacy.tokens import Span
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 
 SPINE = "spine_condition"  # rule metadata: ``spine_condition_of`` names condition and region
-REGIONS = ("cervical", "thoracic", "lumbar", "lumbosacral")
-# Words for a region; thoracolumbar has codes only for some conditions, so it is thoracic.
-REGION_WORDS = {"cervical": "cervical", "thoracic": "thoracic", "thoracolumbar": "thoracic",
-                "lumbar": "lumbar", "lumbosacral": "lumbosacral"}
+REGIONS = ("cervical", "thoracic", "thoracolumbar", "lumbar", "lumbosacral")
 LEVEL_REGIONS = {"c": "cervical", "t": "thoracic", "l": "lumbar"}
 LEVEL = r"^[CTLctl](?:[1-9]|1[0-2])$"  # "C4", "L5", "T12"
 NEXT_LEVEL = r"^(?:[CTLSctls]?[1-9]|[CTLSctls]?1[0-2])$"  # "C5" of "C4-C5", "5" of "L4-5", "S1"
@@ -70,9 +67,9 @@ def spine_rules() -> list[TargetRule]:
             for place, word in zip(places, _words(form), strict=True):
                 place.add(word)
             places[-1].add(_words(_many(form))[-1])
-        for word, region in REGION_WORDS.items():
+        for region in REGIONS:
             meta = {"codes": [condition.codes[region]], "term": f"{region} {condition.name}"}
-            rules += [TargetRule(f"{word}{middle} {written}", "problem", metadata=meta)
+            rules += [TargetRule(f"{region}{middle} {written}", "problem", metadata=meta)
                       for form in (*condition.alone, *condition.with_region)
                       for written in (form, _many(form))
                       for middle in ("", " spine", " spinal")]
@@ -87,7 +84,7 @@ def spine_rules() -> list[TargetRule]:
              {"LOWER": {"IN": ["left", "right", "bilateral"]}, "OP": "?"}, *level],
             [*level, *form],
             [*form, {"LOWER": {"IN": ["of", "in", "at"]}}, {"LOWER": "the", "OP": "?"},
-             {"LOWER": {"IN": list(REGION_WORDS)}}, {"LOWER": {"IN": ["spine", "region"]}}],
+             {"LOWER": {"IN": list(REGIONS)}}, {"LOWER": {"IN": ["spine", "region"]}}],
         ]
         rules += [TargetRule("spine condition", "problem", pattern=p, metadata=meta)
                   for p in patterns]
@@ -95,14 +92,18 @@ def spine_rules() -> list[TargetRule]:
 
 
 def _region(words: list[str]) -> str | None:
-    """The region a level ("L5-S1": lumbosacral) or a region word names, first one first."""
+    """The region a level ("L5-S1": lumbosacral, "T12-L1": thoracolumbar) or a region word
+    names, first one first."""
     for i, word in enumerate(words):
-        if word in REGION_WORDS:
-            return REGION_WORDS[word]
+        if word in REGIONS:
+            return word
         if re.match(LEVEL, word):
             region = LEVEL_REGIONS[word[0]]
-            if region == "lumbar" and "s1" in words[i + 1:i + 3]:
+            after = words[i + 1:i + 3]
+            if region == "lumbar" and "s1" in after:
                 return "lumbosacral"
+            if region == "thoracic" and any(w.startswith("l") for w in after):
+                return "thoracolumbar"
             return region
     return None
 
