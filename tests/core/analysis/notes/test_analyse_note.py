@@ -491,55 +491,51 @@ def test_a_fracture_is_found_with_its_bone_however_the_note_names_it():
     }
 
 
-def test_a_cancer_is_found_with_its_organ_however_the_note_names_it():
+@pytest.mark.parametrize(("text", "expected"), [
     # MTSamples 614, 171, 571 and others wrote these; each was the bare "carcinoma" (C80.1,
     # "Malignant (primary) neoplasm, unspecified") or no concept at all.
-    analysis = analyse_note(
+    pytest.param(
         "A history of a T3 squamous cell carcinoma of his glottic larynx. Adenocarcinoma of the "
         "prostate. Transitional cell carcinomas of the bladder. Presumed non-small cell lung "
         "cancer of the left upper lobe of the lung. Prostatic adenocarcinoma. Malignant "
-        "neoplasm of the stomach. Carcinoma of the cervical esophagus.")
-    found = {c.text: (c.term, c.codes) for c in analysis.concepts}
-    assert found == {
-        "carcinoma of his glottic larynx": ("glottic cancer", ("C32.0",)),
-        "Adenocarcinoma of the prostate": ("prostate cancer", ("C61",)),
-        "carcinomas of the bladder": ("bladder cancer", ("C67.9",)),
-        "cancer of the left upper lobe": ("upper lobe lung cancer", ("C34.10",)),
-        "Prostatic adenocarcinoma": ("prostate cancer", ("C61",)),
-        "Malignant neoplasm of the stomach": ("gastric cancer", ("C16.9",)),
-        # the cervical esophagus is no cervix
-        "Carcinoma of the cervical esophagus": ("cervical esophageal cancer", ("C15.3",)),
-    }
-
-
-def test_a_spine_condition_is_found_at_the_region_or_level_the_note_names():
+        "neoplasm of the stomach. Carcinoma of the cervical esophagus.",
+        {"carcinoma of his glottic larynx": ("glottic cancer", ("C32.0",)),
+         "Adenocarcinoma of the prostate": ("prostate cancer", ("C61",)),
+         "carcinomas of the bladder": ("bladder cancer", ("C67.9",)),
+         "cancer of the left upper lobe": ("upper lobe lung cancer", ("C34.10",)),
+         "Prostatic adenocarcinoma": ("prostate cancer", ("C61",)),
+         "Malignant neoplasm of the stomach": ("gastric cancer", ("C16.9",)),
+         # the cervical esophagus is no cervix
+         "Carcinoma of the cervical esophagus": ("cervical esophageal cancer", ("C15.3",))},
+        id="cancer-at-its-organ"),
     # MTSamples 2748, 2337 and 225 dev notes in all: a disc herniation was no concept at all
     # ("Large herniated nucleus pulposus, C5-C6 with myelopathy" listed only the myelopathy),
     # cervical spondylosis was M47.9 and "cervical stenosis" nothing.
-    analysis = analyse_note(
+    pytest.param(
         "Large herniated nucleus pulposus, C5-C6 with myelopathy. Cervical spondylosis. "
         "Cervical stenosis. Herniated disc at L4-L5. L5-S1 disc herniation. Degenerative disc "
         "disease of the lumbar spine. Spondylolisthesis at L4-L5. Herniated discs. Aortic "
         "stenosis. Foraminal disc herniation of left L3-L4. T12-L1 disc herniation. "
-        "Thoracolumbar spinal stenosis.")
-    found = {c.text: (c.term, c.codes) for c in analysis.concepts}
-    assert found == {
-        "herniated nucleus pulposus, C5-C6": ("cervical disc herniation", ("M50.20",)),
-        "myelopathy": ("myelopathy", ("G95.9",)),
-        "Cervical spondylosis": ("cervical spondylosis", ("M47.812",)),
-        "Cervical stenosis": ("cervical spinal stenosis", ("M48.02",)),
-        "Herniated disc at L4-L5": ("lumbar disc herniation", ("M51.26",)),
-        "L5-S1 disc herniation": ("lumbosacral disc herniation", ("M51.27",)),
-        "Degenerative disc disease of the lumbar spine": ("lumbar degenerative disc disease",
-                                                          ("M51.36",)),
-        "Spondylolisthesis at L4-L5": ("lumbar spondylolisthesis", ("M43.16",)),
-        # no region named: the unspecified disc disorder, not M51.2's first leaf (thoracic)
-        "Herniated discs": ("disc herniation", ("M51.9",)),
-        "Aortic stenosis": ("aortic stenosis", ("I35.0",)),
-        "disc herniation of left L3-L4": ("lumbar disc herniation", ("M51.26",)),
-        "T12-L1 disc herniation": ("thoracolumbar disc herniation", ("M51.25",)),
-        "Thoracolumbar spinal stenosis": ("thoracolumbar spinal stenosis", ("M48.05",)),
-    }
+        "Thoracolumbar spinal stenosis.",
+        {"herniated nucleus pulposus, C5-C6": ("cervical disc herniation", ("M50.20",)),
+         "myelopathy": ("myelopathy", ("G95.9",)),
+         "Cervical spondylosis": ("cervical spondylosis", ("M47.812",)),
+         "Cervical stenosis": ("cervical spinal stenosis", ("M48.02",)),
+         "Herniated disc at L4-L5": ("lumbar disc herniation", ("M51.26",)),
+         "L5-S1 disc herniation": ("lumbosacral disc herniation", ("M51.27",)),
+         "Degenerative disc disease of the lumbar spine": ("lumbar degenerative disc disease",
+                                                           ("M51.36",)),
+         "Spondylolisthesis at L4-L5": ("lumbar spondylolisthesis", ("M43.16",)),
+         # no region named: the unspecified disc disorder, not M51.2's first leaf (thoracic)
+         "Herniated discs": ("disc herniation", ("M51.9",)),
+         "Aortic stenosis": ("aortic stenosis", ("I35.0",)),
+         "disc herniation of left L3-L4": ("lumbar disc herniation", ("M51.26",)),
+         "T12-L1 disc herniation": ("thoracolumbar disc herniation", ("M51.25",)),
+         "Thoracolumbar spinal stenosis": ("thoracolumbar spinal stenosis", ("M48.05",))},
+        id="spine-condition-at-its-region-or-level"),
+])
+def test_a_condition_is_found_at_the_site_the_note_names(text, expected):
+    assert {c.text: (c.term, c.codes) for c in analyse_note(text).concepts} == expected
 
 
 def test_a_psychiatric_evaluations_present_problems_are_its_history_and_sleep_is_no_fall():
