@@ -40,6 +40,7 @@ class EmbeddingTable:
         self.texts = texts
         table_hash = hashlib.sha256("\n".join(digest_of).encode()).hexdigest()[:12]
         checksum = embedder.provenance.checksum[:16]
+        self.name = name
         self.key = f"{name}-{checksum}-{table_hash}"
         self.cache_path = cache_dir / f"{self.key}.npy"
         self._matrix: np.ndarray | None = None
@@ -62,6 +63,7 @@ class EmbeddingTable:
             try:
                 data = np.load(self.cache_path)
                 if data.shape[0] == len(self.texts):
+                    self._remove_superseded()
                     return data
             except (OSError, ValueError):
                 log.warning("Coding embedding cache unreadable; rebuilding %s",
@@ -80,7 +82,19 @@ class EmbeddingTable:
         tmp = self.cache_path.with_suffix(".partial.npy")
         np.save(tmp, data)
         tmp.replace(self.cache_path)  # atomic: a crash never leaves a half-written cache
+        self._remove_superseded()
         return data
+
+    def _remove_superseded(self) -> None:
+        """Delete this table's caches for other term lists or weights: each upgrade that adds
+        codes writes a new one (about 6 MB), and nothing reads the old ones again (a rollback
+        to an older version encodes its own once more)."""
+        for old in self.cache_path.parent.glob(f"{self.name}-*.npy"):
+            if old != self.cache_path and not old.name.endswith(".partial.npy"):
+                try:
+                    old.unlink()
+                except OSError as exc:  # another user's file, or in use: harmless to keep
+                    log.info("Could not remove superseded cache %s: %s", old.name, exc)
 
     def search(self, vectors: np.ndarray, k: int, skip_rows: np.ndarray | None = None
                ) -> list[list[tuple[str, float]]]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+
+import numpy as np
 import pytest
 
 from desktop.core.analysis.coding import IcdCoder
@@ -79,6 +82,27 @@ def test_embedding_retrieval_adds_codes_beyond_the_term_list(runtime, packs_sett
     assert any("embedding" in s.sources for s in suggestions.values())
     assert not any(code.startswith("R50") for code in suggestions)
     assert coder.provenance.pack_id == "minilm-l6-v2"
+
+
+@pytest.mark.slow
+def test_an_upgrade_leaves_one_icd_index_cache_not_one_per_version(runtime, packs_settings,
+                                                                   tmp_path):
+    # Each release whose term lists add codes encodes the ICD-10-CM descriptions again under a
+    # new name (about 6 MB); the old files stayed in <data_dir>/cache for ever.
+    cache = tmp_path / "cache"
+    built = packs_settings.data_dir / "cache"  # the current index, if a test built it already
+    if built.is_dir():
+        shutil.copytree(built, cache)
+    else:
+        cache.mkdir()
+    stale = [cache / "icd10cm-0123456789abcdef-000000000000.npy",
+             cache / "icd10cm-0123456789abcdef-111111111111.npy"]
+    for path in stale:
+        np.save(path, np.zeros((2, 384), dtype=np.float32))
+    IcdCoder(runtime.embedder(), cache).prepare()
+    left = list(cache.glob("icd10cm-*.npy"))
+    assert len(left) == 1 and not any(path.exists() for path in stale)
+    assert IcdCoder(runtime.embedder(), cache).suggest(analyse_note("Kidney stones."))
 
 
 @pytest.mark.slow
