@@ -62,7 +62,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # negate nothing; a weight in kilos or grams is a vital; a capitalised header a CSV export
 # wrote without its colon before a numbered list ("ALLERGIES,1.  PENICILLIN.") opens its
 # section, as does "HISTORY AND PHYSICAL:"; "allergic reaction to X" states an allergy; 170
-# more drug names; "suspicion for" is a possibility; hypermenorrhea is a term;
+# more drug names; "suspicion for" is a possibility; hypermenorrhea is a term; a lab result
+# with no unit is judged in the conventional U.S. unit (liver tests, calcium... intervals);
 # 18: a fracture names its bone ("fracture of the right femoral neck" S72.009A, "mandible
 # fractures", "fractured his left wrist"; `terms/fracture_sites.tsv`); bare "fistula" and
 # "effusion" are no joint codes; "without contrast" negates nothing; a header is read whole
