@@ -763,6 +763,15 @@ def test_an_exported_header_without_its_colon_before_a_numbered_list_opens_its_s
     assert find(analysis, "cough").section == "history_of_present_illness"
 
 
+def test_a_radiology_reports_clinical_line_is_its_indication():
+    # MTSamples 1573 (MRI knee): "CLINICAL:" (40 dev reports) was no header, so the reason for
+    # the study ran into "EXAM:" and the synopsis began "MRI LEFT KNEE,CLINICAL:,This is...".
+    analysis = analyse_note("EXAM:,MRI LEFT KNEE,CLINICAL:,This is a 41-year-old male with "
+                            "knee pain.,FINDINGS:,There is a joint effusion.")
+    assert [s.name for s in analysis.sections] == ["physical_exam", "indications", "findings"]
+    assert find(analysis, "knee pain").section == "indications"
+
+
 def test_an_abbreviation_before_a_comma_ends_no_sentence():
     # "e.g., Aspirin" was cut after "e.g.," as if a CSV export had flattened a line break
     # there: a cue before it no longer reached the words after it.
