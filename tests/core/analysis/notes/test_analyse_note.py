@@ -320,6 +320,12 @@ PHRASING = [
     pytest.param("POSTOPERATIVE DIAGNOSES: 1. Hypermenorrhea. 2. Suspicion for endometriosis.",
                  {"Hypermenorrhea": "present", "endometriosis": "possible"},
                  id="suspicion-for"),
+    # MTSamples 867: a hardware removal's "his fracture has healed" listed the fracture as a
+    # current problem.
+    pytest.param("The patient's fracture has healed without incident. He has a wound "
+                 "infection.",
+                 {"fracture": "historical", "infection": "present"},
+                 id="has-healed"),
     # MTSamples 2416: a referral letter's "referred for evaluation of glaucoma" listed glaucoma
     # as the patient's problem; the letter concludes he does not have it.
     pytest.param("Mr. ABC is being referred for evaluation of glaucoma. He was seen for "
