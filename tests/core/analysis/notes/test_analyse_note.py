@@ -653,12 +653,14 @@ def test_an_allergic_reaction_to_a_drug_is_an_allergy_and_common_drugs_are_known
                             "penicillin. I will recommend starting Xalatan. She takes "
                             "pilocarpine, Eltroxin, Plendil, Lamictal 100 mg and Toprol-XL. He "
                             "feared an allergic reaction to medication and was placed on "
-                            "codeine.")
+                            "codeine. ALLERGIES: Darvon and quinine.")
     assert {c.text: c.category for c in analysis.concepts
             if c.category in ("allergy", "medication")} == {
         "Cosopt": "allergy", "penicillin": "allergy", "Xalatan": "medication",
         "pilocarpine": "medication", "Eltroxin": "medication", "Plendil": "medication",
-        "Lamictal": "medication", "Toprol-XL": "medication", "codeine": "medication"}
+        "Lamictal": "medication", "Toprol-XL": "medication", "codeine": "medication",
+        # MTSamples 4357's allergy list
+        "Darvon": "allergy", "quinine": "allergy"}
 
 
 def test_allergic_to_drug_outside_allergy_section():
