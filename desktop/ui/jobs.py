@@ -102,6 +102,10 @@ class Job(QObject):
 
     @Slot(str, object)
     def _relay_done(self, outcome: str, payload: Any) -> None:
+        if outcome == "ok" and self.token.cancelled:
+            # Cancelled after the worker finished but before its result arrived (the window
+            # locked meanwhile): the result is for widgets that are being torn down.
+            outcome, payload = "cancelled", None
         self.done = True
         self.outcome = outcome
         if outcome == "ok":

@@ -230,3 +230,16 @@ def test_a_clinician_has_no_access_history_action(qtbot, make_window, vault):
     wait_idle(qtbot, window)
     assert window.actions["edit_patient"].isEnabled()
     assert not window.actions["access_history"].isEnabled()
+
+
+def test_locking_while_a_chart_loads_drops_the_late_result(qtbot, workspace_window, monkeypatch):
+    # CI, once: a chart load finished just as the window locked; its result reached the
+    # closed workspace, whose tree the lock had already wiped (RuntimeError, C++ object
+    # already deleted). A job cancelled before its result is delivered has no result.
+    pid = add_patient(qtbot, workspace_window, monkeypatch)
+    wait_idle(qtbot, workspace_window)
+    workspace_window.workspace.open_patient(pid)  # reload: a new "Opening the chart" job
+    assert workspace_window.jobs.wait_for_done(10_000)  # done; its result is still queued
+    workspace_window.lock()
+    qtbot.wait(200)  # deliver it: nothing may touch the closed workspace (pytest-qt fails
+    assert workspace_window.workspace is None  # the test on an exception in the event loop)
