@@ -570,6 +570,16 @@ def test_analgesia_planned_for_after_an_operation_is_no_postoperative_pain():
         ("postoperative pain control", "procedure"), ("postoperative pain", "problem")]
 
 
+def test_a_tumor_board_or_a_planned_tumor_volume_is_no_tumor():
+    # MTSamples 286 ("seen in our thoracic tumor board") and 2709 ("I outlined the tumor
+    # volume", radiosurgery planning) listed a tumour among the patient's problems.
+    analysis = analyse_note("She was seen in our thoracic tumor board. I outlined the tumor "
+                            "volume. Tumor markers were sent. He has a tumor of the scalp.")
+    assert [(c.text, c.category) for c in analysis.concepts] == [
+        ("tumor board", "procedure"), ("tumor volume", "procedure"),
+        ("Tumor markers", "procedure"), ("tumor", "problem")]
+
+
 def test_a_non_smoker_is_no_smoker():
     concept = find(analyse_note("Non-smoker, drinks socially."), "non-smoker")
     assert (concept.term, concept.codes) == ("non-smoker", ())
