@@ -580,6 +580,13 @@ def test_a_tumor_board_or_a_planned_tumor_volume_is_no_tumor():
         ("Tumor markers", "procedure"), ("tumor", "problem")]
 
 
+def test_an_anaemia_named_by_its_cause_has_that_code():
+    # MTSamples 2587 (myomectomy): "Blood loss anemia" was the bare "anemia", D64.9.
+    analysis = analyse_note("1. Blood loss anemia. 2. Acute blood loss anemia. 3. Anemia of "
+                            "chronic disease. 4. Anemia.")
+    assert [c.codes for c in analysis.concepts] == [("D50.0",), ("D62",), ("D63.8",), ("D64.9",)]
+
+
 def test_a_non_smoker_is_no_smoker():
     concept = find(analyse_note("Non-smoker, drinks socially."), "non-smoker")
     assert (concept.term, concept.codes) == ("non-smoker", ())
