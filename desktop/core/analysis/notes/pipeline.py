@@ -66,7 +66,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # with no unit is judged in the conventional U.S. unit (liver tests, calcium... intervals);
 # "CLINICAL:" is a radiology report's indication; a condition that "has healed" is past;
 # a "tumor board", "tumor volume" or "tumor markers" is no tumour; blood loss anemia (D50.0,
-# acute D62) and anemia of chronic disease (D63.8) are terms;
+# acute D62) and anemia of chronic disease (D63.8) are terms; "St." ends no sentence;
 # 18: a fracture names its bone ("fracture of the right femoral neck" S72.009A, "mandible
 # fractures", "fractured his left wrist"; `terms/fracture_sites.tsv`); bare "fistula" and
 # "effusion" are no joint codes; "without contrast" negates nothing; a header is read whole

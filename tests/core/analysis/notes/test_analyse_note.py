@@ -797,6 +797,15 @@ def test_a_radiology_reports_clinical_line_is_its_indication():
     assert find(analysis, "knee pain").section == "indications"
 
 
+def test_a_saints_name_ends_no_sentence():
+    # MTSamples 1779: "admitted to St. Luke's Hospital on ... for altered mental status" was cut
+    # after "St.", and the summary's assessment showed "Luke's Hospital during which time...".
+    text = "She was admitted to St. Luke's Hospital for altered mental status. She is calm."
+    analysis = analyse_note(text)
+    assert [text[s.start:s.end] for s in analysis.sentences] == [
+        "She was admitted to St. Luke's Hospital for altered mental status.", "She is calm."]
+
+
 def test_an_abbreviation_before_a_comma_ends_no_sentence():
     # "e.g., Aspirin" was cut after "e.g.," as if a CSV export had flattened a line break
     # there: a cue before it no longer reached the words after it.
