@@ -51,7 +51,10 @@ _DOSE = re.compile(r"\d\s*(?:mg|mcg|g|gm|ml|units?|meq|%|puffs?|tabs?|tablets?)\
 _CONTINUES = frozenset({"for", "then", "to", "and", "the", "as", "with", "until", "times",
                         "x", "right", "left", "each", "per", "in", "at", "after", "before",
                         "if", "dose", "decrease", "increase", "taper", "tapering", "which",
-                        "while", "when", "should", "may", "every", "daily"})
+                        "while", "when", "should", "may", "every", "daily",
+                        # how to take it: "oral suspension p.o. q.i.d., swish and spit"
+                        "swish", "spit", "rinse", "gargle", "swallow", "chew", "apply",
+                        "take", "use", "inhale", "dissolve", "crush", "mix", "avoid"})
 _OPENS = frozenset({"on", "at", "upon", "before", "after", "prior"})
 # "twice a day on Friday, Saturday, and Sunday": the days go on the order, they are no drugs
 _DAYS_ONLY = re.compile(r"^(?:(?:and|or)\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)days?\W*$",

@@ -194,6 +194,11 @@ def test_a_medication_list_shows_whole_orders():
             "Diprosone cream 0.05% b.i.d. to the right arm, right abdomen",
             "Ativan 0.25 mg b.i.d."} <= labels
     assert not labels & {"for one month", "right abdomen", "On transfer"}
+    # MTSamples 3954: "swish" and "spit." were listed as two more medications
+    mouthwash = _medication_labels("DISCHARGE MEDICATIONS:,1. Nystatin oral suspension p.o. "
+                                   "q.i.d., swish and spit.,2. Paxil 10 mg daily.")
+    assert mouthwash == {"Nystatin oral suspension p.o. q.i.d., swish and spit.",
+                         "Paxil 10 mg daily."}
 
 
 def test_a_drug_the_history_is_unsure_of_is_not_called_planned():
