@@ -67,6 +67,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # "CLINICAL:" is a radiology report's indication; a condition that "has healed" is past;
 # a "tumor board", "tumor volume" or "tumor markers" is no tumour; blood loss anemia (D50.0,
 # acute D62) and anemia of chronic disease (D63.8) are terms; "St." ends no sentence;
+# "ADMISSION DIAGNOSIS (ES):" and its kin are diagnosis headers;
 # 18: a fracture names its bone ("fracture of the right femoral neck" S72.009A, "mandible
 # fractures", "fractured his left wrist"; `terms/fracture_sites.tsv`); bare "fistula" and
 # "effusion" are no joint codes; "without contrast" negates nothing; a header is read whole

@@ -788,6 +788,15 @@ def test_an_exported_header_without_its_colon_before_a_numbered_list_opens_its_s
     assert find(analysis, "cough").section == "history_of_present_illness"
 
 
+def test_a_diagnosis_header_with_its_plural_in_brackets_opens_the_diagnoses():
+    # MTSamples 3954 and 39 more: "ADMISSION DIAGNOSIS (ES):", "PREOPERATIVE DIAGNOSIS (ES):"
+    # were no headers, so the diagnosis lists were the note's preamble.
+    analysis = analyse_note("ADMISSION DIAGNOSIS (ES):,1. Pneumonia.,2. Anxiety.,"
+                            "PREOPERATIVE DIAGNOSIS (ES):,1. Cholelithiasis.")
+    assert [s.name for s in analysis.sections] == ["diagnoses", "diagnoses"]
+    assert {c.section for c in analysis.concepts} == {"diagnoses"}
+
+
 def test_a_radiology_reports_clinical_line_is_its_indication():
     # MTSamples 1573 (MRI knee): "CLINICAL:" (40 dev reports) was no header, so the reason for
     # the study ran into "EXAM:" and the synopsis began "MRI LEFT KNEE,CLINICAL:,This is...".
