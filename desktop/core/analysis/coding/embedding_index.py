@@ -56,6 +56,7 @@ class EmbeddingTable:
             with _memo_lock:
                 _memo[self.key] = cached
         self._matrix = cached
+        self._remove_superseded()  # also when another table in this process loaded it
         return cached
 
     def _load_or_build(self, progress, cancel) -> np.ndarray:
@@ -63,7 +64,6 @@ class EmbeddingTable:
             try:
                 data = np.load(self.cache_path)
                 if data.shape[0] == len(self.texts):
-                    self._remove_superseded()
                     return data
             except (OSError, ValueError):
                 log.warning("Coding embedding cache unreadable; rebuilding %s",
@@ -82,7 +82,6 @@ class EmbeddingTable:
         tmp = self.cache_path.with_suffix(".partial.npy")
         np.save(tmp, data)
         tmp.replace(self.cache_path)  # atomic: a crash never leaves a half-written cache
-        self._remove_superseded()
         return data
 
     def _remove_superseded(self) -> None:
