@@ -40,8 +40,8 @@ class EmbeddingTable:
         self.texts = texts
         table_hash = hashlib.sha256("\n".join(digest_of).encode()).hexdigest()[:12]
         checksum = embedder.provenance.checksum[:16]
-        self.name = name
-        self.key = f"{name}-{checksum}-{table_hash}"
+        self.family = f"{name}-{checksum}"  # this table with these weights, any term lists
+        self.key = f"{self.family}-{table_hash}"
         self.cache_path = cache_dir / f"{self.key}.npy"
         self._matrix: np.ndarray | None = None
 
@@ -85,10 +85,11 @@ class EmbeddingTable:
         return data
 
     def _remove_superseded(self) -> None:
-        """Delete this table's caches for other term lists or weights: each upgrade that adds
-        codes writes a new one (about 6 MB), and nothing reads the old ones again (a rollback
-        to an older version encodes its own once more)."""
-        for old in self.cache_path.parent.glob(f"{self.name}-*.npy"):
+        """Delete this table's caches for other term lists with the same weights: each upgrade
+        that adds codes writes a new one (about 6 MB), and nothing reads the old ones again (a
+        rollback to an older version encodes its own once more). Another embedding pack's
+        cache stays: IT may switch between packs, and each would encode again."""
+        for old in self.cache_path.parent.glob(f"{self.family}-*.npy"):
             if old != self.cache_path and not old.name.endswith(".partial.npy"):
                 try:
                     old.unlink()
