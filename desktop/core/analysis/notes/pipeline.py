@@ -51,6 +51,15 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
+# 20: a list after a colon whose items end in semicolons takes the cue that introduces it
+# ("the possible risks include: ...; respiratory depression from sedation; ..."); "p.r.n.
+# nausea" is an order's indication (hypothetical) and "the differential entertained ...
+# includes" possible; meniscus, rotator cuff, cruciate and labral tears, loose bodies, nasal
+# obstruction, turbinate hypertrophy, respiratory depression and parathyroid hyperplasia are
+# terms; headers "OPERATIVE NARRATIVE:", "HISTORY OF PRESENTING ILLNESS:", "ALLERGIES TO
+# MEDICINES:", "MEDICAL DECISION MAKING:", "FORMULATION:", "CORONARY RISK FACTORS:",
+# "PATHOLOGY:" and kin; a lab outside every adult's reference limits is marked low or high
+# in the summary (`outer` limits in lab_reference_intervals.json).
 # 19: a consent's risks "included, but were not limited to" and a procedure's "benefits are"
 # stay hypothetical; "X, otherwise negative" negates nothing before it; a cancer names its
 # organ ("squamous cell carcinoma of the larynx" C32.9, "prostate adenocarcinoma" C61;
@@ -129,7 +138,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # "not limited to" negates nothing, a child's vitals are not judged by adult limits,
 # "may suggest" is a possibility, "a brother who" keeps his conditions, no bare "wound";
 # 10: "T12" no temperature; 9: consent risks hypothetical; 8: cancer sites
-RULES_VERSION = "19"
+RULES_VERSION = "20"
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
 _lock = threading.Lock()

@@ -448,6 +448,23 @@ def test_plural_findings_are_found_as_their_term():
      "Cervical intraepithelial neoplasia grade-III",
      "cervical intraepithelial neoplasia grade-iii", "D06.9"),
     ("Left thyroid mass.", "thyroid mass", "thyroid mass", "E04.1"),
+    # MTSamples 1205's preoperative "Medial meniscal tear, left knee" was no concept, nor
+    # rotator cuff or cruciate tears; 670's loose bodies at arthroscopy; 3715's nasal
+    # obstruction and hypertrophied turbinates; 3725's parathyroid hyperplasia.
+    ("Medial meniscal tear, left knee.", "Medial meniscal tear", "medial meniscal tear",
+     "S83.249A"),
+    ("There was a tear to the lateral meniscus.", "tear to the lateral meniscus",
+     "tear to the lateral meniscus", "S83.289A"),
+    ("MRI shows partial rotator cuff tear.", "partial rotator cuff tear",
+     "partial rotator cuff tear", "M75.110"),
+    ("Torn ACL on the left.", "Torn ACL", "torn acl", "S83.519A"),
+    ("Some loose bodies were found.", "loose bodies", "loose body", "M24.00"),
+    ("Nasal obstruction and hypertrophied turbinates.", "hypertrophied turbinates",
+     "hypertrophied turbinates", "J34.3"),
+    ("Nasal obstruction and hypertrophied turbinates.", "Nasal obstruction",
+     "nasal obstruction", "J34.89"),
+    ("Parathyroid hyperplasia.", "Parathyroid hyperplasia", "parathyroid hyperplasia",
+     "E21.0"),
 ])
 def test_common_clinical_words_are_concepts(note, text, term, code):
     concept = find(analyse_note(note), text)
@@ -797,6 +814,30 @@ def test_a_diagnosis_header_with_its_plural_in_brackets_opens_the_diagnoses():
     assert {c.section for c in analysis.concepts} == {"diagnoses"}
 
 
+@pytest.mark.parametrize(("text", "header", "section"), [
+    # MTSamples 2102: an operative note's "OPERATIVE NARRATIVE:" was no header, so the whole
+    # operation ran on under "PLAN:" and the summary listed its every step as the plan.
+    ("PLAN: Non-weightbearing.,OPERATIVE NARRATIVE: The femur was reamed.", "OPERATIVE NARRATIVE:",
+     "procedure"),
+    ("CURRENT MEDICATIONS: None.,ALLERGIES TO MEDICINES: Penicillin.", "ALLERGIES TO MEDICINES:",
+     "allergies"),
+    ("CHIEF COMPLAINT: Hip pain.,HISTORY OF PRESENTING ILLNESS: She fell.",
+     "HISTORY OF PRESENTING ILLNESS:", "history_of_present_illness"),
+    ("EXAM: Alert.,MEDICAL DECISION MAKING: Likely viral.", "MEDICAL DECISION MAKING:",
+     "assessment"),
+    ("HPI: Sad.,FORMULATION: Recurrent depression.", "FORMULATION:", "assessment"),
+    ("HPI: Chest pain.,CORONARY RISK FACTORS: Hypertension.", "CORONARY RISK FACTORS:",
+     "past_medical_history"),
+    ("PROCEDURE: TURBT.,PATHOLOGY: Adenocarcinoma.", "PATHOLOGY:", "labs_and_studies"),
+    # ... and "PATHOLOGY:" inside a longer header does not split it
+    ("ANESTHESIA: Spinal.,SPECIMEN TO PATHOLOGY: Bladder tumor.", "SPECIMEN TO PATHOLOGY:",
+     "procedure"),
+])
+def test_headers_transcribed_notes_use_open_their_sections(text, header, section):
+    analysis = analyse_note(text)
+    assert [(s.header, s.name) for s in analysis.sections][-1] == (header, section)
+
+
 def test_a_radiology_reports_clinical_line_is_its_indication():
     # MTSamples 1573 (MRI knee): "CLINICAL:" (40 dev reports) was no header, so the reason for
     # the study ran into "EXAM:" and the synopsis began "MRI LEFT KNEE,CLINICAL:,This is...".
@@ -994,6 +1035,34 @@ def test_the_risks_a_consent_discussion_lists_are_not_the_patients_conditions():
     by_text = {c.text: c.assertion for c in analysis.concepts}
     assert by_text["DVT"] == by_text["deep venous thrombosis"] == "hypothetical"
     assert by_text["hypertension"] == "present"
+
+
+def test_risks_listed_after_a_colon_and_separated_by_semicolons_stay_risks():
+    # MTSamples 4935: a bronchoscopy consent's "the possible risks include: irritation of the
+    # nasal mucosa, which can be associated with some bleeding; ... respiratory depression from
+    # sedation; ..." put F32.9 depression at 0.92 at the top of the Diagnoses pane.
+    analysis = analyse_note(
+        "I explained to the parents that the possible risks include:  irritation of the nasal "
+        "mucosa, which can be associated with some bleeding; risk of contamination of the lower "
+        "airways; respiratory depression from sedation; and a very small risk of pneumothorax. "
+        "She has asthma: wheezing; cough.")
+    assert_assertions(analysis, {"respiratory depression": "hypothetical",
+                                 "pneumothorax": "hypothetical", "wheezing": "present",
+                                 "cough": "present"})
+    assert find(analysis, "respiratory depression").codes[:1] == ("R06.89",)
+
+
+def test_an_orders_as_needed_indication_and_a_differential_are_no_findings():
+    # MTSamples 3725: "Lortab Elixir ... every four hours p.r.n. pain" was coded R52 Pain;
+    # 335: "The differential entertained on this patient includes upper respiratory infection,
+    # gastroenteritis" listed both as the patient's problems.
+    analysis = analyse_note(
+        "Lortab Elixir 2 teaspoons orally every four hours p.r.n. pain. Zofran p.r.n. nausea. "
+        "The differential entertained on this patient includes upper respiratory infection, "
+        "gastroenteritis. She has a headache.")
+    assert_assertions(analysis, {"nausea": "hypothetical",
+                                 "upper respiratory infection": "possible",
+                                 "gastroenteritis": "possible", "headache": "present"})
 
 
 def test_a_spinal_level_is_not_a_temperature():

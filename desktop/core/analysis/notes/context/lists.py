@@ -5,7 +5,8 @@ thrombosis." ConText's scope ends with its sentence, so every item read as prese
 a urologist lists as a risk of prostatectomy topped the differential of four notes. The items
 of a list whose introduction (a sentence ending in a colon, "including" or "limited to") holds
 a negation, hypothetical or possibility cue ("denies the following:", "rule out:") get that
-cue's assertion.
+cue's assertion; so do the items of a list after a colon within one sentence, separated by
+semicolons ("the possible risks include:  irritation ...; respiratory depression ...").
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ NEXT_ITEM_NUMBER = re.compile(r"(?:^|[,;\s])\d{1,2}[.)]\s*$")
 INTRODUCES_A_LIST = re.compile(r"(?::|\b(?:to|include|includes|including|following))"
                                r"[,;:\s]*(?:1[.)])?\s*$", re.IGNORECASE)
 SENTENCE_END = re.compile(r"[.!?](?=[\s,;])")
+# A colon that opens a list in running text (not a time such as "10:30").
+INLINE_LIST = re.compile(r":(?=\s)")
 # Family history has its own section; a list under a family cue is rare and ambiguous.
 LIST_ASSERTIONS = ("negated", "hypothetical", "possible")
 MAX_ITEMS = 30
@@ -57,7 +60,28 @@ def list_scopes(text: str, sentences: Sequence[Sentence], scopes: Iterable[Scope
             if header < item.end:
                 break
             previous = item_text
-    return tuple(out)
+    return (*out, *_inline_list_scopes(text, sentences, cues))
+
+
+def _inline_list_scopes(text: str, sentences: Sequence[Sentence],
+                        cues: Sequence[Scope]) -> list[Scope]:
+    """Scopes over a list within one sentence, after a colon, whose items end in semicolons.
+
+    "the possible risks include:  irritation of the nasal mucosa, which can be associated with
+    some bleeding; ... respiratory depression from sedation; and ..." ConText's scope stops
+    at "which" and at each semicolon, so the later risks read as present.
+    """
+    out: list[Scope] = []
+    for sentence in sentences:
+        found = INLINE_LIST.search(text, sentence.start, sentence.end)
+        if found is None or ";" not in text[found.end():sentence.end]:
+            continue
+        colon = found.start()
+        # The cue's own scope reaches the colon: the list is what it speaks of.
+        inside = [c for c in cues if sentence.start <= c.start < colon < c.end]
+        if inside:
+            out.append(Scope(inside[-1].assertion, found.end(), sentence.end))
+    return out
 
 
 def listed_assertion(start: int, end: int, scopes: Sequence[Scope]) -> str | None:
