@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from desktop.core.analysis.notes.reference_intervals import out_of_range_note
 from desktop.core.analysis.summary.rules import SummaryRules, load_rules
 from desktop.core.analysis.summary.sources import SourceNote
 from desktop.core.provenance import NoteSpan
@@ -243,6 +244,10 @@ def _concept_items(
             if more:
                 span = note.span(span.start, more.end())
             label = span.text
+            whole = f"{concept.value}{more.group()}" if more and concept.value else None
+            flag = out_of_range_note(concept, whole) if category == "lab" else None
+            if flag:
+                label = f"{label} ({flag})"  # "calcium level was 7.5 (low; adult ...)"
         if assertion == "negated" and category in {"allergy", "negative"}:
             label = f"No {concept.text}"
         if assertion == "historical" and category == "medication":

@@ -94,10 +94,27 @@ def test_a_lab_value_is_shown_with_its_whole_number(mtsamples_text):
     measured = [i for i in result["items"] if i["category"] in {"lab", "vital"}]
     labels = " | ".join(i["label"] for i in measured)
     for item in measured:
-        assert item["label"] == item["evidence"][0]["text"]
-    assert "white count of 41,900" in labels
-    assert "platelet count 235,000" in labels
+        assert item["label"].startswith(item["evidence"][0]["text"])
+    assert "white count of 41,900 (high: above 11 K/µL, the adult reference limit)" in labels
+    assert "platelet count 235,000 |" in labels + " |"  # normal: no mark
     _assert_spans_match(note, measured)
+
+
+def test_a_lab_result_outside_every_adults_reference_is_marked_low_or_high():
+    # MTSamples 3725: the day after a parathyroidectomy "Her calcium level was 7.5" stood in
+    # the summary like a normal result; transcribed notes rarely write a unit.
+    text = ("LABORATORY DATA: Her calcium level was 7.5 this morning. Potassium 5.9 mmol/L, "
+            "sodium 139, hemoglobin 13.0, hematocrit 35.\nASSESSMENT: Hypocalcemia.")
+    labels = {i["label"] for i in _by_category(
+        build_structured_result([prepare_note(text, note_id=3)]), "lab")}
+    assert labels == {
+        "calcium level was 7.5 (low: below 8.5 mg/dL, the adult reference limit)",
+        "Potassium 5.9 mmol/L (high: above 5.2 mmol/L, the adult reference limit)",
+        "sodium 139",
+        # normal for a woman, though not for a man: not marked
+        "hemoglobin 13.0",
+        "hematocrit 35 (low: below 36.1%, the adult reference limit)",
+    }
 
 
 def test_a_consult_shows_its_symptoms_negatives_histories_and_smoking(mtsamples_text):
