@@ -290,10 +290,13 @@ def test_a_code_at_a_site_the_evidence_does_not_name_is_flagged():
         CodeSuggestion("C64.1", "Malignant neoplasm of right kidney, except renal pelvis", 0.3,
                        {"example"}, [TextSpan("malignant neoplasm of the right kidney", 140,
                                               178)]),
+        # MTSamples 3715: "sent to pathology and labeled as left maxillary sinus mucosa"
+        CodeSuggestion("K13.79", "Other lesions of oral mucosa", 0.3, {"phrase"},
+                       [TextSpan("mucosa", 200, 206)]),
     ]
     supported = {i["code"]: i["supported"] for i in code_items(suggestions, note_id=1)}
     assert supported == {"M79.622": True, "S82.201A": True, "M25.512": False,
-                         "S72.301A": False, "R10.84": True, "C64.1": True}
+                         "S72.301A": False, "R10.84": True, "C64.1": True, "K13.79": False}
 
 
 def test_a_past_cancer_is_coded_at_its_site_and_points_to_personal_history(tmp_path, capsys):
@@ -325,6 +328,20 @@ def test_a_cancer_is_coded_at_the_organ_the_note_names(tmp_path, capsys):
     assert list(codes) == ["C32.9", "C61", "C50.912"]
     assert [e["text"] for e in codes["C32.9"]["evidence"]] == ["carcinoma of the larynx"]
     assert "(past history)" in codes["C61"]["detail"]
+
+
+def test_an_injury_is_coded_at_its_side_and_an_open_fracture_as_open(tmp_path, capsys):
+    # MTSamples 1205: "Medial meniscal tear, left knee" (no concept before); 2102: a "Right
+    # open ankle fracture" was coded as a closed one, a "right femur fracture" at no side
+    # (S72.90XA: the side sits before the placeholder X).
+    result = analysed(tmp_path, capsys,
+                      "PREOPERATIVE DIAGNOSES:,1.  Medial meniscal tear, left knee.,2.  Right "
+                      "open ankle fracture.,3.  Right femur fracture.,4.  Open reduction of a "
+                      "left tibial shaft fracture.,5.  Knee pain, right hip pain.\n")
+    codes = {i["code"] for i in result["items"] if i["category"] == "icd10"}
+    assert {"S83.242A", "S82.891B", "S72.91XA", "S82.202A", "M25.569", "M25.551"} <= codes
+    # open reduction is the operation, not an open fracture; the knee pain has no side
+    assert not codes & {"S82.202B", "M25.561", "S83.249A", "S72.90XA", "S82.891A"}
 
 
 def test_a_normal_result_with_no_unit_is_no_evidence_for_a_code(tmp_path, capsys):

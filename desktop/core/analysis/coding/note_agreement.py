@@ -45,10 +45,18 @@ NOTE_REFS = re.compile(r"\(([^()]*)\)")
 WORDS_BEFORE = 40  # characters before a concept that may name its side ("left knee pain")
 # A side named just after a term: "sciatica on the left", "otitis media in the right ear",
 # "crackles bilaterally"; not "knee pain right now".
+# A diagnosis list's "Medial meniscal tear, left knee." names the side after a comma when
+# the site, one word, closes the item; not "knee pain, right hip pain".
 SIDE_AFTER = re.compile(
     r"[ \t]+(?:(?:on|of|in|at|involving|affecting)[ \t]+(?:the[ \t]+|his[ \t]+|her[ \t]+)?)?"
-    r"(left|right|bilateral(?:ly)?)\b(?![ \t]+(?:now|away|after|before|here|there)\b)",
-    re.IGNORECASE)
+    r"(left|right|bilateral(?:ly)?)\b(?![ \t]+(?:now|away|after|before|here|there)\b)"
+    r"|,[ \t]*(left|right)[ \t]+[a-z]+(?=[ \t]*(?:[.;]|,\d|$))",
+    re.IGNORECASE | re.MULTILINE)
+# "open ankle fracture", "open right femur fracture", "open fracture": the fracture is open;
+# "open reduction of the fracture" is the operation.
+OPEN_FRACTURE = re.compile(
+    r"\bopen[ \t]+(?!reduction|reduced|repair|treatment|fixation|approach|procedure|surgery)"
+    r"(?:[\w-]+[ \t]+){0,3}fractures?\b", re.IGNORECASE)
 # Where the words before a term stop being about it: "left knee pain and right hip pain".
 CLAUSE_BREAK = re.compile(r"[,;:.()]|\b(?:and|or|with|but|after|from)\b", re.IGNORECASE)
 
@@ -90,7 +98,7 @@ def evidence_sides(text: str, spans: Iterable) -> set[str]:
             found |= sides_named(CLAUSE_BREAK.split(before)[-1])
             after = SIDE_AFTER.match(text, span.end, min(len(text), span.end + WORDS_BEFORE))
             if after:
-                found |= sides_named(after.group(1))
+                found |= sides_named(after.group(1) or after.group(2))
     return found
 
 
@@ -106,9 +114,13 @@ def code_side(code: str) -> str | None:
 def side_variants(code: str) -> dict[str, str]:
     """Side -> code among ``code``'s siblings that differ from it only in the side named
     (``M79.621`` -> {"right": "M79.621", "left": "M79.622", "unspecified": "M79.629"})."""
-    if len(code) > 7 and icd.is_valid_item(code[:7]):  # 7th character: S52.501A
-        return {side: variant + code[7:] for side, variant in side_variants(code[:7]).items()
-                if icd.is_valid_item(variant + code[7:])}
+    if len(code) > 7:  # 7th character: S52.501A; after placeholders: S72.90XA (S72.90)
+        base = code[:7].rstrip("X")
+        if not icd.is_valid_item(base):
+            return {}
+        return {side: variant.ljust(7, "X") + code[7:]
+                for side, variant in side_variants(base).items()
+                if icd.is_valid_item(variant.ljust(7, "X") + code[7:])}
     parent = icd.get_parent(code) if icd.is_valid_item(code) else ""
     if not parent or code_side(code) is None:
         return {}
@@ -130,6 +142,24 @@ def side_for(code: str, sides: set[str]) -> str:
         return code
     wanted = next(iter(sides)) if sides else "unspecified"
     return variants.get(wanted, code)
+
+
+def encounter_for(code: str, text: str, spans: Iterable) -> str:
+    """A closed fracture's initial-encounter code ("S82.891A ... initial encounter for closed
+    fracture") as the open fracture's ("...B") when a term of its evidence says "open"
+    ("Right open ankle fracture"); not "open reduction" of a fracture."""
+    if len(code) != 8 or code[7] != "A" or not description(code).endswith("closed fracture"):
+        return code
+    opened = code[:7] + "B"
+    if not icd.is_valid_item(opened):
+        return code
+    for span in spans:
+        if getattr(span, "category", "") == "sentence":
+            continue
+        before = CLAUSE_BREAK.split(text[max(0, span.start - WORDS_BEFORE):span.start])[-1]
+        if OPEN_FRACTURE.search(before + text[span.start:span.end]):
+            return opened
+    return code
 
 
 @lru_cache(maxsize=8192)

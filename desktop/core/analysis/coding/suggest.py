@@ -30,6 +30,7 @@ from desktop.core.analysis.coding.evidence_rates import evidence_rates
 from desktop.core.analysis.coding.icd_table import coding_priors, description
 from desktop.core.analysis.coding.note_agreement import (
     denied_codes,
+    encounter_for,
     evidence_sides,
     excludes,
     named_codes,
@@ -134,6 +135,7 @@ def _as_the_note_says(suggestions: list[CodeSuggestion], analysis: NoteAnalysis,
         if s.code in denied:
             continue
         code = side_for(s.code, evidence_sides(analysis.text, s.concepts))
+        code = encounter_for(code, analysis.text, s.concepts)
         if code not in named and any(excludes(code, other) for other in named if other != code):
             continue
         if code != s.code:
