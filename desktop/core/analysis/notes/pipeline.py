@@ -59,7 +59,10 @@ RULES_ID = "rules:clinicdesk-notes"
 # terms; headers "OPERATIVE NARRATIVE:", "HISTORY OF PRESENTING ILLNESS:", "ALLERGIES TO
 # MEDICINES:", "MEDICAL DECISION MAKING:", "FORMULATION:", "CORONARY RISK FACTORS:",
 # "PATHOLOGY:" and kin; a lab outside every adult's reference limits is marked low or high
-# in the summary (`outer` limits in lab_reference_intervals.json).
+# in the summary (`outer` limits in lab_reference_intervals.json); an ICD-10-CM "X of Y" is
+# also "X of the Y" ("coarctation of the aorta"); ureteral, bladder and renal stones,
+# spermatocele and masses at their site are terms; an instrument "was passed out" faints not;
+# operative headers such as "SUMMARY OF SURGERY IN DETAIL:" and "PREOPERATIVE DX:".
 # 19: a consent's risks "included, but were not limited to" and a procedure's "benefits are"
 # stay hypothetical; "X, otherwise negative" negates nothing before it; a cancer names its
 # organ ("squamous cell carcinoma of the larynx" C32.9, "prostate adenocarcinoma" C61;

@@ -193,6 +193,15 @@ def _is_planned(assertion: str, role: str | None) -> bool:
     return assertion == "hypothetical" and role != "medications"
 
 
+def _within(term: str | None, terms: set[str]) -> bool:
+    """``term`` is one of ``terms`` or whole words of one: the ROS's "denies any nausea or
+    vomiting at this time" beside the present illness's "nausea and vomiting"."""
+    if not term:
+        return False
+    words = re.compile(rf"\b{re.escape(term)}\b")
+    return any(words.search(other) for other in terms if other)
+
+
 def _concept_items(
     note: SourceNote, rules: SummaryRules, *, medication_list: str = ""
 ) -> list[dict[str, Any]]:
@@ -218,9 +227,9 @@ def _concept_items(
     for concept in concepts:
         category = _summary_category(concept)
         assertion = concept.assertion
-        if category is None or (category == "negative" and concept.term in present_terms) or (
-            category == "history" and concept.term in present_problems
-        ):
+        if category is None or (
+            category == "negative" and _within(concept.term, present_terms)
+        ) or (category == "history" and concept.term in present_problems):
             continue
         role = rules.section_role(concept.section)
         in_plan = role in {"plan", "assessment"}  # where a note orders ("Assessment and Plan")

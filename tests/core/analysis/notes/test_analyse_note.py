@@ -465,6 +465,14 @@ def test_plural_findings_are_found_as_their_term():
      "nasal obstruction", "J34.89"),
     ("Parathyroid hyperplasia.", "Parathyroid hyperplasia", "parathyroid hyperplasia",
      "E21.0"),
+    # MTSamples 334's "Right spermatocele" and 3378's "Left ureteral stone" were no problems,
+    # 1050's "Chest wall mass, left" no finding; an ICD-10-CM "X of Y" is also "X of the Y".
+    ("Right spermatocele.", "spermatocele", "spermatocele", "N43.40"),
+    ("Left ureteral stone.", "ureteral stone", "ureteral stone", "N20.1"),
+    ("Chest wall mass, left.", "Chest wall mass", "chest wall mass", "R22.2"),
+    ("Right renal mass.", "renal mass", "renal mass", "N28.89"),
+    ("Coarctation of the aorta, repaired.", "Coarctation of the aorta", "coarctation of aorta",
+     "Q25.1"),
 ])
 def test_common_clinical_words_are_concepts(note, text, term, code):
     concept = find(analyse_note(note), text)
@@ -832,6 +840,12 @@ def test_a_diagnosis_header_with_its_plural_in_brackets_opens_the_diagnoses():
     # ... and "PATHOLOGY:" inside a longer header does not split it
     ("ANESTHESIA: Spinal.,SPECIMEN TO PATHOLOGY: Bladder tumor.", "SPECIMEN TO PATHOLOGY:",
      "procedure"),
+    # MTSamples 1252: the operation after "SUMMARY OF SURGERY IN DETAIL:" ran on under
+    # "INDICATIONS:", and its "dissector was then passed out the foramen" was a syncope.
+    ("INDICATIONS: Neck pain.,SUMMARY OF SURGERY IN DETAIL: The disc was removed.",
+     "SUMMARY OF SURGERY IN DETAIL:", "procedure"),
+    ("PROCEDURE: Sling.,PREOPERATIVE DX: Stress urinary incontinence.", "PREOPERATIVE DX:",
+     "diagnoses"),
 ])
 def test_headers_transcribed_notes_use_open_their_sections(text, header, section):
     analysis = analyse_note(text)
@@ -1050,6 +1064,13 @@ def test_risks_listed_after_a_colon_and_separated_by_semicolons_stay_risks():
                                  "pneumothorax": "hypothetical", "wheezing": "present",
                                  "cough": "present"})
     assert find(analysis, "respiratory depression").codes[:1] == ("R06.89",)
+
+
+def test_an_instrument_passed_out_of_the_wound_is_no_fainting():
+    analysis = analyse_note("The dissector was then passed out the foramen. The bone was passed "
+                            "out as specimen. She passed out at home. PASSED OUT TWICE.")
+    assert [(c.text, c.codes[:1]) for c in analysis.concepts if c.term == "passed out"] == [
+        ("passed out", ("R55",)), ("PASSED OUT", ("R55",))]
 
 
 def test_an_orders_as_needed_indication_and_a_differential_are_no_findings():

@@ -322,3 +322,14 @@ def test_a_report_of_several_studies_keeps_their_titles_out_of_the_assessment(mt
     assert assessment == ["Negative for acute intracranial disease.",
                           "No evidence for a facial bone fracture.",
                           "Negative for a facial bone fracture."]
+
+
+def test_a_symptom_the_history_reports_is_not_also_listed_as_denied():
+    # MTSamples 3378: "The patient has some nausea and vomiting" and the review of systems'
+    # "denies any nausea or vomiting at this time" showed the symptom and "No nausea",
+    # "No vomiting" side by side.
+    text = ("HISTORY: Left flank pain. The patient has some nausea and vomiting.\n"
+            "REVIEW OF SYSTEMS: Denies chest pain, denies any nausea or vomiting at this time.")
+    result = build_structured_result([prepare_note(text, note_id=4)])
+    assert "nausea and vomiting" in {i["label"] for i in _by_category(result, "symptom")}
+    assert {i["label"] for i in _by_category(result, "negative")} == {"No chest pain"}

@@ -105,14 +105,20 @@ def _measurement_patterns() -> dict[str, re.Pattern[str]]:
 def build_target_rules() -> list[TargetRule]:
     base = nlp_resources_dir() / "terms"
     by_term: dict[str, TargetRule] = {}
-    plurals: dict[str, TargetRule] = {}  # a listed term wins over another's plural
+    # A term's plural and its "of the" form ("coarctation of aorta": notes write "coarctation
+    # of the aorta"); a listed term wins over another's variant.
+    variants: dict[str, TargetRule] = {}
 
     def put(term: str, category: str, codes: list[str]) -> None:
         term = term.lower()
         by_term[term] = TargetRule(term, category, metadata={"codes": codes, "term": term})
-        many = plural(term) if category in CODED_CATEGORIES else None
-        if many:
-            plurals[many] = TargetRule(many, category, metadata={"codes": codes, "term": term})
+        if category not in CODED_CATEGORIES:
+            return
+        forms = [plural(term)]
+        if " of " in term and " of the " not in term:
+            forms.append(term.replace(" of ", " of the ", 1))
+        for form in filter(None, forms):
+            variants[form] = TargetRule(form, category, metadata={"codes": codes, "term": term})
 
     for term, codes, category in read_table(base / "icd10cm_terms.tsv"):
         put(term, category, codes.split("|"))
@@ -142,9 +148,9 @@ def build_target_rules() -> list[TargetRule]:
     tables += spine_rules()
     for rule in tables:  # a table's phrase wins: "colles' fracture" is S52.539A there
         by_term.pop(rule.literal, None)
-        plurals.pop(rule.literal, None)
+        variants.pop(rule.literal, None)
     site_rules += tables
-    rules = [*by_term.values(), *(r for t, r in plurals.items() if t not in by_term),
+    rules = [*by_term.values(), *(r for t, r in variants.items() if t not in by_term),
              *site_rules, *cased]
     for literal, pattern in _measurement_patterns().items():
         data_category = "vital" if _is_vital(literal) else "lab"
