@@ -62,7 +62,10 @@ RULES_ID = "rules:clinicdesk-notes"
 # in the summary (`outer` limits in lab_reference_intervals.json); an ICD-10-CM "X of Y" is
 # also "X of the Y" ("coarctation of the aorta"); ureteral, bladder and renal stones,
 # spermatocele and masses at their site are terms; an instrument "was passed out" faints not;
-# operative headers such as "SUMMARY OF SURGERY IN DETAIL:" and "PREOPERATIVE DX:".
+# operative headers such as "SUMMARY OF SURGERY IN DETAIL:" and "PREOPERATIVE DX:"; a
+# tumour is coded at its site ("brain tumor" D49.6; `terms/tumor_sites.tsv`); an ICD term
+# written with a hyphen matches without it ("gastroesophageal reflux disease");
+# "DRUG SENSITIVITIES:" are allergies, "CARDIAC RISKS:" past history.
 # 19: a consent's risks "included, but were not limited to" and a procedure's "benefits are"
 # stay hypothetical; "X, otherwise negative" negates nothing before it; a cancer names its
 # organ ("squamous cell carcinoma of the larynx" C32.9, "prostate adenocarcinoma" C61;

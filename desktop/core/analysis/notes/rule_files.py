@@ -35,6 +35,7 @@ RULE_FILES = (
     "terms/pain_sites.tsv",
     "terms/fracture_sites.tsv",
     "terms/cancer_sites.tsv",
+    "terms/tumor_sites.tsv",
     "terms/spine_conditions.tsv",
     "terms/body_sites.tsv",
     "terms/organ_words.txt",

@@ -473,6 +473,24 @@ def test_plural_findings_are_found_as_their_term():
     ("Right renal mass.", "renal mass", "renal mass", "N28.89"),
     ("Coarctation of the aorta, repaired.", "Coarctation of the aorta", "coarctation of aorta",
      "Q25.1"),
+    # MTSamples 1001's "gastroesophageal reflux disease" was the bare "reflux" (ICD-10-CM
+    # writes "gastro-esophageal"); 3721's "nasal septal deviation" no concept.
+    ("She has gastroesophageal reflux disease.", "gastroesophageal reflux disease",
+     "gastroesophageal reflux disease", "K21.9"),
+    ("Posttraumatic stress disorder.", "Posttraumatic stress disorder",
+     "post-traumatic stress disorder", "F43.10"),
+    ("Severe left-sided nasal septal deviation.", "nasal septal deviation",
+     "nasal septal deviation", "J34.2"),
+    # MTSamples 3162: "a brain tumor" was the bare "tumor" (D49.9, unspecified site); a tumour
+    # of undocumented nature is a neoplasm of unspecified behavior at its site.
+    ("Asked to see the patient in regards to a brain tumor.", "brain tumor", "brain tumor",
+     "D49.6"),
+    ("Left renal tumor.", "renal tumor", "kidney tumor", "D49.519"),
+    ("Recurrent bladder tumors.", "bladder tumors", "bladder tumor", "D49.4"),
+    ("Malignant tumor of the brain.", "Malignant tumor of the brain", "brain cancer", "C71.9"),
+    # MTSamples 2763: "Massive intraventricular hemorrhage" was a bare "hemorrhage" (R58)
+    ("Massive intraventricular hemorrhage with hydrocephalus.", "intraventricular hemorrhage",
+     "intraventricular hemorrhage", "I61.5"),
 ])
 def test_common_clinical_words_are_concepts(note, text, term, code):
     concept = find(analyse_note(note), text)
@@ -846,6 +864,11 @@ def test_a_diagnosis_header_with_its_plural_in_brackets_opens_the_diagnoses():
      "SUMMARY OF SURGERY IN DETAIL:", "procedure"),
     ("PROCEDURE: Sling.,PREOPERATIVE DX: Stress urinary incontinence.", "PREOPERATIVE DX:",
      "diagnoses"),
+    # MTSamples 4685: "DRUG SENSITIVITIES:, Penicillin." and "CARDIAC RISKS:" were no headers
+    ("HISTORY: Dyspnea.,DRUG SENSITIVITIES:,  Penicillin.", "DRUG SENSITIVITIES:",
+     "allergies"),
+    ("HISTORY: Dyspnea.,CARDIAC RISKS:,  Does not smoke.", "CARDIAC RISKS:",
+     "past_medical_history"),
 ])
 def test_headers_transcribed_notes_use_open_their_sections(text, header, section):
     analysis = analyse_note(text)
@@ -1149,7 +1172,7 @@ def test_a_relative_described_in_a_who_clause_keeps_the_condition():
     # scope, and his brain tumor became the patient's past history.
     analysis = analyse_note("She notes that a brother who was treated 12 years ago for a brain "
                             "tumor has had a recurrence. She has asthma.")
-    assert_assertions(analysis, {"tumor": "family", "asthma": "present"})
+    assert_assertions(analysis, {"brain tumor": "family", "asthma": "present"})
 
 
 def test_operative_wounds_lordosis_and_tetanus_shots_are_no_problems():

@@ -105,8 +105,8 @@ def _measurement_patterns() -> dict[str, re.Pattern[str]]:
 def build_target_rules() -> list[TargetRule]:
     base = nlp_resources_dir() / "terms"
     by_term: dict[str, TargetRule] = {}
-    # A term's plural and its "of the" form ("coarctation of aorta": notes write "coarctation
-    # of the aorta"); a listed term wins over another's variant.
+    # A term's plural, its "of the" form ("coarctation of aorta": notes write "coarctation of
+    # the aorta") and its form without hyphens; a listed term wins over another's variant.
     variants: dict[str, TargetRule] = {}
 
     def put(term: str, category: str, codes: list[str]) -> None:
@@ -117,6 +117,8 @@ def build_target_rules() -> list[TargetRule]:
         forms = [plural(term)]
         if " of " in term and " of the " not in term:
             forms.append(term.replace(" of ", " of the ", 1))
+        if "-" in term:  # "gastro-esophageal reflux disease": notes write "gastroesophageal"
+            forms.append(term.replace("-", ""))
         for form in filter(None, forms):
             variants[form] = TargetRule(form, category, metadata={"codes": codes, "term": term})
 

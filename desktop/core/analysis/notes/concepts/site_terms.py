@@ -4,7 +4,9 @@ Notes name the bone of a fracture and the organ of a cancer far more often than 
 wording does ("Fracture of neck of femur", "Malignant neoplasm of larynx"), and the bare
 "fracture" (T14.8) or "carcinoma" (C80.1) says nothing of where. Each site table
 (``terms/fracture_sites.tsv``, ``terms/cancer_sites.tsv``) gives a site, its code and the
-words notes write for it; the rules here turn them into TargetMatcher rules.
+words notes write for it; ``terms/tumor_sites.tsv`` gives a tumour's code at a cancer site
+("brain tumor" D49.6, not the bare "tumor" D49.9). The rules here turn them into
+TargetMatcher rules.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class SiteTable:
     before_of: tuple[tuple[tuple[str, ...], ...], ...]
     parts: tuple[str, ...] = ()  # between site and word: "fifth metatarsal head fracture"
     verb: str | None = None  # "fractured [left] <site> [part]"
+    words_from: str | None = None  # another table whose rows give each site's written words
 
 
 FRACTURES = SiteTable(
@@ -49,7 +52,12 @@ CANCERS = SiteTable(
     name="cancer", file="cancer_sites.tsv", kind="cancer",
     generic=("carcinoma", "C80.1"), after_site=CANCER_WORDS,
     before_of=((CANCER_WORDS,), (("malignant",), ("neoplasm", "neoplasms", "tumor", "tumors"))))
-TABLES = {table.name: table for table in (FRACTURES, CANCERS)}
+TUMOR_WORDS = ("tumor", "tumors", "tumour", "tumours")
+TUMORS = SiteTable(
+    name="tumor", file="tumor_sites.tsv", kind="tumor", generic=("tumor", "D49.9"),
+    after_site=TUMOR_WORDS, before_of=(), words_from=CANCERS.file)  # no "tumor of the
+# <site>": the longer match would swallow "Wilms tumor", "carcinoid tumor" before it
+TABLES = {table.name: table for table in (FRACTURES, CANCERS, TUMORS)}
 
 
 def _form_words(form: str) -> tuple[str, ...]:
@@ -61,9 +69,14 @@ def _rows(table: SiteTable) -> list[tuple[str, str, list[str], list[str]]]:
     fracture table writes one list for both, the cancer table nouns then adjectives ("the
     cervical esophagus" is no cervix)."""
     rows = []
-    for site, code, nouns, *adjectives in read_table(nlp_resources_dir() / "terms" / table.file):
+    for site, code, nouns, *adjectives in read_table(nlp_resources_dir() / "terms" /
+                                                     (table.words_from or table.file)):
         only_before = adjectives[0].split("|") if adjectives and adjectives[0] else []
         rows.append((site, code, [n for n in nouns.split("|") if n], only_before))
+    if table.words_from:  # this table's own rows give a code to some of those sites
+        codes = dict(read_table(nlp_resources_dir() / "terms" / table.file))
+        rows = [(site, codes[site], nouns, only) for site, _code, nouns, only in rows
+                if site in codes]
     return rows
 
 
