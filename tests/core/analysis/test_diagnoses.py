@@ -293,10 +293,20 @@ def test_a_code_at_a_site_the_evidence_does_not_name_is_flagged():
         # MTSamples 3715: "sent to pathology and labeled as left maxillary sinus mucosa"
         CodeSuggestion("K13.79", "Other lesions of oral mucosa", 0.3, {"phrase"},
                        [TextSpan("mucosa", 200, 206)]),
+        # MTSamples 4685: the ECG's "left bundle-branch block" and the impression's "acute
+        # pulmonary edema" named a right bundle-branch block and a chronic edema
+        CodeSuggestion("I45.10", "Unspecified right bundle-branch block", 0.4, {"example"},
+                       [TextSpan("12-lead ECG, left bundle-branch block.", 210, 248)]),
+        CodeSuggestion("J81.1", "Chronic pulmonary edema", 0.3, {"sentence"},
+                       [TextSpan("Acute pulmonary edema.", 250, 272)]),
+        CodeSuggestion("I50.23", "Acute on chronic systolic (congestive) heart failure", 0.3,
+                       {"sentence"}, [TextSpan("acute on chronic systolic heart failure", 280,
+                                               319)]),
     ]
     supported = {i["code"]: i["supported"] for i in code_items(suggestions, note_id=1)}
     assert supported == {"M79.622": True, "S82.201A": True, "M25.512": False,
-                         "S72.301A": False, "R10.84": True, "C64.1": True, "K13.79": False}
+                         "S72.301A": False, "R10.84": True, "C64.1": True, "K13.79": False,
+                         "I45.10": False, "J81.1": False, "I50.23": True}
 
 
 def test_a_past_cancer_is_coded_at_its_site_and_points_to_personal_history(tmp_path, capsys):

@@ -301,6 +301,23 @@ def _what_the_code_names(code: str) -> tuple[frozenset[str], frozenset[str]]:
 REQUIRED_QUALIFIERS = frozenset({"abnorm", "elev", "malign", "neoplasm", "benign"})
 
 
+# Words a description and its evidence cannot both mean with opposite ones: "Unspecified right
+# bundle-branch block" is not named by "left bundle-branch block", nor "Chronic pulmonary
+# edema" by "acute pulmonary edema".
+OPPOSITE_WORDS = {"right": "left", "left": "right", "chronic": "acute", "acute": "chronic"}
+
+
+def _opposed_words(code: str) -> frozenset[str]:
+    words = set(re.findall(r"[a-z]+", description(code).lower()))
+    return frozenset(w for w in words if w in OPPOSITE_WORDS)
+
+
+def _contradicts(said: frozenset[str], evidence: str) -> bool:
+    """The evidence names the opposite of a word the description says, and not that word."""
+    written = set(re.findall(r"[a-z]+", evidence.lower()))
+    return any(OPPOSITE_WORDS[w] in written and w not in written for w in said)
+
+
 def names_the_code(code: str, spans: Iterable) -> bool:
     """Whether the note's evidence for ``code`` names what the code says: a term of the code's
     family (M79.62- for "pain in the left upper arm"), or a word its description uses and the
@@ -310,7 +327,8 @@ def names_the_code(code: str, spans: Iterable) -> bool:
     dependence, other tobacco product" from "pack", "R50.9 Fever" from "urine", and
     neighbouring sites: "M25.512 Pain in left shoulder" for pain in the left upper arm.
     """
-    spans = list(spans)
+    said = _opposed_words(code)
+    spans = [s for s in spans if not said or not _contradicts(said, s.text)]
     for span in spans:
         for other in getattr(span, "codes", ()):
             if code.startswith(other) or other.startswith(code) or code[:5] == other[:5]:
