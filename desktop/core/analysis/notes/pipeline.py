@@ -65,7 +65,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # operative headers such as "SUMMARY OF SURGERY IN DETAIL:" and "PREOPERATIVE DX:"; a
 # tumour is coded at its site ("brain tumor" D49.6; `terms/tumor_sites.tsv`); an ICD term
 # written with a hyphen matches without it ("gastroesophageal reflux disease");
-# "DRUG SENSITIVITIES:" are allergies, "CARDIAC RISKS:" past history.
+# "DRUG SENSITIVITIES:" are allergies, "CARDIAC RISKS:" past history; intraventricular
+# hemorrhage (I61.5) and elevated cholesterol are terms.
 # 19: a consent's risks "included, but were not limited to" and a procedure's "benefits are"
 # stay hypothetical; "X, otherwise negative" negates nothing before it; a cancer names its
 # organ ("squamous cell carcinoma of the larynx" C32.9, "prostate adenocarcinoma" C61;

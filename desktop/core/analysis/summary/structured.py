@@ -43,6 +43,7 @@ _LIST_SEPARATOR = re.compile(
     r",\s+(?=[A-Za-z])|;|\n|\s+and\s+(?=[A-Za-z])|(?:^|[\s,])\d{1,2}[.)]\s+")
 _LEADING_JOINER = re.compile(r"^(?:and|or|plus)\s+", re.IGNORECASE)
 _TRAILING_NUMBER = re.compile(r"[.,]\s*\d{1,2}[.)]$")  # "...cheaper.,2." -> "...cheaper."
+_PERSON_TERMS = frozenset({"smoker", "drinker", "diabetic", "alcoholic"})
 _NUMBER_CONTINUES = re.compile(r"(?:,\d{3})+(?!\d)|\.\d+")
 _DOSE = re.compile(r"\d\s*(?:mg|mcg|g|gm|ml|units?|meq|%|puffs?|tabs?|tablets?)\b",
                    re.IGNORECASE)
@@ -66,7 +67,9 @@ _NEXT_SENTENCE = re.compile(r"(?<!\bDr)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bSt)[.!?
 # A sentence that narrates (a procedure's description), not names: "The scope was used."
 _NARRATES = re.compile(r"\b(?:was|were|is|are|has|had|have)\b", re.IGNORECASE)
 # "None", or only the words that introduce the list ("DISCHARGE MEDICATIONS: Include, 1. ...")
-_NOT_A_DRUG = re.compile(r"^(?:(none|no|nil|n/?a|negative|unknown)\b|(?:include[sd]?|including|"
+# "None.", "Includes:", and a pointer elsewhere: "Detailed on the H&P form.", "As per the HPI."
+_NOT_A_DRUG = re.compile(r"^(?:(none|no|nil|n/?a|negative|unknown|detailed|documented|listed|"
+                         r"reviewed|recorded|see|as per|per)\b|(?:include[sd]?|including|"
                          r"as follows)\W*$)", re.IGNORECASE)
 
 
@@ -258,7 +261,9 @@ def _concept_items(
             if flag:
                 label = f"{label} ({flag})"  # "calcium level was 7.5 (low; adult ...)"
         if assertion == "negated" and category in {"allergy", "negative"}:
-            label = f"No {concept.text}"
+            # "He is not a smoker": "Not a smoker", not "No smoker"
+            label = (f"Not a {concept.text}" if concept.term in _PERSON_TERMS
+                     else f"No {concept.text}")
         if assertion == "historical" and category == "medication":
             label = f"{label} (stopped, held or past)"  # "Metformin was discontinued"
         if planned:

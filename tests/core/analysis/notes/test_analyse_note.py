@@ -491,6 +491,8 @@ def test_plural_findings_are_found_as_their_term():
     # MTSamples 2763: "Massive intraventricular hemorrhage" was a bare "hemorrhage" (R58)
     ("Massive intraventricular hemorrhage with hydrocephalus.", "intraventricular hemorrhage",
      "intraventricular hemorrhage", "I61.5"),
+    ("Positive for elevated cholesterol, diabetes.", "elevated cholesterol",
+     "elevated cholesterol", "E78.00"),
 ])
 def test_common_clinical_words_are_concepts(note, text, term, code):
     concept = find(analyse_note(note), text)

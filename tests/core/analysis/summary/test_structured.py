@@ -333,3 +333,21 @@ def test_a_symptom_the_history_reports_is_not_also_listed_as_denied():
     result = build_structured_result([prepare_note(text, note_id=4)])
     assert "nausea and vomiting" in {i["label"] for i in _by_category(result, "symptom")}
     assert {i["label"] for i in _by_category(result, "negative")} == {"No chest pain"}
+
+
+
+def test_a_non_smoker_reads_as_written():
+    # MTSamples 54: "He is not a smoker" read "No smoker".
+    text = "SOCIAL HISTORY:,  He is not a smoker.  He denies chest pain."
+    labels = {i["label"] for i in _by_category(
+        build_structured_result([prepare_note(text, note_id=5)]), "negative")}
+    assert labels == {"Not a smoker", "No chest pain"}
+
+
+def test_a_medication_list_that_points_elsewhere_lists_no_drug():
+    # MTSamples 2858: "CURRENT MEDICATIONS: , Detailed on the H&P form." was listed as a drug.
+    text = ("CURRENT MEDICATIONS: , Detailed on the H&P form.,ALLERGIES: , None.,"
+            "HISTORY: He takes metoprolol.")
+    labels = [i["label"] for i in _by_category(
+        build_structured_result([prepare_note(text, note_id=6)]), "medication")]
+    assert labels == ["metoprolol"]
