@@ -34,9 +34,12 @@ def _intervals() -> tuple[Intervals, Intervals]:
     """(intervals normal for any adult, outer limits normal for some adult)."""
     try:
         data = json.loads((nlp_resources_dir() / INTERVALS_FILE).read_text("utf-8"))
-        return tuple(  # type: ignore[return-value]
-            {term: {unit: (float(low), float(high)) for unit, (low, high) in units.items()}
-             for term, units in data[key].items()} for key in ("intervals", "outer"))
+
+        def table(key: str) -> Intervals:
+            return {term: {unit: (float(low), float(high)) for unit, (low, high) in units.items()}
+                    for term, units in data[key].items()}
+
+        return table("intervals"), table("outer")
     except (OSError, KeyError, TypeError, ValueError) as exc:
         raise NotAvailableError(
             f"The lab reference intervals (resources/nlp/{INTERVALS_FILE}) are missing or "

@@ -1084,10 +1084,11 @@ def test_risks_listed_after_a_colon_and_separated_by_semicolons_stay_risks():
         "I explained to the parents that the possible risks include:  irritation of the nasal "
         "mucosa, which can be associated with some bleeding; risk of contamination of the lower "
         "airways; respiratory depression from sedation; and a very small risk of pneumothorax. "
-        "She has asthma: wheezing; cough.")
+        "She has asthma: wheezing; cough. Note: the risks include: bleeding, which may be "
+        "severe; stroke; and death.")
     assert_assertions(analysis, {"respiratory depression": "hypothetical",
                                  "pneumothorax": "hypothetical", "wheezing": "present",
-                                 "cough": "present"})
+                                 "cough": "present", "stroke": "hypothetical"})
     assert find(analysis, "respiratory depression").codes[:1] == ("R06.89",)
 
 

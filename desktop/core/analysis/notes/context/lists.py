@@ -73,14 +73,15 @@ def _inline_list_scopes(text: str, sentences: Sequence[Sentence],
     """
     out: list[Scope] = []
     for sentence in sentences:
-        found = INLINE_LIST.search(text, sentence.start, sentence.end)
-        if found is None or ";" not in text[found.end():sentence.end]:
-            continue
-        colon = found.start()
-        # The cue's own scope reaches the colon: the list is what it speaks of.
-        inside = [c for c in cues if sentence.start <= c.start < colon < c.end]
-        if inside:
-            out.append(Scope(inside[-1].assertion, found.end(), sentence.end))
+        for found in INLINE_LIST.finditer(text, sentence.start, sentence.end):
+            if ";" not in text[found.end():sentence.end]:
+                break
+            colon = found.start()
+            # The cue's own scope reaches the colon: the list is what it speaks of.
+            inside = [c for c in cues if sentence.start <= c.start < colon < c.end]
+            if inside:
+                out.append(Scope(inside[-1].assertion, found.end(), sentence.end))
+                break
     return out
 
 
