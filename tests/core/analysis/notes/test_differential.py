@@ -16,7 +16,7 @@ from desktop.core.analysis.differential import (
     vital_rules,
 )
 from desktop.core.analysis.notes import analyse_note
-from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
+from desktop.core.analysis.notes.rule_files import RULE_FILES, nlp_resources_dir, read_table
 from desktop.core.errors import NotAvailableError
 
 DEMO_NOTES = Path(__file__).resolve().parents[4] / "resources" / "demo" / "notes"
@@ -331,6 +331,18 @@ def test_rule_files_name_only_real_icd10cm_codes():
             assert icd.is_valid_item(code), term
     for site, _plural, code, *_ in read_table(nlp_resources_dir() / "terms" / "pain_sites.tsv"):
         assert icd.is_valid_item(code) and icd.is_leaf(code), site
+    cancer_sites = {row[0] for row in read_table(nlp_resources_dir() / "terms" /
+                                                 "cancer_sites.tsv")}
+    for site, code in read_table(nlp_resources_dir() / "terms" / "tumor_sites.tsv"):
+        assert site in cancer_sites and icd.is_valid_item(code) and icd.is_leaf(code), site
+
+
+def test_every_shipped_rule_file_is_in_the_rules_checksum():
+    # A stored result names the rules that made it by a checksum over RULE_FILES; a term
+    # table left out of it would change results without changing the checksum.
+    shipped = {str(p.relative_to(nlp_resources_dir())) for p in nlp_resources_dir().rglob("*")
+               if p.is_file() and p.suffix in {".tsv", ".txt", ".json", ".npz"}}
+    assert shipped <= set(RULE_FILES) | {"context_rules_curated.json"}
 
 
 def test_a_condition_is_named_only_by_its_own_code_not_its_category():
