@@ -32,6 +32,7 @@ from desktop.core.analysis.notes.context.assertion import (
     assertion_from,
     assertion_of,
     context_by_chunks,
+    history_runs_to_now,
 )
 from desktop.core.analysis.notes.context.lists import list_scopes, listed_assertion
 from desktop.core.analysis.notes.note_analysis import Concept, NoteAnalysis
@@ -66,7 +67,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # tumour is coded at its site ("brain tumor" D49.6; `terms/tumor_sites.tsv`); an ICD term
 # written with a hyphen matches without it ("gastroesophageal reflux disease");
 # "DRUG SENSITIVITIES:" are allergies, "CARDIAC RISKS:" past history; intraventricular
-# hemorrhage (I61.5) and elevated cholesterol are terms.
+# hemorrhage (I61.5) and elevated cholesterol are terms; "a history of knee pain for 13
+# years" is present (a duration running to now).
 # 19: a consent's risks "included, but were not limited to" and a procedure's "benefits are"
 # stay hypothetical; "X, otherwise negative" negates nothing before it; a cancer names its
 # organ ("squamous cell carcinoma of the larynx" C32.9, "prostate adenocarcinoma" C61;
@@ -316,6 +318,10 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
                                              in_lists) or assertion
             if assertion == "present" and prefix == "post":
                 assertion = "historical"
+            if (assertion == "historical" and default != "historical"
+                    and history_runs_to_now(span.sent.text, span.start_char - span.sent.start_char,
+                                            span.end_char - span.sent.start_char)):
+                assertion = "present"
             if (assertion == "present" and category in CODED_CATEGORIES
                     and is_allergy_reaction(span.sent.text,
                                             span.start_char - span.sent.start_char)):

@@ -332,6 +332,13 @@ PHRASING = [
                  "evaluation of chest pain.",
                  {"glaucoma": "possible", "chest pain": "present"},
                  id="referred-for-evaluation-of"),
+    # MTSamples 668: "a history of knee pain for 13 years" before a knee revision was past
+    # history; a duration that runs to now makes it the current problem's course.
+    pytest.param("She has a history of knee pain for 13 years. History of stroke in 2005. "
+                 "A history of paroxysmal atrial fibrillation for 3 years.",
+                 {"knee pain": "present", "stroke": "historical",
+                  "paroxysmal atrial fibrillation": "present"},
+                 id="history-of-for-a-duration"),
     # What an allergen does is the allergy's history; a reaction happening now is present.
     pytest.param("Penicillin allergy causes hives. Allergic to codeine, which causes nausea. "
                  "Allergic to sulfa (rash). He has a latex allergy and presents with wheezing "

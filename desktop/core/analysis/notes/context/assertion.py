@@ -6,6 +6,7 @@ present — e.g. "no family history of diabetes" is negated, not family.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from spacy.language import Language
@@ -157,3 +158,21 @@ def _scopes(doc: Doc, offset: int) -> list[Scope]:
         out.append(Scope(ASSERTION_BY_MODIFIER[modifier.category],
                          span.start_char + offset, span.end_char + offset))
     return out
+
+
+# "a history of knee pain for 13 years", "history of penile swelling for 4 days": a duration
+# that runs to now makes the "history" the course of a current problem (39 dev notes), not a
+# past one. "History of stroke in 2005" stays past.
+HISTORY_OF_BEFORE = re.compile(r"\bhistory of\b[^.;:]{0,60}$", re.IGNORECASE)
+DURATION_AFTER = re.compile(
+    r"[ \t]*,?[ \t]*(?:(?:on and off|off and on|intermittently)[ \t]+)?for[ \t]+(?:the[ \t]+)?"
+    r"(?:past[ \t]+|last[ \t]+)?(?:approximately[ \t]+|about[ \t]+|over[ \t]+)?"
+    r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|several|many|a few|a couple of)"
+    r"[ \t]+(?:days?|weeks?|months?|years?)\b", re.IGNORECASE)
+
+
+def history_runs_to_now(sentence: str, start: int, end: int) -> bool:
+    """Whether the concept at ``[start, end)`` of ``sentence`` follows "history of" and is
+    followed by a duration ("for 13 years")."""
+    return bool(HISTORY_OF_BEFORE.search(sentence[:start])
+                and DURATION_AFTER.match(sentence, end))
