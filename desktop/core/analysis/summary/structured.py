@@ -259,7 +259,7 @@ def _concept_items(
             whole = f"{concept.value}{more.group()}" if more and concept.value else None
             flag = out_of_range_note(concept, whole) if category == "lab" else None
             if flag:
-                label = f"{label} ({flag})"  # "calcium level was 7.5 (low; adult ...)"
+                label = f"{label} ({flag})"  # "calcium level was 7.5 (low: below 8.5 ...)"
         if assertion == "negated" and category in {"allergy", "negative"}:
             # "He is not a smoker": "Not a smoker", not "No smoker"
             label = (f"Not a {concept.text}" if concept.term in _PERSON_TERMS
