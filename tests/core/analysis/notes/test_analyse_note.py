@@ -335,9 +335,10 @@ PHRASING = [
     # MTSamples 668: "a history of knee pain for 13 years" before a knee revision was past
     # history; a duration that runs to now makes it the current problem's course.
     pytest.param("She has a history of knee pain for 13 years. History of stroke in 2005. "
-                 "A history of paroxysmal atrial fibrillation for 3 years.",
+                 "A history of paroxysmal atrial fibrillation for 3 years. A history of "
+                 "seizures for 10 years, resolved in 2015.",
                  {"knee pain": "present", "stroke": "historical",
-                  "paroxysmal atrial fibrillation": "present"},
+                  "paroxysmal atrial fibrillation": "present", "seizures": "historical"},
                  id="history-of-for-a-duration"),
     # What an allergen does is the allergy's history; a reaction happening now is present.
     pytest.param("Penicillin allergy causes hives. Allergic to codeine, which causes nausea. "

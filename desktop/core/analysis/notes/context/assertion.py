@@ -171,8 +171,14 @@ DURATION_AFTER = re.compile(
     r"[ \t]+(?:days?|weeks?|months?|years?)\b", re.IGNORECASE)
 
 
+# ... unless the sentence says it ended: "a history of smoking for 20 years, quit in 2005".
+ENDED_AFTER = re.compile(r"\b(?:quit|stopped|until|ended|resolved|prior to|before)\b",
+                         re.IGNORECASE)
+
+
 def history_runs_to_now(sentence: str, start: int, end: int) -> bool:
     """Whether the concept at ``[start, end)`` of ``sentence`` follows "history of" and is
-    followed by a duration ("for 13 years")."""
-    return bool(HISTORY_OF_BEFORE.search(sentence[:start])
-                and DURATION_AFTER.match(sentence, end))
+    followed by a duration ("for 13 years") that the sentence does not end."""
+    duration = DURATION_AFTER.match(sentence, end)
+    return bool(HISTORY_OF_BEFORE.search(sentence[:start]) and duration
+                and not ENDED_AFTER.search(sentence, duration.end(), duration.end() + 40))
