@@ -19,7 +19,7 @@ from desktop.core.analysis.coding.icd_table import (
     personal_history_code,
     preferred_leaf,
 )
-from desktop.core.analysis.coding.note_agreement import names_the_code
+from desktop.core.analysis.coding.note_agreement import contradicts_the_code, names_the_code
 from desktop.core.analysis.differential import (
     DifferentialItem,
     age_mismatch_notice,
@@ -53,6 +53,8 @@ ASSERTION_WORDS = {"present": "current", "historical": "past history", "possible
 # Sections that say what the visit is about; a headerless note is all "preamble".
 PRESENTING_SECTIONS = ("preamble", "chief_complaint", "history_of_present_illness",
                        "assessment", "assessment_plan", "diagnoses")
+# Sections where the clinician states the diagnoses (pre- and postoperative, impression).
+STATED_SECTIONS = ("diagnoses", "assessment", "assessment_plan")
 
 
 def _span(note_id: int | None, concept: Concept) -> dict[str, Any]:
@@ -151,7 +153,9 @@ def _unnamed_and_weak(suggestion: CodeSuggestion) -> bool:
 
 def _listable(suggestions: list[CodeSuggestion]) -> tuple[list[CodeSuggestion], int]:
     """Codes worth listing, best first, without a broader or finer form of a better one
-    ("R51.9 Headache, unspecified" under "R51 Headache"); and how many were such forms."""
+    ("R51.9 Headache, unspecified" under "R51 Headache") or an unspecified form of a listed
+    code ("M25.50 Pain in unspecified joint" beside "M25.562 Pain in left knee"); and how
+    many were such forms."""
     kept: list[CodeSuggestion] = []
     other_level = 0
     for s in suggestions:
@@ -161,13 +165,51 @@ def _listable(suggestions: list[CodeSuggestion]) -> tuple[list[CodeSuggestion], 
             other_level += 1
             continue
         kept.append(s)
-    return kept, other_level
+    listed = [k for k in kept if not _specified_form_listed(k, kept)]
+    return listed, other_level + len(kept) - len(listed)
+
+
+def _unspecified(suggestion: CodeSuggestion) -> bool:
+    return "unspecified" in suggestion.description.lower()
+
+
+def _specified_form_listed(suggestion: CodeSuggestion, kept: list[CodeSuggestion]) -> bool:
+    """An unspecified code no term of the note names, for the same words as a named, specified
+    code of its parent: "M25.50 Pain in unspecified joint" (from codes often given together)
+    beside "M25.562 Pain in left knee", both for "knee pain". Not a code a term names ("R11.2
+    Nausea with vomiting, unspecified", "F41.9 Anxiety disorder, unspecified"), nor one of
+    another parent (S83.289A, lateral meniscus, beside S83.242A, medial). A 7th character
+    (the encounter) is no level of its own, and a category (I38) has no parent to share."""
+    if not _unspecified(suggestion) or "lexical" in suggestion.sources:
+        return False
+    code = suggestion.code
+    parent = (code[:7] if len(code) == 8 else code)[:-1]
+    if "." not in parent:
+        return False
+    return any(k.code != code and k.code.startswith(parent) and not _unspecified(k)
+               and "lexical" in k.sources and _same_words(suggestion, k) for k in kept)
+
+
+def _same_words(suggestion: CodeSuggestion, other: CodeSuggestion) -> bool:
+    """Every span of ``suggestion`` overlaps one of ``other``'s."""
+    return all(any(c.start < o.end and o.start < c.end for o in other.concepts)
+               for c in suggestion.concepts)
+
+
+def _stated(suggestion: CodeSuggestion) -> bool:
+    """A current concept in the note's diagnoses or assessment names the code."""
+    return any(getattr(c, "section", "") in STATED_SECTIONS and c.assertion == "present"
+               and names_the_code(suggestion.code, [c]) for c in suggestion.concepts
+               if c.category != "sentence")
 
 
 def shown_codes(suggestions: list[CodeSuggestion]) -> list[CodeSuggestion]:
-    """The listed codes: those the note names first, then the flagged ones, each best first."""
+    """The listed codes: those of the diagnoses the note states first (the learned probability
+    only says how often CodiEsp coders gave a code: an arthroscopy's "Medial meniscal tear"
+    came at 0.12 below the "knee pain" it explains), then the other codes the note names,
+    then the flagged ones, each best first."""
     listed = _listable(suggestions)[0][:MAX_CODES]
-    return sorted(listed, key=lambda s: not _named(s))
+    return sorted(listed, key=lambda s: (not _named(s), not _stated(s)))
 
 
 def codes_not_shown(suggestions: list[CodeSuggestion]) -> str | None:
@@ -204,12 +246,14 @@ def _one_per_span(concepts: list) -> list:
 def _evidence(suggestion: CodeSuggestion, named: bool) -> list:
     """The spans to show for a code, each once (a phrase can be the term it lies in). For a
     code the note names, a similar sentence that does not name it is left out: "HEAD: Normal."
-    found R51 Headache by similarity, but it is no evidence of a headache."""
+    found R51 Headache by similarity, but it is no evidence of a headache; nor is a span that
+    names the opposite side or part ("Medial meniscal tear" for a lateral meniscus tear)."""
     spans = _one_per_span(suggestion.concepts)
     if not named:
         return spans
-    kept = [c for c in spans if getattr(c, "category", "") != "sentence"
-            or names_the_code(suggestion.code, [c])]
+    kept = [c for c in spans if (getattr(c, "category", "") != "sentence"
+                                 or names_the_code(suggestion.code, [c]))
+            and not contradicts_the_code(suggestion.code, c.text)]
     return kept or spans
 
 
@@ -260,8 +304,13 @@ def code_items(suggestions: list[CodeSuggestion], note_id: int | None) -> list[d
         if texts:
             quoted = ", ".join(f"\u201c{t}\u201d" for t in texts)
             what = f"For {quoted}{' (past history)' if past else ''}"
+            if _stated(sug):
+                what += ", a diagnosis the note states"
         else:
             what = "Suggested by the highlighted sentence"
+        if sug.side_elsewhere:
+            what += (f"; the {sug.side_elsewhere} side is the one the note names this site "
+                     "with elsewhere")
         how = " and ".join(SOURCE_WORDS[s] for s in sorted(sug.sources))
         is_named = _named(sug)
         items.append({

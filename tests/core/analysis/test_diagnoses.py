@@ -348,10 +348,61 @@ def test_an_injury_is_coded_at_its_side_and_an_open_fracture_as_open(tmp_path, c
                       "PREOPERATIVE DIAGNOSES:,1.  Medial meniscal tear, left knee.,2.  Right "
                       "open ankle fracture.,3.  Right femur fracture.,4.  Open reduction of a "
                       "left tibial shaft fracture.,5.  Knee pain, right hip pain.\n")
-    codes = {i["code"] for i in result["items"] if i["category"] == "icd10"}
-    assert {"S83.242A", "S82.891B", "S72.91XA", "S82.202A", "M25.569", "M25.551"} <= codes
-    # open reduction is the operation, not an open fracture; the knee pain has no side
+    items = {i["code"]: i for i in result["items"] if i["category"] == "icd10"}
+    codes = set(items)
+    assert {"S83.242A", "S82.891B", "S72.91XA", "S82.202A", "M25.562", "M25.551"} <= codes
+    # open reduction is the operation, not an open fracture; the knee pain takes the side of
+    # the only knee the note names (the left one), not the hip's after the comma
     assert not codes & {"S82.202B", "M25.561", "S83.249A", "S72.90XA", "S82.891A"}
+    assert "the left side is the one the note names this site with" in items["M25.562"]["detail"]
+    assert "names this site with" not in items["S83.242A"]["detail"]
+
+
+def test_the_stated_diagnosis_comes_first_and_an_unsided_finding_takes_the_operations_side(
+        tmp_path, capsys):
+    # MTSamples 1205: the arthroscopy's "Medial meniscal tear" (learned probability 0.12)
+    # came below the "knee pain" it explains (0.66); the findings' "tear to the lateral
+    # meniscus" had no side though the whole note is about the left knee, and the lateral
+    # tear showed "Medial meniscal tear" and "the lateral port of the knee" as its evidence.
+    result = analysed(tmp_path, capsys,
+                      "PREOPERATIVE DIAGNOSIS: Medial meniscal tear, left knee.\n"
+                      "PROCEDURE PERFORMED: Arthroscopy of the left knee.\n"
+                      "HISTORY OF PRESENT ILLNESS: A 41-year-old man with knee pain for two "
+                      "years and locking since then.\n"
+                      "OPERATIVE FINDINGS: We found a tear to the medial meniscus. We "
+                      "established the lateral port of the knee. There was some evidence of "
+                      "tear to the lateral meniscus.\n")
+    codes = [i for i in result["items"] if i["category"] == "icd10"]
+    first = codes[0]
+    assert first["code"] == "S83.242A"
+    assert "a diagnosis the note states" in first["detail"]
+    by_code = {i["code"]: i for i in codes}
+    assert by_code["M25.562"]["score"] > first["score"]  # first though less often coded
+    lateral = by_code["S83.282A"]
+    assert [e["text"] for e in lateral["evidence"]] == ["tear to the lateral meniscus"]
+    assert "a diagnosis the note states" not in lateral["detail"]
+    assert not {"S83.289A", "M25.569"} & set(by_code)
+
+
+def test_a_code_shows_no_evidence_of_the_opposite_part_and_no_unspecified_form_of_a_listed_one():
+    medial, lateral = TextSpan("Medial meniscal tear", 0, 20), TextSpan(
+        "tear to the lateral meniscus", 30, 58)
+    port = TextSpan("We established the lateral port of the knee.", 60, 104)
+    knee_pain = TextSpan("knee pain", 110, 119)
+    suggestions = [
+        CodeSuggestion("M25.50", "Pain in unspecified joint", 0.7, {"phrase"}, [knee_pain]),
+        CodeSuggestion("M25.562", "Pain in left knee", 0.6, {"lexical"}, [knee_pain]),
+        CodeSuggestion("S83.242A", "Other tear of medial meniscus, current injury, left knee, "
+                       "initial encounter", 0.2, {"lexical"}, [medial]),
+        CodeSuggestion("S83.289A", "Other tear of lateral meniscus, current injury, "
+                       "unspecified knee, initial encounter", 0.1, {"lexical", "sentence"},
+                       [lateral, medial, port]),
+    ]
+    # the lateral tear's code stays beside the medial one: it is another condition
+    assert [s.code for s in shown_codes(suggestions)] == ["M25.562", "S83.242A", "S83.289A"]
+    assert "1 broader or finer form of a listed code" in codes_not_shown(suggestions)
+    lateral_item = code_items(suggestions, note_id=1)[-1]
+    assert [e["text"] for e in lateral_item["evidence"]] == ["tear to the lateral meniscus"]
 
 
 def test_a_normal_result_with_no_unit_is_no_evidence_for_a_code(tmp_path, capsys):

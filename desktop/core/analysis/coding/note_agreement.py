@@ -102,6 +102,27 @@ def evidence_sides(text: str, spans: Iterable) -> set[str]:
     return found
 
 
+def sides_by_site(text: str) -> dict[str, set[str]]:
+    """Body site -> the sides the note names it with ("left knee", "right total knee
+    arthroplasty")."""
+    found: dict[str, set[str]] = {}
+    for match in SIDE_WORDS.finditer(text):
+        after = CLAUSE_BREAK.split(text[match.end():match.end() + WORDS_BEFORE])[0]
+        for side in sides_named(match.group(0)):
+            for site in sites_named(after):
+                found.setdefault(site, set()).add(side)
+    return found
+
+
+def site_side(code: str, by_site: dict[str, set[str]]) -> set[str]:
+    """The one side the whole note names the code's site with, if it names only one: an
+    arthroscopy of the "left knee" whose findings say "tear to the lateral meniscus" without a
+    side. Empty when the note names both sides, or the code has no site."""
+    sites = _what_the_code_names(code)[1]
+    sides = set().union(*(by_site.get(site, set()) for site in sites))
+    return sides if len(sides) == 1 else set()
+
+
 def code_side(code: str) -> str | None:
     """The first side a description names ("Otitis media, unspecified, right ear": right;
     "Unqualified visual loss, left eye, normal vision right eye": left)."""
@@ -200,7 +221,10 @@ GENERIC_WORDS = frozenset(
     "due type acute chronic organism tissue organ organs male female age related current "
     # an operation's anaesthesia, in nearly every operative note, named "R20.0 Anesthesia of
     # skin" (numbness); the term "numbness" still does
-    "anesthesia anesthetic"
+    "anesthesia anesthetic "
+    # where in a part, not what: "the lateral port of the knee" named "Other tear of lateral
+    # meniscus"
+    "medial lateral upper lower anterior posterior superior inferior proximal distal"
     .split())
 WORD = re.compile(r"[a-z]{3,}")
 
@@ -303,8 +327,10 @@ REQUIRED_QUALIFIERS = frozenset({"abnorm", "elev", "malign", "neoplasm", "benign
 
 # Words a description and its evidence cannot both mean with opposite ones: "Unspecified right
 # bundle-branch block" is not named by "left bundle-branch block", nor "Chronic pulmonary
-# edema" by "acute pulmonary edema".
-OPPOSITE_WORDS = {"right": "left", "left": "right", "chronic": "acute", "acute": "chronic"}
+# edema" by "acute pulmonary edema", nor "Other tear of lateral meniscus" by "Medial meniscal
+# tear".
+OPPOSITE_WORDS = {"right": "left", "left": "right", "chronic": "acute", "acute": "chronic",
+                  "medial": "lateral", "lateral": "medial", "upper": "lower", "lower": "upper"}
 
 
 def _opposed_words(code: str) -> frozenset[str]:
@@ -316,6 +342,11 @@ def _contradicts(said: frozenset[str], evidence: str) -> bool:
     """The evidence names the opposite of a word the description says, and not that word."""
     written = set(re.findall(r"[a-z]+", evidence.lower()))
     return any(OPPOSITE_WORDS[w] in written and w not in written for w in said)
+
+
+def contradicts_the_code(code: str, evidence: str) -> bool:
+    """``evidence`` names the opposite side, course or part of what ``code`` says."""
+    return _contradicts(_opposed_words(code), evidence)
 
 
 def names_the_code(code: str, spans: Iterable) -> bool:

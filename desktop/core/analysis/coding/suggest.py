@@ -29,12 +29,15 @@ from desktop.core.analysis.coding.embedding_index import ExemplarIndex, IcdEmbed
 from desktop.core.analysis.coding.evidence_rates import evidence_rates
 from desktop.core.analysis.coding.icd_table import coding_priors, description
 from desktop.core.analysis.coding.note_agreement import (
+    code_side,
     denied_codes,
     encounter_for,
     evidence_sides,
     excludes,
     named_codes,
     side_for,
+    sides_by_site,
+    site_side,
 )
 from desktop.core.analysis.coding.reranker import feature_rows, load_model
 from desktop.core.analysis.notes import Concept, NoteAnalysis
@@ -53,6 +56,8 @@ class CodeSuggestion:
     score: float  # learned probability that a human coder would assign the code
     sources: set[str] = field(default_factory=set)  # "lexical", "embedding", "sentence"
     concepts: list[Concept | TextSpan] = field(default_factory=list)
+    # the side the note names the code's site with elsewhere, when the evidence names none
+    side_elsewhere: str | None = None
 
     @property
     def evidence(self) -> list[tuple[int, int, str]]:
@@ -126,20 +131,25 @@ class IcdCoder:
 def _as_the_note_says(suggestions: list[CodeSuggestion], analysis: NoteAnalysis,
                       assertions: tuple[str, ...]) -> list[CodeSuggestion]:
     """Without codes the note denies or gives to a relative, or that an Excludes1 note rules
-    out beside a code the note's terms name, each at the side its evidence names
-    (``note_agreement``); a code reached twice keeps its better score and all spans."""
+    out beside a code the note's terms name, each at the side its evidence names, or else the
+    one side the note names its site with (``note_agreement``); a code reached twice keeps its
+    better score and all spans."""
     denied = denied_codes(analysis, assertions)
     named = named_codes(analysis, assertions)
+    by_site = sides_by_site(analysis.text)
     by_code: dict[str, CodeSuggestion] = {}
     for s in suggestions:
         if s.code in denied:
             continue
-        code = side_for(s.code, evidence_sides(analysis.text, s.concepts))
+        sides = evidence_sides(analysis.text, s.concepts)
+        elsewhere = set() if sides else site_side(s.code, by_site)
+        code = side_for(s.code, sides or elsewhere)
         code = encounter_for(code, analysis.text, s.concepts)
         if code not in named and any(excludes(code, other) for other in named if other != code):
             continue
-        if code != s.code:
-            s = CodeSuggestion(code, description(code), s.score, s.sources, s.concepts)
+        side = code_side(code) if code_side(code) in elsewhere else None
+        if code != s.code or side:
+            s = CodeSuggestion(code, description(code), s.score, s.sources, s.concepts, side)
         kept = by_code.get(code)
         if kept is None:
             by_code[code] = s
@@ -148,7 +158,8 @@ def _as_the_note_says(suggestions: list[CodeSuggestion], analysis: NoteAnalysis,
         by_code[code] = CodeSuggestion(code, best.description, best.score,
                                        best.sources | other.sources,
                                        best.concepts + [c for c in other.concepts
-                                                        if c not in best.concepts])
+                                                        if c not in best.concepts],
+                                       best.side_elsewhere and other.side_elsewhere)
     return list(by_code.values())
 
 
