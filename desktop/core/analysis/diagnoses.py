@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 from desktop.core.analysis.coding import CodeSuggestion, IcdCoder
@@ -27,7 +26,7 @@ from desktop.core.analysis.differential import (
     differential,
 )
 from desktop.core.analysis.notes import Concept, NoteAnalysis, analyse_note, rules_provenance
-from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
+from desktop.core.analysis.notes.problem_names import problem_key, problem_name
 from desktop.core.errors import NotAvailableError
 from desktop.core.provenance import NoteSpan, Provenance
 from desktop.core.tasks import CancelToken, ProgressFn, no_progress
@@ -78,22 +77,10 @@ def _now_first(group: tuple[str, list[Concept]]) -> int:
     return 2 if current else 3
 
 
-@lru_cache(maxsize=1)
-def _problem_names() -> dict[str, str]:
-    """Term -> the name the problem list shows ("htn": Hypertension, "smokes": Tobacco use)."""
-    rows = read_table(nlp_resources_dir() / "terms" / "problem_names.tsv")
-    return {term: name for term, name in rows}
-
-
-def _problem_key(concept: Concept) -> str:
-    term = concept.term or concept.text.lower()
-    return _problem_names().get(term, term).lower()
-
-
 def _problem_label(concept: Concept) -> str:
     """The problem's name, with the note's own words when they differ ("Tobacco use
     (“smokes”)"); else the note's words."""
-    name = _problem_names().get(concept.term or concept.text.lower())
+    name = problem_name(concept)
     if name is None:
         return concept.text[:1].upper() + concept.text[1:]
     return name if name.lower() == concept.text.lower() else f"{name} (\u201c{concept.text}\u201d)"
@@ -105,11 +92,11 @@ def problem_items(analysis: NoteAnalysis, note_id: int | None) -> list[dict[str,
     discomfort in the left upper arm"), all mentions as evidence."""
     grouped: dict[str, list[Concept]] = {}
     for concept in analysis.concepts_of("problem", assertions=PROBLEM_ASSERTIONS):
-        grouped.setdefault(_problem_key(concept), []).append(concept)
+        grouped.setdefault(problem_key(concept), []).append(concept)
     presenting = [c for c in analysis.concepts_of("symptom", assertions=("present",))
                   if _presenting(c)]
     for concept in presenting:
-        grouped.setdefault(f"symptom:{_problem_key(concept)}", []).append(concept)
+        grouped.setdefault(f"symptom:{problem_key(concept)}", []).append(concept)
     items = []
     for key, mentions in sorted(grouped.items(), key=_now_first):
         first = mentions[0]

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from desktop.core.analysis.notes.problem_names import problem_key
 from desktop.core.analysis.notes.reference_intervals import out_of_range_note
 from desktop.core.analysis.summary.rules import SummaryRules, load_rules
 from desktop.core.analysis.summary.sources import SourceNote
@@ -36,6 +37,9 @@ HEADINGS = {
 _MAX_PER_SECTION = 8
 _MAX_PER_CONCEPT_GROUP = 12  # a long review of systems must not bury the rest
 _CLINICAL = {"problem", "symptom", "finding"}
+# Categories whose items are one per problem (named as ``problem_names`` names it), not one
+# per wording.
+_SAME_PROBLEM = {"problem", "symptom", "history", "family", "negative"}
 _MAX_SYNOPSIS_CHARS = 240
 _ALLERGY_ASSERTIONS = {"present", "historical", "negated"}  # "no known allergies" matters
 # Separators of a medication list: "Nexium 40 mg q.d., Celebrex 200 mg q.d. and ..."
@@ -209,7 +213,8 @@ def _concept_items(
     note: SourceNote, rules: SummaryRules, *, medication_list: str = ""
 ) -> list[dict[str, Any]]:
     items = []
-    seen: set[tuple[str, str]] = set()
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    terms: dict[int, Any] = {}  # id of a clinical item -> the concept it was listed for
     concepts = sorted(note.analysis.concepts, key=lambda c: c.start)
     # Problems named in the assessment come first: that is where the active list lives.
     assessment = _sections_with_role(note, "assessment", rules)
@@ -268,17 +273,52 @@ def _concept_items(
             label = f"{label} (stopped, held or past)"  # "Metformin was discontinued"
         if planned:
             label = f"{label} (planned, not started)"  # "may start metformin"
-        key = (category, label.lower())
+        same = problem_key(concept) if category in _SAME_PROBLEM else label.lower()
+        key = (category, same)
         if key in seen:
+            if category in _SAME_PROBLEM:  # "deviated nasal septum", "nasal septal deviation"
+                seen[key]["evidence"].append(span.to_dict())
             continue
-        seen.add(key)
         if category == "medication":
             drugs += f" {concept.text.lower()}"  # "start Lovenox ... before the Lovenox": once
         counts[category] = counts.get(category, 0) + 1
         section = _humanise(getattr(concept, "section", "") or "")
         detail = " · ".join(p for p in (note.label, section) if p)
         items.append(_item(category, label, detail, [span]))
-    return items
+        seen[key] = items[-1]
+        if category in _SAME_PROBLEM:
+            terms[id(items[-1])] = concept
+    return _without_general_forms(items, terms)
+
+
+def _without_general_forms(items: list[dict[str, Any]], concepts: dict[int, Any]) -> list[dict]:
+    """A problem whose term is words of another listed one's, coded in the same ICD-10-CM
+    block, is that problem named generally: "Disc herniation" beside "Herniated disc, C5-C6"
+    (cervical disc herniation), "spondylosis" beside "cervical spondylosis". Its mention
+    becomes evidence of the specific one. "Hypertension" beside "pulmonary hypertension"
+    (I10, I27) stays: another condition."""
+    dropped: set[int] = set()
+    for item in items:
+        concept = concepts.get(id(item))
+        if concept is None or not concept.term:
+            continue
+        for other in items:
+            wider = concepts.get(id(other))
+            if (other is item or id(other) in dropped or wider is None
+                    or other["category"] != item["category"] or not wider.term
+                    or wider.term == concept.term or not _within(concept.term, {wider.term})
+                    or not _same_block(concept, wider)):
+                continue
+            other["evidence"].extend(item["evidence"])
+            dropped.add(id(item))
+            break
+    return [item for item in items if id(item) not in dropped]
+
+
+def _same_block(concept: Any, other: Any) -> bool:
+    """Both concepts have codes and share an ICD-10-CM block (first two characters)."""
+    blocks = {code[:2] for code in getattr(concept, "codes", ())}
+    return bool(blocks) and bool(blocks & {code[:2] for code in getattr(other, "codes", ())})
 
 
 def _list_entries(note: SourceNote, section: Any) -> list[NoteSpan]:

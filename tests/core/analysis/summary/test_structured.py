@@ -351,3 +351,28 @@ def test_a_medication_list_that_points_elsewhere_lists_no_drug():
     labels = [i["label"] for i in _by_category(
         build_structured_result([prepare_note(text, note_id=6)]), "medication")]
     assert labels == ["metoprolol"]
+
+
+def test_one_problem_is_listed_once_however_the_note_words_it(mtsamples_text):
+    # MTSamples 3721: "deviated nasal septum" (diagnoses) and "nasal septal deviation"
+    # (indications) were two active problems, as were a "Herniated disc, C5-C6" and the
+    # procedure's "Disc herniation".
+    note = prepare_note(mtsamples_text("3721"), note_id=4, date="2024-04-02")
+    problems = _by_category(build_structured_result([note]), "problem")
+    septum = [p for p in problems if "sept" in p["label"].lower()]
+    assert [p["label"] for p in septum] == ["deviated nasal septum"]
+    assert "nasal septal deviation" in {e["text"] for e in septum[0]["evidence"]}
+    _assert_spans_match(note, problems)
+
+    text = ("PREOPERATIVE DIAGNOSES: 1. Herniated disc, C5-C6. 2. Hypertension.\n"
+            "PROCEDURE: Anterior cervical discectomy for the disc herniation.\n"
+            "HISTORY: Pulmonary hypertension and spondylosis.\n")
+    note = prepare_note(text, note_id=5, date="2024-04-02")
+    problems = _by_category(build_structured_result([note]), "problem")
+    labels = [p["label"] for p in problems]
+    assert "Herniated disc, C5-C6" in labels and "disc herniation" not in labels
+    disc = problems[labels.index("Herniated disc, C5-C6")]
+    assert [e["text"] for e in disc["evidence"]] == ["Herniated disc, C5-C6", "disc herniation"]
+    # another condition whose name holds the same word stays its own problem
+    assert {"Hypertension", "Pulmonary hypertension"} <= set(labels)
+    _assert_spans_match(note, problems)
