@@ -231,16 +231,22 @@ def _one_per_span(concepts: list) -> list:
 
 
 def _evidence(suggestion: CodeSuggestion, named: bool) -> list:
-    """The spans to show for a code, each once (a phrase can be the term it lies in). For a
-    code the note names, a similar sentence that does not name it is left out: "HEAD: Normal."
-    found R51 Headache by similarity, but it is no evidence of a headache; nor is a span that
-    names the opposite side or part ("Medial meniscal tear" for a lateral meniscus tear)."""
+    """The spans to show for a code, each once. For a code the note names, the spans that
+    name it, if any do: "HEAD: Normal." found R51 Headache by similarity, "Gastroenteritis"
+    reached "K21.9 Gastro-esophageal reflux disease" through a similar description, and
+    neither is evidence of that condition; a span that names the opposite side or part
+    ("Medial meniscal tear" for a lateral meniscus tear) never is. A mined phrase inside a
+    shown term ("atrial" in "chronic atrial fibrillation") adds nothing."""
     spans = _one_per_span(suggestion.concepts)
     if not named:
         return spans
-    kept = [c for c in spans if (getattr(c, "category", "") != "sentence"
-                                 or names_the_code(suggestion.code, [c]))
-            and not contradicts_the_code(suggestion.code, c.text)]
+    code = suggestion.code
+    kept = [c for c in spans if not contradicts_the_code(code, c.text)]
+    naming = [c for c in kept if names_the_code(code, [c])]
+    kept = naming or [c for c in kept if getattr(c, "category", "") != "sentence"]
+    kept = [c for c in kept if not any(
+        getattr(o, "category", "") != "sentence" and o.start <= c.start and c.end <= o.end
+        and o.end - o.start > c.end - c.start for o in kept)]
     return kept or spans
 
 
@@ -285,7 +291,9 @@ def _past_tobacco_hint(code: str, past: bool) -> str:
 def code_items(suggestions: list[CodeSuggestion], note_id: int | None) -> list[dict[str, Any]]:
     items = []
     for sug in shown_codes(suggestions):
-        named = [c for c in sug.concepts if c.category != "sentence"]
+        is_named = _named(sug)
+        evidence = _evidence(sug, is_named)
+        named = [c for c in evidence if c.category != "sentence"]
         texts = sorted({c.text for c in named}, key=str.lower)
         past = bool(texts) and all(c.assertion == "historical" for c in named)
         if texts:
@@ -299,7 +307,6 @@ def code_items(suggestions: list[CodeSuggestion], note_id: int | None) -> list[d
             what += (f"; the {sug.side_elsewhere} side is the one the note names this site "
                      "with elsewhere")
         how = " and ".join(SOURCE_WORDS[s] for s in sorted(sug.sources))
-        is_named = _named(sug)
         items.append({
             "label": f"{sug.code} {sug.description}",
             "detail": (f"{what}; matched by {how}.{_category_hint(sug.code)}"
@@ -310,7 +317,7 @@ def code_items(suggestions: list[CodeSuggestion], note_id: int | None) -> list[d
             "code": sug.code,
             "score": sug.score,
             "supported": is_named,
-            "evidence": [_span(note_id, c) for c in _evidence(sug, is_named)],
+            "evidence": [_span(note_id, c) for c in evidence],
         })
     return items
 

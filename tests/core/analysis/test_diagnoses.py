@@ -241,6 +241,11 @@ def test_a_code_is_named_by_a_term_of_its_family_or_a_word_of_its_description():
     ("K66.8", "The peritoneum was identified, tented up with hemostats.", False),
     ("K65.1", "The peritoneum was identified, tented up with hemostats.", False),
     ("K65.1", "a peritoneal abscess", True),
+    # MTSamples 3787 (thyroid lumpectomy), 4236 (a normal examination): a gland and a
+    # function are where a condition is, not what it is
+    ("E21.5", "The inferior parathyroid gland appeared attached to the thyroid.", False),
+    ("R47.9", "Speech is clear and fluent.", False),
+    ("R47.81", "Speech is slurred.", True),
 ])
 def test_a_code_is_named_by_what_its_evidence_says_the_condition_is(code, evidence, named):
     """Display only: a code its evidence does not name is flagged, or left out when weak."""
@@ -269,6 +274,32 @@ def test_a_named_code_shows_only_the_sentences_that_name_it():
     assert [e["text"] for e in item["evidence"]] == ["headache",
                                                      "She had a headache at that time."]
     assert_spans_match(text, item["evidence"])
+
+
+def test_a_named_code_shows_the_terms_that_name_it_not_those_that_led_to_it(tmp_path, capsys):
+    # MTSamples 3407: "K21.9 Gastro-esophageal reflux disease" was shown "For “Gastroenteritis”,
+    # “Gastroesophageal reflux disease”" (similar descriptions), the chronic atrial
+    # fibrillation's code for "atrial", "chronic atrial" and "fibrillation" (mined phrases
+    # inside the term).
+    text = ("DISCHARGE DIAGNOSES: 1. Gastroenteritis with nausea and vomiting. 2. "
+            "Gastroesophageal reflux disease. 3. Chronic atrial fibrillation.\n")
+    gastro = next(c for c in analyse_note(text).concepts if c.text == "Gastroenteritis")
+    gerd = next(c for c in analyse_note(text).concepts
+                if c.text == "Gastroesophageal reflux disease")
+    af = next(c for c in analyse_note(text).concepts if c.text == "Chronic atrial fibrillation")
+    pieces = [TextSpan(text[af.start:af.start + 14], af.start, af.start + 14),
+              TextSpan("atrial", af.start + 8, af.start + 14)]
+    items = code_items([
+        CodeSuggestion("K21.9", "Gastro-esophageal reflux disease without esophagitis", 0.5,
+                       {"lexical", "embedding"}, [gastro, gerd]),
+        CodeSuggestion("I48.2", "Chronic atrial fibrillation", 0.9, {"lexical", "phrase"},
+                       [*pieces, af])], note_id=1)
+    evidence = {i["code"]: [e["text"] for e in i["evidence"]] for i in items}
+    assert evidence == {"K21.9": ["Gastroesophageal reflux disease"],
+                        "I48.2": ["Chronic atrial fibrillation"]}
+    assert "Gastroenteritis" not in next(i for i in items if i["code"] == "K21.9")["detail"]
+    for item in items:
+        assert_spans_match(text, item["evidence"])
 
 
 def test_a_code_at_a_site_the_evidence_does_not_name_is_flagged():

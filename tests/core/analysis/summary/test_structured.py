@@ -115,6 +115,13 @@ def test_a_lab_result_outside_every_adults_reference_is_marked_low_or_high():
         "hemoglobin 13.0",
         "hematocrit 35 (low: below 36.1%, the adult reference limit)",
     }
+    # MTSamples 3407: a discharge's "potassium 3.6" was marked low (MedlinePlus's interval
+    # starts at 3.7; many laboratories' at 3.5, where hypokalemia begins)
+    text = "LABORATORY STUDIES: WBC 6.5, potassium 3.6 and sodium 141. Potassium 3.2 later."
+    labels = [i["label"] for i in _by_category(
+        build_structured_result([prepare_note(text, note_id=3)]), "lab")]
+    assert "potassium 3.6" in labels
+    assert "Potassium 3.2 (low: below 3.5 mEq/L, the adult reference limit)" in labels
 
 
 def test_a_consult_shows_its_symptoms_negatives_histories_and_smoking(mtsamples_text):
