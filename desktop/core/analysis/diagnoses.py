@@ -135,7 +135,11 @@ def _named(suggestion: CodeSuggestion) -> bool:
 
 
 def _unnamed_and_weak(suggestion: CodeSuggestion) -> bool:
-    return suggestion.score < MIN_UNNAMED_SCORE and not _named(suggestion)
+    """Not named, and weak or named the other way by all its evidence: "R10.31 Right lower
+    quadrant pain" for "Right upper quadrant pain" (0.33) is no suggestion at all."""
+    return not _named(suggestion) and (suggestion.score < MIN_UNNAMED_SCORE or (
+        bool(suggestion.concepts) and all(contradicts_the_code(suggestion.code, c.text)
+                                          for c in suggestion.concepts)))
 
 
 def _listable(suggestions: list[CodeSuggestion]) -> tuple[list[CodeSuggestion], int]:

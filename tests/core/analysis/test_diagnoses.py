@@ -691,3 +691,14 @@ def test_a_condition_the_plan_considers_is_possible_and_not_coded(tmp_path, caps
     assert not {c for c in codes if c.startswith("J18")}
     pneumonia = next(i for i in result["items"] if i["label"] == "Pneumonia")
     assert pneumonia["detail"].startswith("Possible")
+
+
+def test_a_code_all_its_evidence_names_the_other_way_is_not_listed():
+    # MTSamples 3616: "R10.31 Right lower quadrant pain" (0.33, similar descriptions) was
+    # listed, flagged, for the CT request's "Right upper quadrant pain".
+    ruq = TextSpan("Right upper quadrant pain", 0, 25)
+    suggestions = [CodeSuggestion("R10.11", "Right upper quadrant pain", 0.37, {"lexical"}, [ruq]),
+                   CodeSuggestion("R10.31", "Right lower quadrant pain", 0.33, {"embedding"},
+                                  [ruq])]
+    assert [s.code for s in shown_codes(suggestions)] == ["R10.11"]
+    assert "1 code the note's words do not name" in codes_not_shown(suggestions)

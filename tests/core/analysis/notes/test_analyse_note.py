@@ -347,6 +347,15 @@ PHRASING = [
                  {"hives": "historical", "nausea": "historical", "rash": "historical",
                   "wheezing": "present", "sneezing": "present"},
                  id="allergy-reaction-in-a-sentence"),
+    # MTSamples 3616: a CT impression's "No secondary evidence for acute cholecystitis" was
+    # a present cholecystitis, coded K81.0 and first in the differential ("secondary" is a
+    # stock cue that ends the scope of "no").
+    pytest.param("IMPRESSION: 1. No secondary evidence for acute cholecystitis. 2. No definite "
+                 "evidence of pneumonia. 3. Without convincing evidence for abscess. 4. Pain "
+                 "secondary to gallstones.",
+                 {"acute cholecystitis": "negated", "pneumonia": "negated",
+                  "abscess": "negated", "gallstones": "present"},
+                 id="no-secondary-evidence-for"),
 ]
 
 
@@ -879,6 +888,12 @@ def test_a_diagnosis_header_with_its_plural_in_brackets_opens_the_diagnoses():
      "allergies"),
     ("HISTORY: Dyspnea.,CARDIAC RISKS:,  Does not smoke.", "CARDIAC RISKS:",
      "past_medical_history"),
+    # MTSamples 1009: a colonoscopy's "WITHDRAWAL TIME: , 15 minutes." and "SCOPE: ,
+    # CF-H180AL." were lines of its postoperative diagnosis in the summary's assessment
+    ("POSTOPERATIVE DIAGNOSIS:,  Normal examination.,WITHDRAWAL TIME: , 15 minutes.",
+     "WITHDRAWAL TIME:", "procedure"),
+    ("POSTOPERATIVE DIAGNOSIS:,  Normal examination.,SCOPE: , CF-H180AL.", "SCOPE:",
+     "procedure"),
 ])
 def test_headers_transcribed_notes_use_open_their_sections(text, header, section):
     analysis = analyse_note(text)
