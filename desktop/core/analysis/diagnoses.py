@@ -18,7 +18,11 @@ from desktop.core.analysis.coding.icd_table import (
     personal_history_code,
     preferred_leaf,
 )
-from desktop.core.analysis.coding.note_agreement import contradicts_the_code, names_the_code
+from desktop.core.analysis.coding.note_agreement import (
+    contradicts_the_code,
+    names_the_code,
+    says_as_much,
+)
 from desktop.core.analysis.differential import (
     DifferentialItem,
     age_mismatch_notice,
@@ -166,19 +170,26 @@ def _unspecified(suggestion: CodeSuggestion) -> bool:
 
 def _specified_form_listed(suggestion: CodeSuggestion, kept: list[CodeSuggestion]) -> bool:
     """An unspecified code no term of the note names, for the same words as a named, specified
-    code of its parent: "M25.50 Pain in unspecified joint" (from codes often given together)
-    beside "M25.562 Pain in left knee", both for "knee pain". Not a code a term names ("R11.2
-    Nausea with vomiting, unspecified", "F41.9 Anxiety disorder, unspecified"), nor one of
-    another parent (S83.289A, lateral meniscus, beside S83.242A, medial). A 7th character
-    (the encounter) is no level of its own, and a category (I38) has no parent to share."""
+    code of its parent or one whose description says more: "M25.50 Pain in unspecified
+    joint" (from codes often given together) beside "M25.562 Pain in left knee", both for
+    "knee pain"; "D64.9 Anemia, unspecified" beside "D50.9 Iron deficiency anemia,
+    unspecified". Not a code a term names ("R11.2 Nausea with vomiting, unspecified",
+    "F41.9 Anxiety disorder, unspecified"), nor one of another parent (S83.289A, lateral
+    meniscus, beside S83.242A, medial). A 7th character (the encounter) is no level of its
+    own, and a category (I38) has no parent to share."""
     if not _unspecified(suggestion) or "lexical" in suggestion.sources:
         return False
     code = suggestion.code
     parent = (code[:7] if len(code) == 8 else code)[:-1]
-    if "." not in parent:
-        return False
-    return any(k.code != code and k.code.startswith(parent) and not _unspecified(k)
-               and "lexical" in k.sources and _same_words(suggestion, k) for k in kept)
+    for k in kept:
+        if k.code == code or "lexical" not in k.sources or not _same_words(suggestion, k):
+            continue
+        if "." in parent and k.code.startswith(parent) and not _unspecified(k):
+            return True
+        if says_as_much(k.code, code) and (not _unspecified(k)
+                                           or not says_as_much(code, k.code)):
+            return True
+    return False
 
 
 def _same_words(suggestion: CodeSuggestion, other: CodeSuggestion) -> bool:

@@ -286,6 +286,13 @@ def _stems(text: str) -> set[str]:
             if w not in GENERIC_WORDS and w not in STOP_WORDS}
 
 
+def says_as_much(specific: str, general: str) -> bool:
+    """``specific``'s description holds every word of ``general``'s that names something
+    ("Iron deficiency anemia, unspecified" says as much as "Anemia, unspecified", and more)."""
+    words = _stems(description(general))
+    return bool(words) and words <= _stems(description(specific))
+
+
 @lru_cache(maxsize=1)
 def _synonyms() -> dict[str, frozenset[str]]:
     """Stem of a note word -> stems of the description words it stands for
