@@ -22,6 +22,7 @@ from desktop.core.analysis.coding.note_agreement import (
     contradicts_the_code,
     names_the_code,
     says_as_much,
+    term_names,
 )
 from desktop.core.analysis.differential import (
     DifferentialItem,
@@ -199,10 +200,13 @@ def _same_words(suggestion: CodeSuggestion, other: CodeSuggestion) -> bool:
 
 
 def _stated(suggestion: CodeSuggestion) -> bool:
-    """A current concept in the note's diagnoses or assessment names the code."""
+    """The term of a current concept in the note's diagnoses or assessment gives the code
+    (at most at another side or level): not "K57.00 Diverticulitis of small intestine with
+    perforation and abscess", which a similar description found for "diverticulitis"."""
     return any(getattr(c, "section", "") in STATED_SECTIONS and c.assertion == "present"
-               and names_the_code(suggestion.code, [c]) for c in suggestion.concepts
-               if c.category != "sentence")
+               and term_names(suggestion.code, c)
+               and not contradicts_the_code(suggestion.code, c.text)
+               for c in suggestion.concepts)
 
 
 def shown_codes(suggestions: list[CodeSuggestion]) -> list[CodeSuggestion]:

@@ -703,6 +703,28 @@ def test_a_condition_the_plan_considers_is_possible_and_not_coded(tmp_path, caps
     assert pneumonia["detail"].startswith("Possible")
 
 
+def test_a_term_names_its_own_code_not_another_condition_of_its_subcategory(tmp_path, capsys):
+    # MTSamples 3462: "The working diagnosis would be sigmoid diverticulitis" put "K57.00
+    # Diverticulitis of small intestine with perforation and abscess" among the diagnoses the
+    # note states, and "K57.90 Diverticulosis" counted as named by the term's K57.92.
+    diverticulitis = next(c for c in analyse_note(
+        "ASSESSMENT: Sigmoid diverticulitis.").concepts if c.text == "diverticulitis")
+    suggestions = [
+        CodeSuggestion("K57.92", "Diverticulitis of intestine, part unspecified, without "
+                       "perforation or abscess without bleeding", 0.8, {"lexical"},
+                       [diverticulitis]),
+        CodeSuggestion("K57.90", "Diverticulosis of intestine, part unspecified, without "
+                       "perforation or abscess without bleeding", 0.45, {"embedding"},
+                       [diverticulitis]),
+        CodeSuggestion("K57.00", "Diverticulitis of small intestine with perforation and "
+                       "abscess without bleeding", 0.23, {"embedding"}, [diverticulitis])]
+    items = {i["code"]: i for i in code_items(suggestions, note_id=1)}
+    assert "a diagnosis the note states" in items["K57.92"]["detail"]
+    assert "a diagnosis the note states" not in items["K57.00"]["detail"]
+    assert items["K57.90"]["supported"] is False
+    assert list(items)[0] == "K57.92"
+
+
 def test_a_code_all_its_evidence_names_the_other_way_is_not_listed():
     # MTSamples 3616: "R10.31 Right lower quadrant pain" (0.33, similar descriptions) was
     # listed, flagged, for the CT request's "Right upper quadrant pain".

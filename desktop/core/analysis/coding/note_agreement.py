@@ -356,6 +356,22 @@ def contradicts_the_code(code: str, evidence: str) -> bool:
     return _contradicts(_opposed_words(code), evidence)
 
 
+def term_names(code: str, span) -> bool:
+    """A term's code is ``code``, a finer or broader form of it, or the same at another side
+    or encounter (M25.569 for M25.562, S83.249A for S83.242A, S82.891A for S82.891B); not
+    another condition of its subcategory ("diverticulitis", K57.92, names no K57.90
+    diverticulosis)."""
+    for other in getattr(span, "codes", ()):
+        if code.startswith(other) or other.startswith(code):
+            return True
+        if code[:7] == other[:7] and len(code) == len(other) == 8:  # the encounter
+            return True
+        sides = set(side_variants(other).values())
+        if code in sides or code[:7] + other[7:] in sides:
+            return True
+    return False
+
+
 def names_the_code(code: str, spans: Iterable) -> bool:
     """Whether the note's evidence for ``code`` names what the code says: a term of the code's
     family (M79.62- for "pain in the left upper arm"), or a word its description uses and the
@@ -367,10 +383,8 @@ def names_the_code(code: str, spans: Iterable) -> bool:
     """
     said = _opposed_words(code)
     spans = [s for s in spans if not said or not _contradicts(said, s.text)]
-    for span in spans:
-        for other in getattr(span, "codes", ()):
-            if code.startswith(other) or other.startswith(code) or code[:5] == other[:5]:
-                return True
+    if any(term_names(code, span) for span in spans):
+        return True
     words, sites = _what_the_code_names(code)
     if not words:
         # a description that is only a site ("Acute abdomen", "Disorder of patella") is not
