@@ -246,6 +246,8 @@ def test_a_code_is_named_by_a_term_of_its_family_or_a_word_of_its_description():
     ("E21.5", "The inferior parathyroid gland appeared attached to the thyroid.", False),
     ("R47.9", "Speech is clear and fluent.", False),
     ("R47.81", "Speech is slurred.", True),
+    # MTSamples 2694: a "lumbar subarachnoid drain" named a subarachnoid hemorrhage (0.86)
+    ("I60.9", "The patient had a lumbar subarachnoid drain placed yesterday.", False),
 ])
 def test_a_code_is_named_by_what_its_evidence_says_the_condition_is(code, evidence, named):
     """Display only: a code its evidence does not name is flagged, or left out when weak."""

@@ -54,8 +54,9 @@ from desktop.core.provenance import Provenance
 RULES_ID = "rules:clinicdesk-notes"
 # 21: "no secondary/definite/convincing evidence for X" negates X ("secondary" ended the scope
 # of "no"); colonoscopy headers (SCOPE:, INSTRUMENT:, WITHDRAWAL TIME:, PREPARATION:...) open
-# the procedure; a gland, speech and voice name no condition (display check); potassium is
-# marked low from 3.5 mEq/L;
+# the procedure; a gland, speech, voice and the spaces around brain and cord name no condition
+# (display check); potassium is marked low from 3.5 mEq/L; "DIAGNOSIS (ES):" is a header (its
+# last token is "):"); blepharochalasia, dermatochalasis are terms;
 # 20: a list after a colon whose items end in semicolons takes the cue that introduces it
 # ("the possible risks include: ...; respiratory depression from sedation; ..."); "p.r.n.
 # nausea" is an order's indication (hypothetical) and "the differential entertained ...

@@ -53,7 +53,9 @@ class LineHeaderSectionizer(Sectionizer):
 
     def filter_start_lines(self, doc: Doc, matches: list[tuple[int, int, int]]
                            ) -> list[tuple[int, int, int]]:
-        return [m for m in matches if doc[m[2] - 1].text == ":" or _alone_on_line(doc, m)]
+        # "DIAGNOSIS (ES):" ends in the token "):"
+        return [m for m in matches
+                if doc[m[2] - 1].text.endswith(":") or _alone_on_line(doc, m)]
 
     def filter_end_lines(self, doc: Doc, matches: list[tuple[int, int, int]]
                          ) -> list[tuple[int, int, int]]:

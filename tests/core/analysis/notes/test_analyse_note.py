@@ -498,6 +498,11 @@ def test_plural_findings_are_found_as_their_term():
      "post-traumatic stress disorder", "F43.10"),
     ("Severe left-sided nasal septal deviation.", "nasal septal deviation",
      "nasal septal deviation", "J34.2"),
+    # MTSamples 2442: a blepharoplasty's "Blepharochalasia" (as 7 dev notes spell it) and
+    # "dermatochalasis" were no problems
+    ("PREOPERATIVE DIAGNOSES:,1.  Blepharochalasia.", "Blepharochalasia", "blepharochalasia",
+     "H02.30"),
+    ("Dermatochalasis of the upper lids.", "Dermatochalasis", "dermatochalasis", "H02.839"),
     # MTSamples 3162: "a brain tumor" was the bare "tumor" (D49.9, unspecified site); a tumour
     # of undocumented nature is a neoplasm of unspecified behavior at its site.
     ("Asked to see the patient in regards to a brain tumor.", "brain tumor", "brain tumor",
@@ -894,6 +899,12 @@ def test_a_diagnosis_header_with_its_plural_in_brackets_opens_the_diagnoses():
      "WITHDRAWAL TIME:", "procedure"),
     ("POSTOPERATIVE DIAGNOSIS:,  Normal examination.,SCOPE: , CF-H180AL.", "SCOPE:",
      "procedure"),
+    # MTSamples 2399 and 16 more: "PREOPERATIVE DIAGNOSIS (ES):" ends in the token "):", and
+    # the cataract it names was preamble
+    ("PROCEDURE:, Phacoemulsification.,POSTOPERATIVE DIAGNOSIS (ES):, Cataract, right eye.",
+     "POSTOPERATIVE DIAGNOSIS (ES):", "diagnoses"),
+    ("PROCEDURE: Catheterization.\nDISCHARGE DIAGNOSIS(ES): Hypoplastic left heart.",
+     "DISCHARGE DIAGNOSIS(ES):", "diagnoses"),
 ])
 def test_headers_transcribed_notes_use_open_their_sections(text, header, section):
     analysis = analyse_note(text)
