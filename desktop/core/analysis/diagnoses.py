@@ -194,9 +194,11 @@ def _specified_form_listed(suggestion: CodeSuggestion, kept: list[CodeSuggestion
 
 
 def _same_words(suggestion: CodeSuggestion, other: CodeSuggestion) -> bool:
-    """Every span of ``suggestion`` overlaps one of ``other``'s."""
+    """Every term or phrase of ``suggestion`` (every span, if it has only similar sentences)
+    overlaps a span of ``other``'s."""
+    spans = [c for c in suggestion.concepts if getattr(c, "category", "") != "sentence"]
     return all(any(c.start < o.end and o.start < c.end for o in other.concepts)
-               for c in suggestion.concepts)
+               for c in spans or suggestion.concepts)
 
 
 def _stated(suggestion: CodeSuggestion) -> bool:

@@ -436,13 +436,21 @@ def test_a_code_shows_no_evidence_of_the_opposite_part_and_no_unspecified_form_o
     # MTSamples 1009: "D64.9 Anemia, unspecified" beside "D50.9 Iron deficiency anemia,
     # unspecified", both for "Iron deficiency anemia"
     ida = TextSpan("Iron deficiency anemia", 130, 152)
+    # MTSamples 1436: "M48.00 Spinal stenosis, site unspecified" beside M48.02 (cervical), for
+    # the same term and a similar sentence
+    stenosis = TextSpan("cervical spinal stenosis", 160, 184, category="phrase")
+    similar = TextSpan("She returns for followup.", 190, 215)
     suggestions += [
         CodeSuggestion("D50.9", "Iron deficiency anemia, unspecified", 0.9, {"lexical"}, [ida]),
-        CodeSuggestion("D64.9", "Anemia, unspecified", 0.8, {"phrase", "embedding"}, [ida])]
+        CodeSuggestion("D64.9", "Anemia, unspecified", 0.8, {"phrase", "embedding"}, [ida]),
+        CodeSuggestion("M48.02", "Spinal stenosis, cervical region", 0.33, {"lexical"},
+                       [stenosis]),
+        CodeSuggestion("M48.00", "Spinal stenosis, site unspecified", 0.19,
+                       {"embedding", "sentence"}, [stenosis, similar])]
     # the lateral tear's code stays beside the medial one: it is another condition
     assert [s.code for s in shown_codes(suggestions)] == ["M25.562", "S83.242A", "S83.289A",
-                                                          "D50.9"]
-    assert "2 broader or finer forms of a listed code" in codes_not_shown(suggestions)
+                                                          "D50.9", "M48.02"]
+    assert "3 broader or finer forms of a listed code" in codes_not_shown(suggestions)
     lateral_item = next(i for i in code_items(suggestions, note_id=1)
                         if i["code"] == "S83.289A")
     assert [e["text"] for e in lateral_item["evidence"]] == ["tear to the lateral meniscus"]

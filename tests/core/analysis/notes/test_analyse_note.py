@@ -356,6 +356,15 @@ PHRASING = [
                  {"acute cholecystitis": "negated", "pneumonia": "negated",
                   "abscess": "negated", "gallstones": "present"},
                  id="no-secondary-evidence-for"),
+    # MTSamples 1436 (14 dev mentions): "Ms. ABC's history, physical examination, and
+    # radiographic findings are compatible with ... cervical spinal stenosis" made the
+    # assessment's diagnosis past history.
+    pytest.param("ASSESSMENT AND PLAN: Ms. ABC's history, physical examination, and "
+                 "radiographic findings are compatible with cervical spinal stenosis. History "
+                 "and exam are consistent with radiculopathy. She has a history of asthma.",
+                 {"cervical spinal stenosis": "present", "radiculopathy": "present",
+                  "asthma": "historical"},
+                 id="history-and-physical-as-a-source"),
 ]
 
 
