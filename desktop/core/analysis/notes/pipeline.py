@@ -332,8 +332,13 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
                     and is_allergy_reaction(span.sent.text,
                                             span.start_char - span.sent.start_char)):
                 assertion = "historical"
+        # a measurement pattern may end on the line break after it, or on the one
+        # ``_ends_with_break`` added past the note's end: evidence is the words only
+        end = min(span.end_char, len(text))
+        while end > span.start_char and text[end - 1].isspace():
+            end -= 1
         concepts.append(Concept(
-            text=span.text, start=span.start_char, end=span.end_char, category=category,
+            text=text[span.start_char:end], start=span.start_char, end=end, category=category,
             assertion=assertion, section=section_name, value=value, unit=unit,
             term=term, codes=codes,
             modifiers=modifiers.get((span.start_char, span.end_char), ()),

@@ -383,3 +383,14 @@ def test_one_problem_is_listed_once_however_the_note_words_it(mtsamples_text):
     # another condition whose name holds the same word stays its own problem
     assert {"Hypertension", "Pulmonary hypertension"} <= set(labels)
     _assert_spans_match(note, problems)
+
+
+def test_a_note_that_ends_on_a_measurement_is_summarised():
+    # MTSamples 4653 ends "PHYSICAL EXAMINATION: ,BP:  133/72" with no line break: the blood
+    # pressure's span ran one character past the note and the summary stopped with an
+    # IndexError.
+    text = "CHIEF COMPLAINT: Follow-up of hypertension.,PHYSICAL EXAMINATION: ,BP:  133/72"
+    note = prepare_note(text, note_id=6)
+    vitals = _by_category(build_structured_result([note]), "vital")
+    assert [v["label"] for v in vitals] == ["BP:  133/72"]
+    _assert_spans_match(note, vitals)
