@@ -47,6 +47,10 @@ AMBIGUOUS = {
     "aortic arch", "lordosis",
     # "The wound was closed in layers": in operative notes the surgical wound, not an injury
     "wound", "wounds",
+    # anatomy or a substance that an inclusion term makes a condition: "the LigaSure Atlas
+    # device" was a fracture of the first cervical vertebra, the ear's malleus glanders,
+    # topical "cocaine" in nasal surgery a poisoning by local anesthetics
+    "atlas", "astragalus", "malleus", "cocaine", "immersion",
 }
 
 

@@ -57,7 +57,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # the procedure; a gland, speech, voice and the spaces around brain and cord name no condition
 # (display check); potassium is marked low from 3.5 mEq/L; "DIAGNOSIS (ES):" is a header (its
 # last token is "):"); blepharochalasia, dermatochalasis are terms; "history, physical
-# examination ... are compatible with X" dates nothing (the history as a source);
+# examination ... are compatible with X" dates nothing (the history as a source); "atlas",
+# "astragalus", "malleus", "cocaine", "immersion" alone are no ICD terms;
 # 20: a list after a colon whose items end in semicolons takes the cue that introduces it
 # ("the possible risks include: ...; respiratory depression from sedation; ..."); "p.r.n.
 # nausea" is an order's indication (hypothetical) and "the differential entertained ...

@@ -1213,6 +1213,17 @@ def test_normal_anatomy_is_no_problem():
     assert not [c for c in analysis.concepts if c.category == "problem"]
 
 
+def test_instruments_and_anesthetics_are_no_conditions():
+    # MTSamples 3000: "the LigaSure Atlas device" was coded S12.000A (fracture of the first
+    # cervical vertebra, whose inclusion term is "Atlas"); topical cocaine in nasal surgery
+    # was a poisoning by local anesthetics (T41.3). Cocaine use and abuse stay problems.
+    analysis = analyse_note(
+        "The kidney was freed using the LigaSure Atlas device. ANESTHESIA: Topical cocaine and "
+        "lidocaine solution. SOCIAL HISTORY: Cocaine abuse.")
+    codes = {c.text: c.codes[:1] for c in analysis.concepts if c.category == "problem"}
+    assert codes == {"Cocaine abuse": ("F14.1",)}
+
+
 def test_a_relative_described_in_a_who_clause_keeps_the_condition():
     # MTSamples "Physical Exam and Pap - 1": medspaCy's "who" terminator ended the brother's
     # scope, and his brain tumor became the patient's past history.
