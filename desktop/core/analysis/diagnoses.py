@@ -74,7 +74,7 @@ def _now_first(group: tuple[str, list[Concept]]) -> int:
     assessment, then presenting symptoms, other current problems (a smoker's social history)
     and last past or possible ones."""
     key, mentions = group
-    if key.startswith("symptom:"):
+    if key.startswith(("symptom:", "finding:")):
         return 1
     current = [c for c in mentions if c.assertion == "present"]
     if any(_presenting(c) for c in current):
@@ -94,7 +94,8 @@ def _problem_label(concept: Concept) -> str:
 def problem_items(analysis: NoteAnalysis, note_id: int | None) -> list[dict[str, Any]]:
     """One item per distinct problem (present, past or possible) and per symptom the visit is
     about (current, in the complaint, its history or the assessment: the consult's "pain and
-    discomfort in the left upper arm"), all mentions as evidence."""
+    discomfort in the left upper arm") or finding its diagnoses name (a "Right renal mass"),
+    all mentions as evidence."""
     grouped: dict[str, list[Concept]] = {}
     for concept in analysis.concepts_of("problem", assertions=PROBLEM_ASSERTIONS):
         grouped.setdefault(problem_key(concept), []).append(concept)
@@ -102,14 +103,22 @@ def problem_items(analysis: NoteAnalysis, note_id: int | None) -> list[dict[str,
                   if _presenting(c)]
     for concept in presenting:
         grouped.setdefault(f"symptom:{problem_key(concept)}", []).append(concept)
+    # a finding the diagnoses or assessment name: a nephrectomy's "Right renal mass"
+    for concept in analysis.concepts_of("finding", assertions=("present",)):
+        if concept.section in STATED_SECTIONS:
+            grouped.setdefault(f"finding:{problem_key(concept)}", []).append(concept)
     items = []
     for key, mentions in sorted(grouped.items(), key=_now_first):
         first = mentions[0]
         assertions = sorted({ASSERTION_WORDS[c.assertion] for c in mentions})
         sections = sorted({c.section.replace("_", " ") for c in mentions})
         status = ", ".join(assertions)
-        status = (f"Presenting symptom; {status}" if key.startswith("symptom:")
-                  else status.capitalize())
+        if key.startswith("symptom:"):
+            status = f"Presenting symptom; {status}"
+        elif key.startswith("finding:"):
+            status = f"Finding the note states as a diagnosis; {status}"
+        else:
+            status = status.capitalize()
         items.append({
             "label": _problem_label(first),
             "detail": f"{status}; mentioned in {', '.join(sections)}.",

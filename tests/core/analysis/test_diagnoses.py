@@ -500,6 +500,19 @@ def test_the_problem_list_holds_what_the_visit_is_about_before_past_history(tmp_
         assert_spans_match(text, item["evidence"])
 
 
+def test_a_finding_the_diagnoses_name_is_on_the_problem_list(tmp_path, capsys):
+    # MTSamples 3000: a nephrectomy for a "Right renal mass" (a finding, as ICD-10-CM files
+    # masses) had an empty problem list but for the possible renal cell carcinoma; an
+    # examination's edema is no problem of the visit.
+    text = ("PREOPERATIVE DIAGNOSIS:,  Right renal mass.,PHYSICAL EXAMINATION: Trace edema.,"
+            "HISTORY: Suspicious for renal cell carcinoma.")
+    result = analysed(tmp_path, capsys, text)
+    problems = [i for i in result["items"] if i["category"] == "problem"]
+    assert [i["label"] for i in problems] == ["Renal mass", "Renal cell carcinoma"]
+    assert problems[0]["detail"].startswith("Finding the note states as a diagnosis; current")
+    assert_spans_match(text, problems[0]["evidence"])
+
+
 def test_the_consults_complaint_comes_before_its_social_history(tmp_path, capsys):
     note = DEMO_NOTES / "4906-cardiology-consult.txt"
     assert cli_main(["analyse", "note", str(note), "--no-embeddings", "--json"]) == 0
