@@ -23,6 +23,7 @@ from desktop.core.analysis.notes.concepts.extraction import (
     rule_metadata,
     word_prefix,
 )
+from desktop.core.analysis.notes.concepts.spine_terms import in_the_notes_region
 from desktop.core.analysis.notes.context.allergy import (
     is_allergic_condition,
     is_allergy_reaction,
@@ -58,7 +59,9 @@ RULES_ID = "rules:clinicdesk-notes"
 # (display check); potassium is marked low from 3.5 mEq/L; "DIAGNOSIS (ES):" is a header (its
 # last token is "):"); blepharochalasia, dermatochalasis are terms; "history, physical
 # examination ... are compatible with X" dates nothing (the history as a source); "atlas",
-# "astragalus", "malleus", "cocaine", "immersion" alone are no ICD terms;
+# "astragalus", "malleus", "cocaine", "immersion" alone are no ICD terms; a spine condition
+# with no region takes the one region the note's others name; "herniation L4-5 disk" is a
+# disc herniation; radiculopathy is coded by its region (M54.12-M54.17);
 # 20: a list after a colon whose items end in semicolons takes the cue that introduces it
 # ("the possible risks include: ...; respiratory depression from sedation; ..."); "p.r.n.
 # nausea" is an order's indication (hypothetical) and "the differential entertained ...
@@ -345,4 +348,5 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
             modifiers=modifiers.get((span.start_char, span.end_char), ()),
         ))
     return NoteAnalysis(text=text, note_id=note_id, sections=sections, sentences=sentences,
-                        concepts=tuple(concepts), scopes=scopes + in_lists)
+                        concepts=tuple(in_the_notes_region(concepts)),
+                        scopes=scopes + in_lists)

@@ -615,6 +615,26 @@ def test_a_fracture_is_found_with_its_bone_however_the_note_names_it():
          "T12-L1 disc herniation": ("thoracolumbar disc herniation", ("M51.25",)),
          "Thoracolumbar spinal stenosis": ("thoracolumbar spinal stenosis", ("M48.05",))},
         id="spine-condition-at-its-region-or-level"),
+    # MTSamples 2755 (neck operation for herniated nucleus pulposus at C5-C6 and C6-C7): the
+    # procedure's "disk herniation" was M51.9, a thoracolumbar disc disorder; 2246's "Recurrent
+    # herniation L4-5 disk with left radiculopathy" no herniation, and an unsited
+    # radiculopathy. A condition with no region takes the one region the note's others name.
+    pytest.param(
+        "PREOPERATIVE DIAGNOSES: Herniated nucleus pulposus, C5-C6 and C6-C7, with "
+        "radiculopathy. PROCEDURE: Removal of the disk herniation.",
+        {"Herniated nucleus pulposus, C5-C6": ("cervical disc herniation", ("M50.20",)),
+         "radiculopathy": ("cervical radiculopathy", ("M54.12",)),
+         "disk herniation": ("cervical disc herniation", ("M50.20",))},
+        id="spine-condition-at-the-notes-one-region"),
+    pytest.param(
+        "DIAGNOSIS: Recurrent herniation L4-5 disk with left radiculopathy. Cervical "
+        "spondylosis. A bulging disk.",
+        {"herniation L4-5 disk": ("lumbar disc herniation", ("M51.26",)),
+         # two regions named: which is the radiculopathy's is not said
+         "radiculopathy": ("radiculopathy", ("M54.10",)),
+         "Cervical spondylosis": ("cervical spondylosis", ("M47.812",)),
+         "bulging disk": ("disc herniation", ("M51.9",))},
+        id="spine-condition-when-the-note-names-two-regions"),
 ])
 def test_a_condition_is_found_at_the_site_the_note_names(text, expected):
     assert {c.text: (c.term, c.codes) for c in analyse_note(text).concepts} == expected

@@ -11,8 +11,10 @@ reads from the matched words.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any
 
 from medspacy.target_matcher import TargetRule
 from spacy.tokens import Span
@@ -24,6 +26,10 @@ REGIONS = ("cervical", "thoracic", "thoracolumbar", "lumbar", "lumbosacral")
 LEVEL_REGIONS = {"c": "cervical", "t": "thoracic", "l": "lumbar"}
 LEVEL = r"^[CTLctl](?:[1-9]|1[0-2])$"  # "C4", "L5", "T12"
 NEXT_LEVEL = r"^(?:[CTLSctls]?[1-9]|[CTLSctls]?1[0-2])$"  # "C5" of "C4-C5", "5" of "L4-5", "S1"
+# Words that make a disc named after its level a herniation ("herniation L4-5 disk")
+DISPLACED = frozenset({"herniation", "herniated", "bulging", "protrusion", "extrusion",
+                       "ruptured", "protruded", "extruded"})
+DISC_HERNIATION = "disc herniation"  # the condition of spine_conditions.tsv they name
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,10 @@ def spine_rules() -> list[TargetRule]:
         ]
         rules += [TargetRule("spine condition", "problem", pattern=p, metadata=meta)
                   for p in patterns]
+    # "Recurrent herniation L4-5 disk", "herniation of the L5-S1 disc"
+    rules.append(TargetRule("spine condition", "problem", metadata=meta, pattern=[
+        {"LOWER": {"IN": sorted(DISPLACED)}}, {"LOWER": {"IN": ["of", "at"]}, "OP": "?"},
+        {"LOWER": "the", "OP": "?"}, *level, {"LOWER": {"IN": ["disc", "disk"]}}]))
     return rules
 
 
@@ -121,4 +131,27 @@ def spine_condition_of(span: Span) -> tuple[str, str] | None:
                 region = _region(words)
                 term = f"{region} {condition.name}" if region else condition.name
                 return term, condition.codes[region]
+    if DISPLACED & set(words) and {"disc", "disk"} & set(words):
+        condition = next(c for c in spine_conditions() if c.name == DISC_HERNIATION)
+        region = _region(words)
+        return (f"{region} {condition.name}" if region else condition.name,
+                condition.codes[region])
     return None
+
+
+def in_the_notes_region(concepts: Sequence[Any]) -> list[Any]:
+    """Concepts with a spine condition that names no region ("disk herniation" in the
+    procedure) at the region every other spine condition of the note names ("Herniated
+    nucleus pulposus, C5-C6" and "C6-C7": cervical), when they name one region only. A
+    bare M51.9 "Unspecified thoracic, thoracolumbar and lumbosacral intervertebral disc
+    disorder" in a neck operation was wrong on both counts."""
+    by_name = {c.name: c for c in spine_conditions()}
+    regions = {c.term.split()[0] for c in concepts
+               if c.assertion != "family" and c.term.split()[:1] != []
+               and c.term.split()[0] in REGIONS
+               and c.term.split(maxsplit=1)[-1] in by_name}
+    if len(regions) != 1:
+        return list(concepts)
+    region = regions.pop()
+    return [replace(c, term=f"{region} {c.term}", codes=(by_name[c.term].codes[region],))
+            if c.term in by_name else c for c in concepts]
