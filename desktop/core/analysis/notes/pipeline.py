@@ -61,7 +61,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # examination ... are compatible with X" dates nothing (the history as a source); "atlas",
 # "astragalus", "malleus", "cocaine", "immersion" alone are no ICD terms; a spine condition
 # with no region takes the one region the note's others name; "herniation L4-5 disk" is a
-# disc herniation; radiculopathy is coded by its region (M54.12-M54.17);
+# disc herniation; radiculopathy is coded by its region (M54.12-M54.17); valve stenoses and
+# regurgitations written with "valve", digitalis/digoxin toxicity are terms;
 # 20: a list after a colon whose items end in semicolons takes the cue that introduces it
 # ("the possible risks include: ...; respiratory depression from sedation; ..."); "p.r.n.
 # nausea" is an order's indication (hypothetical) and "the differential entertained ...

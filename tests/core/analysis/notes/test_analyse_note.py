@@ -512,6 +512,15 @@ def test_plural_findings_are_found_as_their_term():
     ("PREOPERATIVE DIAGNOSES:,1.  Blepharochalasia.", "Blepharochalasia", "blepharochalasia",
      "H02.30"),
     ("Dermatochalasis of the upper lids.", "Dermatochalasis", "dermatochalasis", "H02.839"),
+    # MTSamples 3420: a discharge's "Aortic valve stenosis" and "Digitalis toxicity" were no
+    # problems (ICD-10-CM writes "aortic (valve) stenosis"; a drug's toxicity at its proper
+    # dose is its adverse effect)
+    ("SECONDARY DIAGNOSES:,1.  Aortic valve stenosis.", "Aortic valve stenosis",
+     "aortic valve stenosis", "I35.0"),
+    ("PRIMARY DIAGNOSES:,4.  Digitalis toxicity.", "Digitalis toxicity", "digitalis toxicity",
+     "T46.0X5A"),
+    ("Significant mitral valve regurgitation.", "mitral valve regurgitation",
+     "mitral valve regurgitation", "I34.0"),
     # MTSamples 3162: "a brain tumor" was the bare "tumor" (D49.9, unspecified site); a tumour
     # of undocumented nature is a neoplasm of unspecified behavior at its site.
     ("Asked to see the patient in regards to a brain tumor.", "brain tumor", "brain tumor",
