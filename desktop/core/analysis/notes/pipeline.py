@@ -23,6 +23,7 @@ from desktop.core.analysis.notes.concepts.extraction import (
     rule_metadata,
     word_prefix,
 )
+from desktop.core.analysis.notes.concepts.site_terms import cancer_at_its_site
 from desktop.core.analysis.notes.concepts.spine_terms import in_the_notes_region
 from desktop.core.analysis.notes.context.allergy import (
     is_allergic_condition,
@@ -62,7 +63,9 @@ RULES_ID = "rules:clinicdesk-notes"
 # "astragalus", "malleus", "cocaine", "immersion" alone are no ICD terms; a spine condition
 # with no region takes the one region the note's others name; "herniation L4-5 disk" is a
 # disc herniation; radiculopathy is coded by its region (M54.12-M54.17); valve stenoses and
-# regurgitations written with "valve", digitalis/digoxin toxicity are terms;
+# regurgitations written with "valve", digitalis/digoxin toxicity, bipolar disease are terms;
+# a bare "carcinoma" takes the site written before it across histology words ("uterine
+# papillary serous carcinoma": C55);
 # 20: a list after a colon whose items end in semicolons takes the cue that introduces it
 # ("the possible risks include: ...; respiratory depression from sedation; ..."); "p.r.n.
 # nausea" is an order's indication (hypothetical) and "the differential entertained ...
@@ -349,5 +352,5 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
             modifiers=modifiers.get((span.start_char, span.end_char), ()),
         ))
     return NoteAnalysis(text=text, note_id=note_id, sections=sections, sentences=sentences,
-                        concepts=tuple(in_the_notes_region(concepts)),
+                        concepts=tuple(in_the_notes_region(cancer_at_its_site(text, concepts))),
                         scopes=scopes + in_lists)

@@ -521,6 +521,8 @@ def test_plural_findings_are_found_as_their_term():
      "T46.0X5A"),
     ("Significant mitral valve regurgitation.", "mitral valve regurgitation",
      "mitral valve regurgitation", "I34.0"),
+    # MTSamples 3155: "Type 1 bipolar disease." in the impression was no problem
+    ("IMPRESSION:,4.  Type 1 bipolar disease.", "bipolar disease", "bipolar disease", "F31.9"),
     # MTSamples 3162: "a brain tumor" was the bare "tumor" (D49.9, unspecified site); a tumour
     # of undocumented nature is a neoplasm of unspecified behavior at its site.
     ("Asked to see the patient in regards to a brain tumor.", "brain tumor", "brain tumor",
@@ -635,6 +637,16 @@ def test_a_fracture_is_found_with_its_bone_however_the_note_names_it():
          "radiculopathy": ("cervical radiculopathy", ("M54.12",)),
          "disk herniation": ("cervical disc herniation", ("M50.20",))},
         id="spine-condition-at-the-notes-one-region"),
+    # MTSamples 1288: a "history of uterine papillary serous carcinoma" was the bare
+    # "carcinoma" C80.1 (site unspecified); histology words between site and cancer word are
+    # part of its name. Squamous cell carcinoma names no site.
+    pytest.param(
+        "History of uterine papillary serous carcinoma. Left breast ductal carcinoma. "
+        "Squamous cell carcinoma.",
+        {"uterine papillary serous carcinoma": ("uterine cancer", ("C55",)),
+         "breast ductal carcinoma": ("breast cancer", ("C50.919",)),
+         "carcinoma": ("carcinoma", ("C80.1",))},
+        id="cancer-at-its-site-across-its-histology"),
     pytest.param(
         "DIAGNOSIS: Recurrent herniation L4-5 disk with left radiculopathy. Cervical "
         "spondylosis. A bulging disk.",

@@ -12,8 +12,10 @@ TargetMatcher rules.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any
 
 from medspacy.target_matcher import TargetRule
 from spacy.tokens import Span
@@ -144,4 +146,59 @@ def named_site(span: Span, name: str) -> tuple[str, str] | None:
             for candidate in (tuple(named), (*named[:-1], named[-1].removesuffix("s"))):
                 if candidate in sites:
                     return sites[candidate]
+    return None
+
+
+# Words of a tumour's histology that may stand between its site and "carcinoma": "uterine
+# papillary serous carcinoma", "breast infiltrating ductal carcinoma".
+HISTOLOGY = frozenset(
+    "papillary serous squamous small large clear cell transitional ductal lobular invasive "
+    "infiltrating endometrioid mucinous medullary follicular anaplastic basaloid poorly well "
+    "moderately differentiated undifferentiated high low grade metastatic".split())
+MAX_HISTOLOGY = 4
+
+
+@lru_cache(maxsize=1)
+def _cancer_forms() -> dict[tuple[str, ...], tuple[str, str]]:
+    """Every written form of a cancer site, noun or adjective ("uterus", "uterine") ->
+    (term, code)."""
+    return {_form_words(form): (f"{site} {CANCERS.kind}", code)
+            for site, code, nouns, only in _rows(CANCERS) for form in [*nouns, *only]}
+
+
+def cancer_at_its_site(text: str, concepts: Sequence[Any]) -> list[Any]:
+    """A bare "carcinoma" (C80.1) at the site written before it across histology words:
+    "uterine papillary serous carcinoma" is C55, not a cancer of unspecified site; the
+    concept then spans the whole name."""
+    generic_term, generic_code = CANCERS.generic
+    out = []
+    for concept in concepts:
+        if concept.codes[:1] == (generic_code,) and concept.term == generic_term:
+            window = max(0, concept.start - 80)
+            found = _site_before(text[window:concept.start])
+            if found is not None:
+                (term, code), offset = found
+                start = window + offset
+                concept = replace(concept, text=text[start:concept.end], start=start,
+                                  term=term, codes=(code,))
+        out.append(concept)
+    return out
+
+
+def _site_before(before: str) -> tuple[tuple[str, str], int] | None:
+    """The site written right before a cancer word, across histology words only, and where
+    in ``before`` it starts."""
+    clause_start = max((m.end() for m in re.finditer(r"[,.;:()]", before)), default=0)
+    words = list(re.finditer(r"[a-z]+", before.lower()[clause_start:]))
+    if before[clause_start + words[-1].end():].strip() if words else True:
+        return None  # something other than a space stands between the words and the cancer
+    texts = [w.group() for w in words]
+    forms = _cancer_forms()
+    for first in range(max(0, len(texts) - MAX_HISTOLOGY - 3), len(texts)):
+        for length in (3, 2, 1):
+            site = tuple(texts[first:first + length])
+            rest = texts[first + length:]
+            if (len(site) == length and site in forms and rest
+                    and len(rest) <= MAX_HISTOLOGY and all(w in HISTOLOGY for w in rest)):
+                return forms[site], clause_start + words[first].start()
     return None
