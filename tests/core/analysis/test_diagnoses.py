@@ -757,3 +757,18 @@ def test_a_code_all_its_evidence_names_the_other_way_is_not_listed():
                                   [ruq])]
     assert [s.code for s in shown_codes(suggestions)] == ["R10.11"]
     assert "1 code the note's words do not name" in codes_not_shown(suggestions)
+
+
+def test_a_terms_side_outweighs_a_similar_sentences():
+    # MTSamples 1007 (well-child check): "Left otitis media, resolved" stayed H66.90 (no
+    # side) because a similar sentence, "TMs are clear bilaterally", named another side.
+    from desktop.core.analysis.coding.suggest import _as_the_note_says
+
+    text = "3.  Left otitis media, resolved.\nHEENT: TMs are clear bilaterally."
+    otitis = next(c for c in analyse_note(text).concepts if c.text == "otitis media")
+    tms = TextSpan("TMs are clear bilaterally.", 40, 66)
+    assert text[tms.start:tms.end] == tms.text
+    suggestion = CodeSuggestion("H66.90", "Otitis media, unspecified, unspecified ear", 0.5,
+                                {"lexical", "sentence"}, [otitis, tms])
+    coded = _as_the_note_says([suggestion], analyse_note(text), ("present", "historical"))
+    assert [s.code for s in coded] == ["H66.92"]

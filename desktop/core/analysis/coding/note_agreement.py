@@ -86,9 +86,17 @@ def sides_named(text: str) -> set[str]:
 
 
 def evidence_sides(text: str, spans: Iterable) -> set[str]:
-    """Sides named by the evidence: a sentence's own words, or a term's words, those just
-    before it on its line ("left knee pain") and a side just after it ("sciatica on the
-    left")."""
+    """Sides named by the evidence: a term's words, those just before it on its line ("left
+    knee pain") and a side just after it ("sciatica on the left"); only if no term names
+    one, the words of a similar sentence (a well-child check's "Left otitis media" stayed
+    unsided beside the examination's "TMs clear bilaterally")."""
+    spans = list(spans)
+    terms = [s for s in spans if getattr(s, "category", "") != "sentence"]
+    sentences = [s for s in spans if getattr(s, "category", "") == "sentence"]
+    return _sides_of(text, terms) or _sides_of(text, sentences)
+
+
+def _sides_of(text: str, spans: list) -> set[str]:
     found: set[str] = set()
     for span in spans:
         found |= sides_named(text[span.start:span.end])
