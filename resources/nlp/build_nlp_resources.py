@@ -33,9 +33,12 @@ SUFFIXES = [
 ]
 BAD_STARTS = (
     "other ", "encounter", "personal history", "family history", "presence of", "underdosing",
-    "poisoning by", "adverse effect", "unspecified ", "sequelae", "history of", "contact with",
+    "poisoning by", "adverse effect", "sequelae", "history of", "contact with",
     "exposure to", "screening", "observation", "follow-up",
 )
+# "Unspecified malaria", "Unspecified corneal edema": the condition without the word; a
+# description that is only "unspecified <qualifier>" stays out (the bad starts above).
+UNSPECIFIED_START = re.compile(r"^unspecified ")
 # Words from ICD text that are too ambiguous to tag on their own.
 AMBIGUOUS = {
     "use", "care", "fall", "cold", "lead", "burn", "contact", "abuse", "mass", "block", "shock",
@@ -51,6 +54,9 @@ AMBIGUOUS = {
     # device" was a fracture of the first cervical vertebra, the ear's malleus glanders,
     # topical "cocaine" in nasal surgery a poisoning by local anesthetics
     "atlas", "astragalus", "malleus", "cocaine", "immersion",
+    # a specialty more often than a diagnosis: "Dr. XYZ of infectious diseases"; in a
+    # newborn's history the mother's condition (P00.0), not the O16.9 of her own record
+    "infectious disease", "maternal hypertension",
 }
 
 
@@ -60,6 +66,7 @@ DANGLING = {"in", "of", "with", "to", "and", "or", "the", "by", "due", "for", "f
 def clean_term(text: str) -> str | None:
     term = re.sub(r"\s*\([^)]*\)", "", text.lower()).strip()
     term = re.sub(r"\s*\[[^\]]*\]", "", term).strip()
+    term = UNSPECIFIED_START.sub("", term)
     for pattern in SUFFIXES:
         term = re.sub(pattern, "", term).strip()
     if not term or "," in term or ";" in term or term.startswith(BAD_STARTS):

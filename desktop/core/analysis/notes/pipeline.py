@@ -65,7 +65,9 @@ RULES_ID = "rules:clinicdesk-notes"
 # disc herniation; radiculopathy is coded by its region (M54.12-M54.17); valve stenoses and
 # regurgitations written with "valve", digitalis/digoxin toxicity, bipolar disease are terms;
 # a bare "carcinoma" takes the site written before it across histology words ("uterine
-# papillary serous carcinoma": C55);
+# papillary serous carcinoma": C55); ICD-10-CM's "Unspecified X" descriptions give the term X
+# (malaria, kyphosis, cord compression, jaundice...; "infectious disease", "maternal
+# hypertension" alone are no terms);
 # 20: a list after a colon whose items end in semicolons takes the cue that introduces it
 # ("the possible risks include: ...; respiratory depression from sedation; ..."); "p.r.n.
 # nausea" is an order's indication (hypothetical) and "the differential entertained ...

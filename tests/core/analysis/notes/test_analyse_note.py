@@ -521,6 +521,14 @@ def test_plural_findings_are_found_as_their_term():
      "T46.0X5A"),
     ("Significant mitral valve regurgitation.", "mitral valve regurgitation",
      "mitral valve regurgitation", "I34.0"),
+    # ICD-10-CM names 676 conditions only as "Unspecified X" ("Unspecified malaria" B54,
+    # "Unspecified kyphosis" M40.20, "Unspecified cord compression" G95.20), which the term
+    # builder skipped: "Mild kyphosis", "spinal cord compression" (MTSamples 2754, 4532) and
+    # malaria were no concepts.
+    ("History of malaria.", "malaria", "malaria", "B54"),
+    ("Mild kyphosis.", "kyphosis", "kyphosis", "M40.20"),
+    ("Spondylosis with spinal cord compression.", "cord compression", "cord compression",
+     "G95.20"),
     # MTSamples 3155: "Type 1 bipolar disease." in the impression was no problem
     ("IMPRESSION:,4.  Type 1 bipolar disease.", "bipolar disease", "bipolar disease", "F31.9"),
     # MTSamples 3162: "a brain tumor" was the bare "tumor" (D49.9, unspecified site); a tumour
@@ -1252,6 +1260,13 @@ def test_normal_anatomy_is_no_problem():
     # ICD-10-CM lists "Aortic arch" as an inclusion term of Q25.49 (a malformation).
     analysis = analyse_note("There is otherwise a normal left aortic arch.")
     assert not [c for c in analysis.concepts if c.category == "problem"]
+
+
+def test_a_specialty_is_no_condition():
+    # MTSamples 3948: "I spoke with Dr. XYZ of infectious diseases" was B99.9.
+    analysis = analyse_note("I spoke with Dr. XYZ of infectious diseases. He is seen in the "
+                            "Infectious Disease Clinic. He has a viral infection.")
+    assert [c.text for c in analysis.concepts if c.category == "problem"] == ["viral infection"]
 
 
 def test_instruments_and_anesthetics_are_no_conditions():
