@@ -224,9 +224,10 @@ def shown_codes(suggestions: list[CodeSuggestion]) -> list[CodeSuggestion]:
     """The listed codes: those of the diagnoses the note states first (the learned probability
     only says how often CodiEsp coders gave a code: an arthroscopy's "Medial meniscal tear"
     came at 0.12 below the "knee pain" it explains), then the other codes the note names,
-    then the flagged ones, each best first."""
-    listed = _listable(suggestions)[0][:MAX_CODES]
-    return sorted(listed, key=lambda s: (not _named(s), not _stated(s)))
+    then the flagged ones, each best first; the first ``MAX_CODES`` of them, so a stated
+    diagnosis is never cut for a more often coded one."""
+    listed = _listable(suggestions)[0]
+    return sorted(listed, key=lambda s: (not _named(s), not _stated(s)))[:MAX_CODES]
 
 
 def codes_not_shown(suggestions: list[CodeSuggestion]) -> str | None:

@@ -419,6 +419,21 @@ def test_the_stated_diagnosis_comes_first_and_an_unsided_finding_takes_the_opera
     assert not {"S83.289A", "M25.569"} & set(by_code)
 
 
+def test_a_stated_diagnosis_is_listed_however_many_codes_score_higher():
+    text = "ASSESSMENT: Medial meniscal tear, left knee."
+    tear = next(c for c in analyse_note(text).concepts if c.text == "Medial meniscal tear")
+    others = ["R05.9", "R06.02", "R07.9", "R10.9", "R11.0", "R19.7", "R21", "R42", "R50.9",
+              "R51.9", "R53.83", "R60.9", "R63.4", "R35.0", "R30.0", "R31.9"]
+    suggestions = [CodeSuggestion(code, code, 0.9, {"lexical"}, [TextSpan(code, 100 + i, 101 + i)])
+                   for i, code in enumerate(others)]
+    suggestions.append(CodeSuggestion("S83.242A", "Other tear of medial meniscus, current "
+                                      "injury, left knee, initial encounter", 0.12,
+                                      {"lexical"}, [tear]))
+    shown = [s.code for s in shown_codes(suggestions)]
+    assert shown[0] == "S83.242A" and len(shown) == 15
+    assert "2 beyond the top 15" in codes_not_shown(suggestions)
+
+
 def test_a_code_shows_no_evidence_of_the_opposite_part_and_no_unspecified_form_of_a_listed_one():
     medial, lateral = TextSpan("Medial meniscal tear", 0, 20), TextSpan(
         "tear to the lateral meniscus", 30, 58)
