@@ -365,6 +365,14 @@ PHRASING = [
                  {"cervical spinal stenosis": "present", "radiculopathy": "present",
                   "asthma": "historical"},
                  id="history-and-physical-as-a-source"),
+    # MTSamples 2557: an initial obstetric visit's "Patient received written information
+    # regarding pre-eclampsia and eclampsia" listed both as current problems.
+    pytest.param("PATIENT INSTRUCTIONS: Patient received written information regarding "
+                 "pre-eclampsia and eclampsia. She was given literature on diverticulosis. "
+                 "She has gout.",
+                 {"pre-eclampsia": "hypothetical", "eclampsia": "hypothetical",
+                  "diverticulosis": "hypothetical", "gout": "present"},
+                 id="information-regarding"),
 ]
 
 
