@@ -68,7 +68,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # papillary serous carcinoma": C55); ICD-10-CM's "Unspecified X" descriptions give the term X
 # (malaria, kyphosis, cord compression, jaundice...; "infectious disease", "maternal
 # hypertension" alone are no terms); what a patient is given "information regarding" or
-# "literature on" is hypothetical;
+# "literature on" is hypothetical; "elevated PSA" is a term;
 # 20: a list after a colon whose items end in semicolons takes the cue that introduces it
 # ("the possible risks include: ...; respiratory depression from sedation; ..."); "p.r.n.
 # nausea" is an order's indication (hypothetical) and "the differential entertained ...

@@ -537,6 +537,8 @@ def test_plural_findings_are_found_as_their_term():
     ("Mild kyphosis.", "kyphosis", "kyphosis", "M40.20"),
     ("Spondylosis with spinal cord compression.", "cord compression", "cord compression",
      "G95.20"),
+    # MTSamples 1407: "a history of elevated PSA" (17 dev mentions) was no finding
+    ("Elevated PSA, biopsy negative.", "Elevated PSA", "elevated psa", "R97.20"),
     # MTSamples 3155: "Type 1 bipolar disease." in the impression was no problem
     ("IMPRESSION:,4.  Type 1 bipolar disease.", "bipolar disease", "bipolar disease", "F31.9"),
     # MTSamples 3162: "a brain tumor" was the bare "tumor" (D49.9, unspecified site); a tumour
