@@ -233,7 +233,9 @@ def shown_codes(suggestions: list[CodeSuggestion]) -> list[CodeSuggestion]:
 def codes_not_shown(suggestions: list[CodeSuggestion]) -> str | None:
     """What the code list leaves out, so a short list is not mistaken for everything."""
     weak = sum(not _shown_anyway(s) for s in suggestions)
-    unnamed = sum(_shown_anyway(s) and _unnamed_and_weak(s) for s in suggestions)
+    hidden = [s for s in suggestions if _shown_anyway(s) and _unnamed_and_weak(s)]
+    other_way = sum(s.score >= MIN_UNNAMED_SCORE for s in hidden)  # only by contradiction
+    unnamed = len(hidden) - other_way
     listable, other_level = _listable(suggestions)
     beyond = len(listable) - len(listable[:MAX_CODES])
     parts = []
@@ -243,6 +245,10 @@ def codes_not_shown(suggestions: list[CodeSuggestion]) -> str | None:
     if unnamed:
         parts.append(f"{unnamed} code{'s' * (unnamed != 1)} the note's words do not name "
                      f"(under {MIN_UNNAMED_SCORE:.0%})")
+    if other_way:
+        whose = "their" if other_way != 1 else "its"
+        parts.append(f"{other_way} code{'s' * (other_way != 1)} all {whose} evidence names "
+                     "the other way (left for right, upper for lower...)")
     if other_level:
         parts.append(f"{other_level} broader or finer form{'s' * (other_level != 1)} of a "
                      "listed code")
