@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from desktop.core.analysis.notes import ASSERTIONS, CATEGORIES, analyse_note
+from desktop.core.analysis.notes import ASSERTIONS, CATEGORIES, Concept, analyse_note
+from desktop.core.analysis.notes.concepts.site_terms import cancer_at_its_site
 from desktop.core.errors import InputError
 
 
@@ -655,16 +656,6 @@ def test_a_fracture_is_found_with_its_bone_however_the_note_names_it():
          "radiculopathy": ("cervical radiculopathy", ("M54.12",)),
          "disk herniation": ("cervical disc herniation", ("M50.20",))},
         id="spine-condition-at-the-notes-one-region"),
-    # MTSamples 1288: a "history of uterine papillary serous carcinoma" was the bare
-    # "carcinoma" C80.1 (site unspecified); histology words between site and cancer word are
-    # part of its name. Squamous cell carcinoma names no site.
-    pytest.param(
-        "History of uterine papillary serous carcinoma. Left breast ductal carcinoma. "
-        "Squamous cell carcinoma.",
-        {"uterine papillary serous carcinoma": ("uterine cancer", ("C55",)),
-         "breast ductal carcinoma": ("breast cancer", ("C50.919",)),
-         "carcinoma": ("carcinoma", ("C80.1",))},
-        id="cancer-at-its-site-across-its-histology"),
     pytest.param(
         "DIAGNOSIS: Recurrent herniation L4-5 disk with left radiculopathy. Cervical "
         "spondylosis. A bulging disk.",
@@ -674,6 +665,18 @@ def test_a_fracture_is_found_with_its_bone_however_the_note_names_it():
          "Cervical spondylosis": ("cervical spondylosis", ("M47.812",)),
          "bulging disk": ("disc herniation", ("M51.9",))},
         id="spine-condition-when-the-note-names-two-regions"),
+    # MTSamples 1288: a "history of uterine papillary serous carcinoma" was the bare
+    # "carcinoma" C80.1 (site unspecified); histology words between site and cancer word are
+    # part of its name. Squamous cell carcinoma names no site.
+    pytest.param(
+        "History of uterine papillary serous carcinoma. Left breast ductal carcinoma. "
+        "Squamous cell carcinoma. Renal cell carcinoma.",
+        {"uterine papillary serous carcinoma": ("uterine cancer", ("C55",)),
+         "breast ductal carcinoma": ("breast cancer", ("C50.919",)),
+         "carcinoma": ("carcinoma", ("C80.1",)),
+         # a histology term of its own keeps its term
+         "Renal cell carcinoma": ("renal cell carcinoma", ("C64.9",))},
+        id="cancer-at-its-site-across-its-histology"),
 ])
 def test_a_condition_is_found_at_the_site_the_note_names(text, expected):
     assert {c.text: (c.term, c.codes) for c in analyse_note(text).concepts} == expected
@@ -1314,3 +1317,16 @@ def test_a_missing_sentence_rule_file_asks_it_to_reinstall(monkeypatch, tmp_path
     monkeypatch.setattr(sentences, "_shipped_rules_file", lambda: tmp_path / "rush_rules.tsv")
     with pytest.raises(NotAvailableError, match="rush_rules.tsv.*Ask IT to reinstall"):
         sentences.splitter_rules()
+
+
+def test_a_cancers_name_never_widens_over_another_concept():
+    # Each span of the note is one concept's evidence: a site word that already belongs to
+    # another concept ("neurogenic bladder") is not taken into the cancer's name.
+    text = "Neurogenic bladder small cell carcinoma."
+    bladder = Concept("Neurogenic bladder", 0, 18, "problem", "present", "preamble",
+                      term="neurogenic bladder", codes=("N31.9",))
+    cancer = Concept("carcinoma", 30, 39, "problem", "present", "preamble", term="carcinoma",
+                     codes=("C80.1",))
+    assert cancer_at_its_site(text, [bladder, cancer]) == [bladder, cancer]
+    alone = cancer_at_its_site(text, [cancer])[0]
+    assert (alone.text, alone.codes) == ("bladder small cell carcinoma", ("C67.9",))

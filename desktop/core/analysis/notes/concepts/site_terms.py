@@ -179,8 +179,10 @@ def cancer_at_its_site(text: str, concepts: Sequence[Any]) -> list[Any]:
             if found is not None:
                 (term, code), offset = found
                 start = window + offset
-                concept = replace(concept, text=text[start:concept.end], start=start,
-                                  term=term, codes=(code,))
+                # never over another concept: each span of the note is one concept's evidence
+                if not any(c.start < concept.start and c.end > start for c in concepts):
+                    concept = replace(concept, text=text[start:concept.end], start=start,
+                                      term=term, codes=(code,))
         out.append(concept)
     return out
 
