@@ -279,7 +279,7 @@ def _vital_findings(analysis: NoteAnalysis, child: bool
 
 def finding_names(concept: Concept, synonyms: dict[str, str], analysis: NoteAnalysis
                   ) -> set[str]:
-    names = {concept.text.lower(), concept.term.lower()}
+    names = {concept.term.lower()}
     names |= {synonyms[n] for n in names if n in synonyms}
     sentence = analysis.sentence_at(concept.start)
     if sentence is None:

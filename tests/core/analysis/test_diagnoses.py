@@ -789,3 +789,29 @@ def test_a_terms_side_outweighs_a_similar_sentences():
                                 {"lexical", "sentence"}, [otitis, tms])
     coded = _as_the_note_says([suggestion], analyse_note(text), ("present", "historical"))
     assert [s.code for s in coded] == ["H66.92"]
+
+
+def test_a_problem_written_in_the_singular_and_the_plural_is_listed_once(tmp_path, capsys):
+    # MTSamples 1606: "CC: Headache." and "early morning headaches" were two problems, as
+    # the term lists held both words.
+    text = ("CC:, Headache.,HX: ,An 8y/o with a 2 year history of early morning headaches "
+            "and seizures. He had a seizure today.")
+    problems = [i for i in analysed(tmp_path, capsys, text)["items"]
+                if i["category"] == "problem"]
+    assert [(i["label"], len(i["evidence"])) for i in problems] == [
+        ("Headache", 2), ("Seizures", 2)]
+    for item in problems:
+        assert_spans_match(text, item["evidence"])
+
+
+def test_a_mucosas_erythema_is_no_skin_condition_and_brings_no_cellulitis(tmp_path, capsys):
+    # MTSamples 1148: a bronchoscopy's "mucoid secretions ... with some erythema" of the
+    # lobes was "L53.9 Erythematous condition" (0.9) and put cellulitis on the differential.
+    text = ("PROCEDURE: The right upper lobe, middle and lower lobes appeared to have some "
+            "mucoid secretions but minimal and with some erythema. The trachea showed mild "
+            "edema.")
+    items = analysed(tmp_path, capsys, text)["items"]
+    assert not [i for i in items if i.get("code") in {"L53.9", "R60.9", "L03.90"}]
+    skin = ("EXAM: Erythema of the skin over the left shin, warm to touch, with pedal edema.")
+    items = analysed(tmp_path, capsys, skin)["items"]
+    assert "Cellulitis" in {i["label"] for i in items if i["category"] == "differential"}

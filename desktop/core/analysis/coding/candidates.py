@@ -31,6 +31,7 @@ from desktop.core.analysis.notes.concepts.extraction import (
     OTHER_CONDITION,
     word_prefix,
 )
+from desktop.core.analysis.notes.concepts.mucosal_terms import codes_only_a_mucosa_has
 from desktop.core.analysis.notes.context.allergy import is_allergy_reaction
 from desktop.core.analysis.notes.pipeline import assert_spans_in_sentence
 from desktop.core.analysis.notes.reference_intervals import is_normal_lab
@@ -209,6 +210,8 @@ def collect_candidates(analysis: NoteAnalysis, *, embedder=None, index=None, exe
     if index is not None:
         vectors = _add_retrieved(get, analysis, concepts, embedder, index, exemplars, cancel)
     _add_siblings(out, priors)
+    for code in codes_only_a_mucosa_has(analysis.concepts):
+        out.pop(code, None)
     if case_model is not None and vectors is not None:
         scores = case_model.scores(vectors)
         for cand in out.values():

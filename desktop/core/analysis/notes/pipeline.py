@@ -23,6 +23,7 @@ from desktop.core.analysis.notes.concepts.extraction import (
     rule_metadata,
     word_prefix,
 )
+from desktop.core.analysis.notes.concepts.mucosal_terms import at_a_mucosa
 from desktop.core.analysis.notes.concepts.site_terms import cancer_at_its_site
 from desktop.core.analysis.notes.concepts.spine_terms import in_the_notes_region
 from desktop.core.analysis.notes.context.allergy import (
@@ -54,6 +55,13 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
+# 22: a listed plural of a listed term is its variant ("headaches" is "headache": one
+# problem); a site's "discomfort" is its pain ("chest discomfort" R07.89); intracranial and
+# brain mass (R90.0), white matter, vasogenic and brain edema (G93.6) are terms; erythema and
+# edema in a sentence naming a mucosa and no skin are the mucosa's (no L53.9/R60.9, no skin
+# or limb finding for the differential; `terms/mucosal_findings.tsv`); "concern that X" is a
+# possibility (as "concern for X" was); stomach pain and stomachache are abdominal pain;
+# undescended testis, atrophic testis are terms; "postanesthetic pain control" is no pain;
 # 21: "no secondary/definite/convincing evidence for X" negates X ("secondary" ended the scope
 # of "no"); colonoscopy headers (SCOPE:, INSTRUMENT:, WITHDRAWAL TIME:, PREPARATION:...) open
 # the procedure; a gland, speech, voice and the spaces around brain and cord name no condition
@@ -164,7 +172,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # "not limited to" negates nothing, a child's vitals are not judged by adult limits,
 # "may suggest" is a possibility, "a brother who" keeps his conditions, no bare "wound";
 # 10: "T12" no temperature; 9: consent risks hypothetical; 8: cancer sites
-RULES_VERSION = "21"
+RULES_VERSION = "22"
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
 _lock = threading.Lock()
@@ -355,5 +363,6 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
             modifiers=modifiers.get((span.start_char, span.end_char), ()),
         ))
     return NoteAnalysis(text=text, note_id=note_id, sections=sections, sentences=sentences,
-                        concepts=tuple(in_the_notes_region(cancer_at_its_site(text, concepts))),
+                        concepts=tuple(at_a_mucosa(text, in_the_notes_region(
+                            cancer_at_its_site(text, concepts)), sentences)),
                         scopes=scopes + in_lists)

@@ -38,6 +38,7 @@ RULE_FILES = (
     "terms/tumor_sites.tsv",
     "terms/spine_conditions.tsv",
     "terms/body_sites.tsv",
+    "terms/mucosal_findings.tsv",
     "terms/organ_words.txt",
     "terms/condition_synonyms.tsv",
     "terms/cancer_personal_history.tsv",

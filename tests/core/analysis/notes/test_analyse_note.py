@@ -469,7 +469,7 @@ def test_plural_findings_are_found_as_their_term():
     ("Basal cell carcinoma, nasal tip.", "Basal cell carcinoma", "basal cell carcinoma",
      "C44.91"),
     ("Wilms tumor of the left kidney.", "Wilms tumor", "wilms tumor", "C64.9"),
-    ("Symptomatic uterine fibroids.", "uterine fibroids", "uterine fibroids", "D25.9"),
+    ("Symptomatic uterine fibroids.", "uterine fibroids", "uterine fibroid", "D25.9"),
     # MTSamples 2392: "Radioactive plaque macular edema" was a symptom "edema" (R60.9)
     ("Radioactive plaque macular edema.", "macular edema", "macular edema", "H35.81"),
     # MTSamples 1117: the bypass was for "Coronary occlusive disease", which was no problem
@@ -677,6 +677,29 @@ def test_a_fracture_is_found_with_its_bone_however_the_note_names_it():
          # a histology term of its own keeps its term
          "Renal cell carcinoma": ("renal cell carcinoma", ("C64.9",))},
         id="cancer-at-its-site-across-its-histology"),
+    # MTSamples 1606: a brain CT's "intracranial mass" was no concept and its "white matter
+    # edema" a limb's (R60.9); 3408's "right upper quadrant discomfort" no pain. A site's
+    # discomfort is its pain, but for ICD-10-CM's own "chest discomfort".
+    pytest.param(
+        "A brain CT revealed an intracranial mass with white matter edema. Right upper "
+        "quadrant discomfort. Epigastric discomfort. Chest discomfort. Stomach discomfort.",
+        {"intracranial mass": ("intracranial mass", ("R90.0",)),
+         "white matter edema": ("white matter edema", ("G93.6",)),
+         "Right upper quadrant discomfort": ("right upper quadrant pain", ("R10.11",)),
+         "Epigastric discomfort": ("epigastric pain", ("R10.13",)),
+         "Chest discomfort": ("chest discomfort", ("R07.89",)),
+         # a lay word for abdominal pain (MTSamples 3476)
+         "Stomach discomfort": ("stomach pain", ("R10.9",))},
+        id="a-brain-mass-and-a-sites-discomfort"),
+    # An endoscopy's or a bronchoscopy's erythema and edema are the mucosa's, no skin or limb
+    # finding; "erythema of the skin" around a stoma stays the skin's.
+    pytest.param(
+        "There was erythema of the gastric antrum. Mild edema of the bronchial mucosa. "
+        "Erythema of the skin around the tracheostomy stoma. Trace pedal edema.",
+        {"erythema": ("mucosal erythema", ()), "edema": ("mucosal edema", ()),
+         "Erythema": ("erythema", ("L53.9",)), "tracheostomy": ("tracheostomy", ()),
+         "pedal edema": ("pedal edema", ("R60.0",))},
+        id="a-mucosas-erythema-and-edema"),
 ])
 def test_a_condition_is_found_at_the_site_the_note_names(text, expected):
     assert {c.text: (c.term, c.codes) for c in analyse_note(text).concepts} == expected
@@ -1267,6 +1290,17 @@ def test_a_radiologists_hedge_is_a_possibility():
                             "metastasis. This may reflect atelectasis. He has pneumonia.")
     assert_assertions(analysis, {"metastasis": "possible", "atelectasis": "possible",
                                  "pneumonia": "present", "hemorrhage": "present"})
+
+
+def test_a_concern_that_something_happened_is_a_possibility():
+    # MTSamples 3426 and 4396: "There is a concern that the patient had a low-grade fever",
+    # "concern that she has a progression of pneumonia" were present; a concern about a
+    # symptom the patient has keeps it present.
+    analysis = analyse_note("There is a concern that the patient had a low-grade fever. There "
+                            "is concern that she has a progression of pneumonia. Again, there "
+                            "is concern regarding the numbness he has been having.")
+    assert_assertions(analysis, {"fever": "possible", "pneumonia": "possible",
+                                 "numbness": "present"})
 
 
 def test_normal_anatomy_is_no_problem():

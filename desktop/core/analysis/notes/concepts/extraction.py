@@ -106,7 +106,8 @@ def build_target_rules() -> list[TargetRule]:
     base = nlp_resources_dir() / "terms"
     by_term: dict[str, TargetRule] = {}
     # A term's plural, its "of the" form ("coarctation of aorta": notes write "coarctation of
-    # the aorta") and its form without hyphens; a listed term wins over another's variant.
+    # the aorta"), its form without hyphens and a pain's "discomfort"; a listed term wins over
+    # another's variant.
     variants: dict[str, TargetRule] = {}
 
     def put(term: str, category: str, codes: list[str]) -> None:
@@ -119,6 +120,8 @@ def build_target_rules() -> list[TargetRule]:
             forms.append(term.replace(" of ", " of the ", 1))
         if "-" in term:  # "gastro-esophageal reflux disease": notes write "gastroesophageal"
             forms.append(term.replace("-", ""))
+        if term.endswith(" pain"):  # "right upper quadrant discomfort" is its pain
+            forms.append(term[:-4] + "discomfort")
         for form in filter(None, forms):
             variants[form] = TargetRule(form, category, metadata={"codes": codes, "term": term})
 
@@ -133,6 +136,10 @@ def build_target_rules() -> list[TargetRule]:
             put(name, ALLERGEN, [])
     for term, category, codes in read_table(base / "common_clinical_terms.tsv"):
         put(term, category, [c for c in codes.split("|") if c])
+    # A listed plural of a listed term is that term's variant ("myelodysplastic syndromes",
+    # an ICD-10-CM category, beside "myelodysplastic syndrome"): one problem, one term.
+    for term in [t for t in by_term if variants.get(plural(t) or "") is not None]:
+        by_term.pop(plural(term), None)
     cased = [
         TargetRule(term, category, pattern=[{"TEXT": word} for word in term.split()],
                    metadata={"codes": codes.split("|"), "term": term.lower(),
