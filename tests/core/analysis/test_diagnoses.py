@@ -791,6 +791,23 @@ def test_a_terms_side_outweighs_a_similar_sentences():
     assert [s.code for s in coded] == ["H66.92"]
 
 
+def test_a_similar_sentence_sides_a_code_only_where_it_names_the_codes_site():
+    # MTSamples 936 (laparoscopy): "Chronic pelvic pain" was R10.22, left side, because a
+    # similar sentence read "The left uterosacral ligament had ... lesions".
+    from desktop.core.analysis.coding.suggest import _as_the_note_says
+
+    for sentence, code in (("The left uterosacral ligament had lesions.", "R10.20"),
+                           ("Tenderness over the left pelvis.", "R10.22")):
+        text = f"1.  Chronic pelvic pain.\nFINDINGS: {sentence}"
+        pain = next(c for c in analyse_note(text).concepts if c.text == "pelvic pain")
+        start = text.index(sentence)
+        similar = TextSpan(sentence, start, start + len(sentence))
+        suggestion = CodeSuggestion("R10.20", "Pelvic and perineal pain unspecified side", 0.5,
+                                    {"lexical", "sentence"}, [pain, similar])
+        coded = _as_the_note_says([suggestion], analyse_note(text), ("present", "historical"))
+        assert [s.code for s in coded] == [code]
+
+
 def test_a_problem_written_in_the_singular_and_the_plural_is_listed_once(tmp_path, capsys):
     # MTSamples 1606: "CC: Headache." and "early morning headaches" were two problems, as
     # the term lists held both words.

@@ -85,15 +85,26 @@ def sides_named(text: str) -> set[str]:
     return found
 
 
-def evidence_sides(text: str, spans: Iterable) -> set[str]:
+def evidence_sides(text: str, spans: Iterable, code: str) -> set[str]:
     """Sides named by the evidence: a term's words, those just before it on its line ("left
     knee pain") and a side just after it ("sciatica on the left"); only if no term names
     one, the words of a similar sentence (a well-child check's "Left otitis media" stayed
-    unsided beside the examination's "TMs clear bilaterally")."""
+    unsided beside the examination's "TMs clear bilaterally") — for a code with a body site,
+    only a side the sentence names that site with (a laparoscopy's "The left uterosacral
+    ligament had lesions" gave "chronic pelvic pain" the left side)."""
     spans = list(spans)
     terms = [s for s in spans if getattr(s, "category", "") != "sentence"]
     sentences = [s for s in spans if getattr(s, "category", "") == "sentence"]
-    return _sides_of(text, terms) or _sides_of(text, sentences)
+    sides = _sides_of(text, terms)
+    if sides or not sentences:
+        return sides
+    sites = _what_the_code_names(code)[1]
+    if not sites:
+        return _sides_of(text, sentences)
+    for span in sentences:
+        by_site = sides_by_site(text[span.start:span.end])
+        sides |= set().union(*(by_site.get(site, set()) for site in sites))
+    return sides
 
 
 def _sides_of(text: str, spans: list) -> set[str]:

@@ -141,7 +141,7 @@ def _as_the_note_says(suggestions: list[CodeSuggestion], analysis: NoteAnalysis,
     for s in suggestions:
         if s.code in denied:
             continue
-        sides = evidence_sides(analysis.text, s.concepts)
+        sides = evidence_sides(analysis.text, s.concepts, s.code)
         elsewhere = set() if sides else site_side(s.code, by_site)
         code = side_for(s.code, sides or elsewhere)
         code = encounter_for(code, analysis.text, s.concepts)
