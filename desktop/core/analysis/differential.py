@@ -51,6 +51,7 @@ class ConditionKnowledge:
     prevalence: str = "common"
     prevalence_factor: float = 1.0
     cannot_miss: bool = False  # time-critical: missed for hours to days it kills or disables
+    named_by: tuple[str, ...] = ()  # code prefixes that name it too: cellulitis at a site, L03
 
 
 # Readings outside these are mistyped or not the vital at all (spinal level T12, "pulse 8").
@@ -173,7 +174,8 @@ def knowledge() -> tuple[tuple[ConditionKnowledge, ...], dict[str, str]]:
                            frozenset(r.lower() for r in c.get("requires", ())),
                            bool(c.get("adults_only", False)),
                            c["prevalence"], float(factors[c["prevalence"]]),
-                           bool(c.get("cannot_miss", False)))
+                           bool(c.get("cannot_miss", False)),
+                           tuple(c.get("named_by", ())))
         for c in data["conditions"]
     )
     return conditions, synonyms
@@ -337,7 +339,8 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS, *,
                 item.findings_against.append((finding, hit_against))
                 lost += AGAINST_FACTOR * weight
         named = next((c for _, c in present if c.category == "problem" and c.codes
-                      and names_condition(c.codes[0], condition.icd10)), None)
+                      and (names_condition(c.codes[0], condition.icd10)
+                           or c.codes[0].startswith(condition.named_by or "\0"))), None)
         # A condition the note itself names stays on the list without its typical findings
         # (a discharge summary's "Pyelonephritis" with no flank pain written down). Others
         # need a common or characteristic finding (hypertension alone, a supportive one, put

@@ -36,6 +36,7 @@ RULE_FILES = (
     "terms/fracture_sites.tsv",
     "terms/cancer_sites.tsv",
     "terms/tumor_sites.tsv",
+    "terms/cellulitis_sites.tsv",
     "terms/spine_conditions.tsv",
     "terms/body_sites.tsv",
     "terms/mucosal_findings.tsv",

@@ -700,6 +700,22 @@ def test_a_fracture_is_found_with_its_bone_however_the_note_names_it():
          "Erythema": ("erythema", ("L53.9",)), "tracheostomy": ("tracheostomy", ()),
          "pedal edema": ("pedal edema", ("R60.0",))},
         id="a-mucosas-erythema-and-edema"),
+    # MTSamples 4036: "Left facial cellulitis" was L03.90, cellulitis of unspecified site.
+    pytest.param(
+        "1. Left facial cellulitis. 2. Cellulitis of the right lower extremity. 3. Cellulitis "
+        "of the left orbit. 4. Cellulitis.",
+        {"facial cellulitis": ("facial cellulitis", ("L03.211",)),
+         # ICD-10-CM has no limb code without a side: its unspecified part of limb
+         "Cellulitis of the right lower extremity": ("lower limb cellulitis", ("L03.119",)),
+         "Cellulitis of the left orbit": ("orbital cellulitis", ("H05.019",)),
+         "Cellulitis": ("cellulitis", ("L03.90",))},
+        id="cellulitis-at-its-site"),
+    # MTSamples 79 and 626: an orchiectomy's "undescended testis" (ICD-10-CM: "testicle")
+    pytest.param(
+        "1. Nonpalpable right undescended testis. 2. Bilateral undescended testes.",
+        {"undescended testis": ("undescended testis", ("Q53.9",)),
+         "undescended testes": ("undescended testes", ("Q53.20",))},
+        id="undescended-testis"),
 ])
 def test_a_condition_is_found_at_the_site_the_note_names(text, expected):
     assert {c.text: (c.term, c.codes) for c in analyse_note(text).concepts} == expected
@@ -729,6 +745,14 @@ def test_analgesia_planned_for_after_an_operation_is_no_postoperative_pain():
                             "He was readmitted with postoperative pain.")
     assert [(c.text, c.category) for c in analysis.concepts] == [
         ("postoperative pain control", "procedure"), ("postoperative pain", "problem")]
+
+
+def test_analgesia_after_anesthesia_is_no_pain():
+    # MTSamples 511: "Marcaine 0.5% was injected ... for postanesthetic pain control" was R52.
+    analysis = analyse_note("Marcaine was injected around the wound for postanesthetic pain "
+                            "control.")
+    assert [(c.text, c.category) for c in analysis.concepts] == [
+        ("postanesthetic pain control", "procedure")]
 
 
 def test_a_tumor_board_or_a_planned_tumor_volume_is_no_tumor():

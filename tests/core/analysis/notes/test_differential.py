@@ -389,3 +389,10 @@ def test_a_full_list_does_not_cut_off_a_cant_miss_condition_two_findings_point_t
     assert {"Sepsis", "Acute coronary syndrome", "Pulmonary embolism"} <= {i.name for i in beyond}
     assert "Aortic dissection" not in {i.name for i in items}
     assert [i.score for i in beyond] == sorted((i.score for i in beyond), reverse=True)
+
+
+def test_cellulitis_the_note_names_at_a_site_is_named_in_the_note():
+    # Cellulitis is coded at its site (L03.211 facial); the differential's knowledge gives
+    # L03.90, and a facial cellulitis still names it.
+    item = _by_name("PREOPERATIVE DIAGNOSES: Left facial cellulitis.")["Cellulitis"]
+    assert item.named_in_note

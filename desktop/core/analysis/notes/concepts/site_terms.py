@@ -2,11 +2,11 @@
 
 Notes name the bone of a fracture and the organ of a cancer far more often than ICD-10-CM's
 wording does ("Fracture of neck of femur", "Malignant neoplasm of larynx"), and the bare
-"fracture" (T14.8) or "carcinoma" (C80.1) says nothing of where. Each site table
-(``terms/fracture_sites.tsv``, ``terms/cancer_sites.tsv``) gives a site, its code and the
-words notes write for it; ``terms/tumor_sites.tsv`` gives a tumour's code at a cancer site
-("brain tumor" D49.6, not the bare "tumor" D49.9). The rules here turn them into
-TargetMatcher rules.
+"fracture" (T14.8), "carcinoma" (C80.1) or "cellulitis" (L03.90) says nothing of where. Each
+site table (``terms/fracture_sites.tsv``, ``terms/cancer_sites.tsv``,
+``terms/cellulitis_sites.tsv``) gives a site, its code and the words notes write for it;
+``terms/tumor_sites.tsv`` gives a tumour's code at a cancer site ("brain tumor" D49.6, not
+the bare "tumor" D49.9). The rules here turn them into TargetMatcher rules.
 """
 
 from __future__ import annotations
@@ -59,7 +59,11 @@ TUMORS = SiteTable(
     name="tumor", file="tumor_sites.tsv", kind="tumor", generic=("tumor", "D49.9"),
     after_site=TUMOR_WORDS, before_of=(), words_from=CANCERS.file)  # no "tumor of the
 # <site>": the longer match would swallow "Wilms tumor", "carcinoid tumor" before it
-TABLES = {table.name: table for table in (FRACTURES, CANCERS, TUMORS)}
+CELLULITIS = SiteTable(
+    name="cellulitis", file="cellulitis_sites.tsv", kind="cellulitis",
+    generic=("cellulitis", "L03.90"), after_site=("cellulitis",),
+    before_of=((("cellulitis",),),))
+TABLES = {table.name: table for table in (FRACTURES, CANCERS, TUMORS, CELLULITIS)}
 
 
 def _form_words(form: str) -> tuple[str, ...]:
