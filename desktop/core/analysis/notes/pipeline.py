@@ -62,7 +62,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # or limb finding for the differential; `terms/mucosal_findings.tsv`); "concern that X" is a
 # possibility (as "concern for X" was); stomach pain and stomachache are abdominal pain;
 # undescended testis is a term; cellulitis is coded at its site ("left facial cellulitis"
-# L03.211; `terms/cellulitis_sites.tsv`); "postanesthetic pain control" is no pain;
+# L03.211; `terms/cellulitis_sites.tsv`); "postanesthetic pain control" is no pain; a cause
+# "could be" or "possibly secondary to" is a possibility;
 # 21: "no secondary/definite/convincing evidence for X" negates X ("secondary" ended the scope
 # of "no"); colonoscopy headers (SCOPE:, INSTRUMENT:, WITHDRAWAL TIME:, PREPARATION:...) open
 # the procedure; a gland, speech, voice and the spaces around brain and cord name no condition

@@ -1327,6 +1327,21 @@ def test_a_concern_that_something_happened_is_a_possibility():
                                  "numbness": "present"})
 
 
+def test_a_cause_the_note_hedges_is_a_possibility_a_stated_one_is_not():
+    # MTSamples 2991: "hematuria could be secondary to benign prostatic hypertrophy, rule out
+    # malignancy" listed the hypertrophy as present: "secondary" ends every cue's scope.
+    # "likely secondary to her diarrhea" names a cause the note holds known.
+    analysis = analyse_note("The patient has hematuria could be secondary to benign prostatic "
+                            "hypertrophy. Leukocytosis, possibly secondary to sepsis. "
+                            "Hypokalemia is likely secondary to her diarrhea. No fever "
+                            "secondary to pneumonia.")
+    assert_assertions(analysis, {"hematuria": "present",
+                                 "benign prostatic hypertrophy": "possible",
+                                 "Leukocytosis": "present", "sepsis": "possible",
+                                 "diarrhea": "present", "fever": "negated",
+                                 "pneumonia": "present"})
+
+
 def test_normal_anatomy_is_no_problem():
     # ICD-10-CM lists "Aortic arch" as an inclusion term of Q25.49 (a malformation).
     analysis = analyse_note("There is otherwise a normal left aortic arch.")
