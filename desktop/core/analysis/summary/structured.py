@@ -177,6 +177,8 @@ def _summary_category(concept: Any) -> str | None:
         if assertion == "historical":
             return "history"
         if assertion == "present":
+            if category == "finding" and not concept.codes and concept.section == "social_history":
+                return None  # "He is a nonsmoker": the social history is listed as written
             return "problem" if category == "problem" else "symptom"
         return None
     if category == "procedure":

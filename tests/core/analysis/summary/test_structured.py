@@ -351,6 +351,16 @@ def test_a_non_smoker_reads_as_written():
     assert labels == {"Not a smoker", "No chest pain"}
 
 
+def test_a_nonsmoker_is_no_symptom():
+    # MTSamples 2991: "He is a nonsmoker, nonalcoholic" put "nonsmoker" among the symptoms and
+    # findings; the social history lists the sentence as written.
+    text = "HISTORY: He has a cough.\nSOCIAL HISTORY:,  He is a nonsmoker, nonalcoholic."
+    result = build_structured_result([prepare_note(text, note_id=5)])
+    assert [i["label"] for i in _by_category(result, "symptom")] == ["cough"]
+    assert [i["label"] for i in _by_category(result, "social")] == [
+        "He is a nonsmoker, nonalcoholic."]
+
+
 def test_a_medication_list_that_points_elsewhere_lists_no_drug():
     # MTSamples 2858: "CURRENT MEDICATIONS: , Detailed on the H&P form." was listed as a drug.
     text = ("CURRENT MEDICATIONS: , Detailed on the H&P form.,ALLERGIES: , None.,"
