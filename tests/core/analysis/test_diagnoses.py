@@ -832,3 +832,4 @@ def test_a_mucosas_erythema_is_no_skin_condition_and_brings_no_cellulitis(tmp_pa
     skin = ("EXAM: Erythema of the skin over the left shin, warm to touch, with pedal edema.")
     items = analysed(tmp_path, capsys, skin)["items"]
     assert "Cellulitis" in {i["label"] for i in items if i["category"] == "differential"}
+

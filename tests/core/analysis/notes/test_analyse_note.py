@@ -554,6 +554,10 @@ def test_plural_findings_are_found_as_their_term():
      "intraventricular hemorrhage", "I61.5"),
     ("Positive for elevated cholesterol, diabetes.", "elevated cholesterol",
      "elevated cholesterol", "E78.00"),
+    # MTSamples 1171: the unspecified R32, and 3945: an opioid-induced disorder (F11.99)
+    ("Stress urinary incontinence, intrinsic sphincter deficiency.",
+     "Stress urinary incontinence", "stress urinary incontinence", "N39.3"),
+    ("Opioid use.", "Opioid use", "opioid use", "F11.90"),
 ])
 def test_common_clinical_words_are_concepts(note, text, term, code):
     concept = find(analyse_note(note), text)
@@ -745,6 +749,13 @@ def test_analgesia_planned_for_after_an_operation_is_no_postoperative_pain():
                             "He was readmitted with postoperative pain.")
     assert [(c.text, c.category) for c in analysis.concepts] == [
         ("postoperative pain control", "procedure"), ("postoperative pain", "problem")]
+
+
+def test_a_pain_team_is_no_pain():
+    # MTSamples 3945: "CONSULTS: Acute pain team consult" was R52, acute pain.
+    analysis = analyse_note("CONSULTS:,  Acute pain team consult.")
+    assert [(c.text, c.category) for c in analysis.concepts] == [
+        ("Acute pain team", "procedure")]
 
 
 def test_analgesia_after_anesthesia_is_no_pain():
