@@ -833,3 +833,14 @@ def test_a_mucosas_erythema_is_no_skin_condition_and_brings_no_cellulitis(tmp_pa
     items = analysed(tmp_path, capsys, skin)["items"]
     assert "Cellulitis" in {i["label"] for i in items if i["category"] == "differential"}
 
+
+def test_a_condition_of_both_feet_is_coded_at_both_sides(tmp_path, capsys):
+    # MTSamples 2188: "Morton neuroma of her feet bilaterally" was G57.61 (right lower limb),
+    # the side the note named its knee with: "bilaterally" after the site was not read, and
+    # ICD-10-CM's bilateral code says "limbs", which the side variants did not match.
+    text = ("PAST MEDICAL HISTORY: Hypertension, Morton neuroma of her feet bilaterally.\n"
+            "HISTORY: She reports right knee pain.\n")
+    codes = [i["code"] for i in analysed(tmp_path, capsys, text)["items"]
+             if i["category"] == "icd10"]
+    assert "G57.63" in codes and not {"G57.60", "G57.61"} & set(codes)
+    assert "M25.561" in codes

@@ -50,7 +50,10 @@ WORDS_BEFORE = 40  # characters before a concept that may name its side ("left k
 SIDE_AFTER = re.compile(
     r"[ \t]+(?:(?:on|of|in|at|involving|affecting)[ \t]+(?:the[ \t]+|his[ \t]+|her[ \t]+)?)?"
     r"(left|right|bilateral(?:ly)?)\b(?![ \t]+(?:now|away|after|before|here|there)\b)"
-    r"|,[ \t]*(left|right)[ \t]+[a-z]+(?=[ \t]*(?:[.;]|,\d|$))",
+    r"|,[ \t]*(left|right)[ \t]+[a-z]+(?=[ \t]*(?:[.;]|,\d|$))"
+    # "Morton neuroma of her feet bilaterally"
+    r"|[ \t]+(?:of|in|on|at)[ \t]+(?:the|his|her|both)[ \t]+[a-z]+(?:[ \t]+[a-z]+)?"
+    r"[ \t]+(bilaterally)\b",
     re.IGNORECASE | re.MULTILINE)
 # "open ankle fracture", "open right femur fracture", "open fracture": the fracture is open;
 # "open reduction of the fracture" is the operation.
@@ -117,7 +120,7 @@ def _sides_of(text: str, spans: list) -> set[str]:
             found |= sides_named(CLAUSE_BREAK.split(before)[-1])
             after = SIDE_AFTER.match(text, span.end, min(len(text), span.end + WORDS_BEFORE))
             if after:
-                found |= sides_named(after.group(1) or after.group(2))
+                found |= sides_named(next(side for side in after.groups() if side))
     return found
 
 
@@ -164,13 +167,19 @@ def side_variants(code: str) -> dict[str, str]:
     parent = icd.get_parent(code) if icd.is_valid_item(code) else ""
     if not parent or code_side(code) is None:
         return {}
-    key = CODE_SIDE.sub("", description(code)).lower()
+    key = _without_side(description(code))
     variants = {}
     for sibling in icd.get_children(parent):
         side = code_side(sibling)
-        if side and CODE_SIDE.sub("", description(sibling)).lower() == key:
+        if side and _without_side(description(sibling)) == key:
             variants.setdefault(side, sibling)
     return variants if len(variants) > 1 else {}
+
+
+def _without_side(text: str) -> str:
+    """A description without its side, in the singular: "bilateral lower limbs" is the
+    "right lower limb" at both sides."""
+    return re.sub(r"(?<=\w)s\b", "", CODE_SIDE.sub("", text).lower())
 
 
 def side_for(code: str, sides: set[str]) -> str:
