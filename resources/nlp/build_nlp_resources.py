@@ -54,6 +54,9 @@ AMBIGUOUS = {
     # device" was a fracture of the first cervical vertebra, the ear's malleus glanders,
     # topical "cocaine" in nasal surgery a poisoning by local anesthetics
     "atlas", "astragalus", "malleus", "cocaine", "immersion",
+    # a knee's or an orbit's fat pad in an operation (30 of 37 dev mentions) is anatomy:
+    # "the infrapatellar fat pad was incised" was E65 localized adiposity
+    "fat pad",
     # a specialty more often than a diagnosis: "Dr. XYZ of infectious diseases"; in a
     # newborn's history the mother's condition (P00.0), not the O16.9 of her own record
     "infectious disease", "maternal hypertension",

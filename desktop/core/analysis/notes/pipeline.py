@@ -64,7 +64,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # undescended testis is a term; cellulitis is coded at its site ("left facial cellulitis"
 # L03.211; `terms/cellulitis_sites.tsv`); "postanesthetic pain control" is no pain; a cause
 # "could be" or "possibly secondary to" is a possibility; stress, urge, mixed urinary and
-# overflow incontinence are terms, "opioid use" F11.90; an acute pain team is no pain;
+# overflow incontinence are terms, "opioid use" F11.90; an acute pain team is no pain; a
+# fat pad alone is anatomy (a suprapubic one E65);
 # 21: "no secondary/definite/convincing evidence for X" negates X ("secondary" ended the scope
 # of "no"); colonoscopy headers (SCOPE:, INSTRUMENT:, WITHDRAWAL TIME:, PREPARATION:...) open
 # the procedure; a gland, speech, voice and the spaces around brain and cord name no condition

@@ -1359,6 +1359,14 @@ def test_normal_anatomy_is_no_problem():
     assert not [c for c in analysis.concepts if c.category == "problem"]
 
 
+def test_a_fat_pad_in_an_operation_is_anatomy():
+    # MTSamples 2724 (craniotomy) and knee arthroplasties: "the infrapatellar fat pad was
+    # incised" was E65, localized adiposity; a boy's prominent suprapubic fat pad is one.
+    analysis = analyse_note("The infrapatellar fat pad was incised. He has a fairly prominent "
+                            "suprapubic fat pad.")
+    assert [(c.text, c.codes) for c in analysis.concepts] == [("suprapubic fat pad", ("E65",))]
+
+
 def test_a_specialty_is_no_condition():
     # MTSamples 3948: "I spoke with Dr. XYZ of infectious diseases" was B99.9.
     analysis = analyse_note("I spoke with Dr. XYZ of infectious diseases. He is seen in the "
