@@ -844,3 +844,11 @@ def test_a_condition_of_both_feet_is_coded_at_both_sides(tmp_path, capsys):
              if i["category"] == "icd10"]
     assert "G57.63" in codes and not {"G57.60", "G57.61"} & set(codes)
     assert "M25.561" in codes
+
+
+def test_end_stage_renal_disease_and_esrd_are_one_problem(tmp_path, capsys):
+    text = "PAST MEDICAL HISTORY: ESRD.\nASSESSMENT: End-stage renal disease on hemodialysis."
+    problems = [i for i in analysed(tmp_path, capsys, text)["items"]
+                if i["category"] == "problem"]
+    assert [(i["label"], len(i["evidence"])) for i in problems] == [
+        ("End-stage renal disease (\u201cESRD\u201d)", 2)]

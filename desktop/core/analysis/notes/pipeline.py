@@ -65,7 +65,10 @@ RULES_ID = "rules:clinicdesk-notes"
 # L03.211; `terms/cellulitis_sites.tsv`); "postanesthetic pain control" is no pain; a cause
 # "could be" or "possibly secondary to" is a possibility; stress, urge, mixed urinary and
 # overflow incontinence are terms, "opioid use" F11.90; an acute pain team is no pain; a
-# fat pad alone is anatomy (a suprapubic one E65);
+# fat pad alone is anatomy (a suprapubic one E65); upper and lower GI bleeds (K92.2) and
+# diverticular bleeding (K57.91) are terms; "renal failure" is N19, "end-stage renal disease"
+# and ESRD N18.6 (it was "renal disease", N28.9), end-stage liver disease K72.90; a relative
+# the note cites ("per his wife", "according to the daughter") is no experiencer;
 # 21: "no secondary/definite/convincing evidence for X" negates X ("secondary" ended the scope
 # of "no"); colonoscopy headers (SCOPE:, INSTRUMENT:, WITHDRAWAL TIME:, PREPARATION:...) open
 # the procedure; a gland, speech, voice and the spaces around brain and cord name no condition

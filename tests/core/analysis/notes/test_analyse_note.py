@@ -558,6 +558,14 @@ def test_plural_findings_are_found_as_their_term():
     ("Stress urinary incontinence, intrinsic sphincter deficiency.",
      "Stress urinary incontinence", "stress urinary incontinence", "N39.3"),
     ("Opioid use.", "Opioid use", "opioid use", "F11.90"),
+    # MTSamples 3954: no concepts
+    ("5. Lower gastrointestinal bleed.", "Lower gastrointestinal bleed",
+     "lower gastrointestinal bleed", "K92.2"),
+    ("7. Status post diverticular bleed.", "diverticular bleed", "diverticular bleed", "K57.91"),
+    # MTSamples 455: no concept; 78 dev mentions of the hyphenated end-stage were N28.9
+    ("PREOPERATIVE DIAGNOSIS: Renal failure.", "Renal failure", "renal failure", "N19"),
+    ("History of end-stage renal disease on dialysis.", "end-stage renal disease",
+     "end-stage renal disease", "N18.6"),
 ])
 def test_common_clinical_words_are_concepts(note, text, term, code):
     concept = find(analyse_note(note), text)
@@ -1336,6 +1344,16 @@ def test_a_concern_that_something_happened_is_a_possibility():
                             "is concern regarding the numbness he has been having.")
     assert_assertions(analysis, {"fever": "possible", "pneumonia": "possible",
                                  "numbness": "present"})
+
+
+def test_a_relative_who_tells_of_the_patients_illness_is_no_experiencer():
+    # MTSamples 4155: "in the ICU according to the daughter for 3 weeks due to again lower GI
+    # bleed" gave the bleed to the daughter; "Per his wife, he had a seizure" likewise.
+    analysis = analyse_note("He was in the ICU according to the daughter for 3 weeks due to "
+                            "again lower GI bleed. Per his wife, he had a seizure last night. "
+                            "Her mother has diabetes.")
+    assert_assertions(analysis, {"lower GI bleed": "present", "seizure": "present",
+                                 "diabetes": "family"})
 
 
 def test_a_cause_the_note_hedges_is_a_possibility_a_stated_one_is_not():
