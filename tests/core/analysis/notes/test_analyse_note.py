@@ -566,6 +566,11 @@ def test_plural_findings_are_found_as_their_term():
     ("PREOPERATIVE DIAGNOSIS: Renal failure.", "Renal failure", "renal failure", "N19"),
     ("History of end-stage renal disease on dialysis.", "end-stage renal disease",
      "end-stage renal disease", "N18.6"),
+    # MTSamples 4645: no aneurysm was a concept
+    ("POSTOPERATIVE DIAGNOSIS: Type 4 thoracoabdominal aneurysm.", "thoracoabdominal aneurysm",
+     "thoracoabdominal aneurysm", "I71.60"),
+    ("History of abdominal aortic aneurysm.", "abdominal aortic aneurysm",
+     "abdominal aortic aneurysm", "I71.40"),
 ])
 def test_common_clinical_words_are_concepts(note, text, term, code):
     concept = find(analyse_note(note), text)
@@ -1354,6 +1359,14 @@ def test_a_relative_who_tells_of_the_patients_illness_is_no_experiencer():
                             "Her mother has diabetes.")
     assert_assertions(analysis, {"lower GI bleed": "present", "seizure": "present",
                                  "diabetes": "family"})
+
+
+def test_an_aneurysm_the_study_did_not_demonstrate_is_absent():
+    # A cardiac MRI's "There is no demonstrated aneurysm or pseudoaneurysm": "demonstrated"
+    # ends a cue's scope ("CT demonstrated pneumonia").
+    analysis = analyse_note("There is no demonstrated aneurysm or pseudoaneurysm. CT "
+                            "demonstrated pneumonia.")
+    assert_assertions(analysis, {"aneurysm": "negated", "pneumonia": "present"})
 
 
 def test_a_cause_the_note_hedges_is_a_possibility_a_stated_one_is_not():
