@@ -852,3 +852,18 @@ def test_end_stage_renal_disease_and_esrd_are_one_problem(tmp_path, capsys):
                 if i["category"] == "problem"]
     assert [(i["label"], len(i["evidence"])) for i in problems] == [
         ("End-stage renal disease (\u201cESRD\u201d)", 2)]
+
+
+@pytest.mark.parametrize("text", [
+    # MTSamples 511: the phrase "pain control" (R52 in coded cases) inside the treatment's name
+    "PROCEDURE: Marcaine was injected around the wound for postanesthetic pain control.",
+    # MTSamples 4888: a cardioversion's shock was R57.9, shock
+    "PROCEDURE: A single 150 joule synchronized biphasic shock restored sinus rhythm.",
+])
+def test_a_procedures_words_give_no_symptom_code(tmp_path, capsys, text):
+    codes = [i["code"] for i in analysed(tmp_path, capsys, text)["items"]
+             if i["category"] == "icd10"]
+    assert not {"R52", "R57.9"} & set(codes)
+    # the same words about the patient still are
+    assert "R57.9" in [i["code"] for i in analysed(tmp_path, capsys, "He was in shock.")["items"]
+                       if i["category"] == "icd10"]

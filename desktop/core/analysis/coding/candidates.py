@@ -270,6 +270,9 @@ def _add_phrases(get, analysis: NoteAnalysis,
     # pneumonia" no J18.9. Codes of the term's own category stay ("chest pain" in
     # "pleuritic chest pain", coders often add R07.9) but rank below the term's own code.
     named = [(c.start, c.end, c.codes) for c in analysis.concepts if c.codes]
+    # A procedure's or a service's words name no symptom of the patient: "pain control" in
+    # "postanesthetic pain control" is no R52, the "biphasic shock" of a cardioversion no R57.9.
+    procedures = [(c.start, c.end) for c in analysis.concepts if c.category == "procedure"]
     nested: dict[str, set[str]] = {}  # code -> codes of the longer terms it sat inside
     free: set[str] = set()  # codes with a phrase hit outside any more specific term
     for sentence in patient_sentences(analysis, min_words=1):
@@ -295,8 +298,11 @@ def _add_phrases(get, analysis: NoteAnalysis,
                             sentence.start + end, assertion=assertion, category="phrase")
             within = [codes for s, e, codes in named
                       if s <= span.start and span.end <= e and e - s > span.end - span.start]
+            in_procedure = any(s <= span.start and span.end <= e for s, e in procedures)
             for hit in hits:
                 if any(hit.code[:3] not in {c[:3] for c in codes} for codes in within):
+                    continue
+                if in_procedure and hit.code.startswith("R"):
                     continue
                 specific = {c for codes in within if not hit.code.startswith(codes)
                             for c in codes}

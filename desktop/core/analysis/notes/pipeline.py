@@ -70,7 +70,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # and ESRD N18.6 (it was "renal disease", N28.9), end-stage liver disease K72.90; a relative
 # the note cites ("per his wife", "according to the daughter") is no experiencer; aneurysms
 # are terms (aortic by part: I71.40 abdominal, I71.60 thoracoabdominal...; cerebral I67.1);
-# "no demonstrated X" negates X;
+# "no demonstrated X" negates X; a cardioversion's biphasic or synchronized shock is a
+# procedure, and a phrase inside a procedure's name gives no symptom code;
 # 21: "no secondary/definite/convincing evidence for X" negates X ("secondary" ended the scope
 # of "no"); colonoscopy headers (SCOPE:, INSTRUMENT:, WITHDRAWAL TIME:, PREPARATION:...) open
 # the procedure; a gland, speech, voice and the spaces around brain and cord name no condition
