@@ -846,6 +846,15 @@ def test_a_condition_of_both_feet_is_coded_at_both_sides(tmp_path, capsys):
     assert "M25.561" in codes
 
 
+def test_short_of_breath_and_shortness_of_breath_are_one_problem(tmp_path, capsys):
+    # MTSamples 4155: two lines on the problem list
+    text = ("HISTORY: She has mild shortness of breath upon exertion. She cannot get up one "
+            "flight of stairs, but feels short of breath.")
+    problems = [i for i in analysed(tmp_path, capsys, text)["items"]
+                if i["category"] == "problem"]
+    assert [(i["label"], len(i["evidence"])) for i in problems] == [("Shortness of breath", 2)]
+
+
 def test_end_stage_renal_disease_and_esrd_are_one_problem(tmp_path, capsys):
     text = "PAST MEDICAL HISTORY: ESRD.\nASSESSMENT: End-stage renal disease on hemodialysis."
     problems = [i for i in analysed(tmp_path, capsys, text)["items"]
