@@ -717,6 +717,11 @@ def test_a_fracture_is_found_with_its_bone_however_the_note_names_it():
          "Erythema": ("erythema", ("L53.9",)), "tracheostomy": ("tracheostomy", ()),
          "pedal edema": ("pedal edema", ("R60.0",))},
         id="a-mucosas-erythema-and-edema"),
+    # the back of the throat and a bladder's wall are no skin
+    pytest.param(
+        "The back of the throat shows erythema. Edema of the posterior bladder wall.",
+        {"erythema": ("mucosal erythema", ()), "Edema": ("mucosal edema", ())},
+        id="a-mucosas-back-and-wall"),
     # MTSamples 4036: "Left facial cellulitis" was L03.90, cellulitis of unspecified site.
     pytest.param(
         "1. Left facial cellulitis. 2. Cellulitis of the right lower extremity. 3. Cellulitis "
