@@ -27,7 +27,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from desktop.core.analysis.coding.icd_table import coded_as, description
 from desktop.core.analysis.notes import NoteAnalysis
 from desktop.core.analysis.notes.concepts.extraction import CODED_CATEGORIES
-from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
+from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table, words_pattern
 
 NOT_THE_PATIENTS = ("negated", "family")
 # "bilaterally", "both legs": evidence of a bilateral condition; "both" alone is too vague
@@ -257,12 +257,6 @@ GENERIC_WORDS = frozenset(
 WORD = re.compile(r"[a-z]{3,}")
 
 
-def _words_pattern(words: Iterable[str]) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(w.strip()).replace(r"\ ", r"\s+")
-                            for w in sorted(words, key=len, reverse=True) if w.strip())
-    return re.compile(rf"\b(?:{alternatives})(?:e?s)?\b", re.IGNORECASE)
-
-
 @lru_cache(maxsize=1)
 def _site_words() -> tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...]:
     """(site, words an ICD-10-CM description names it by, words a note may name it by) from
@@ -271,7 +265,7 @@ def _site_words() -> tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...]:
     for site, words, *colloquial in read_table(nlp_resources_dir() / "terms" / "body_sites.tsv"):
         words = words.split(",")
         extra = colloquial[0].split(",") if colloquial else []
-        sites.append((site, _words_pattern(words), _words_pattern(words + extra)))
+        sites.append((site, words_pattern(words), words_pattern(words + extra)))
     return tuple(sites)
 
 
@@ -339,7 +333,7 @@ def _evidence_stems(text: str) -> set[str]:
 def _organ_words() -> re.Pattern[str]:
     """Organ and tissue words (``terms/organ_words.txt``): where a condition is, not what."""
     rows = read_table(nlp_resources_dir() / "terms" / "organ_words.txt")
-    return _words_pattern(row[0] for row in rows)
+    return words_pattern(row[0] for row in rows)
 
 
 @lru_cache(maxsize=8192)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -81,3 +83,11 @@ def read_table(path: Path) -> list[list[str]]:
         if line.strip() and not line.startswith("#"):
             rows.append(line.split("\t"))
     return rows
+
+
+def words_pattern(words: Iterable[str]) -> re.Pattern[str]:
+    """Any of a term file's words, whole, in the singular or with a plural "s"/"es", a
+    multi-word one across any spaces ("chest  wall", "vocal\ncord")."""
+    alternatives = "|".join(re.escape(w.strip()).replace(r"\ ", r"\s+")
+                            for w in sorted(words, key=len, reverse=True) if w.strip())
+    return re.compile(rf"\b(?:{alternatives})(?:e?s)?\b", re.IGNORECASE)

@@ -11,7 +11,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
+from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table, words_pattern
 
 MUCOSAL = "mucosal "
 
@@ -21,14 +21,8 @@ def _words() -> tuple[dict[str, str], re.Pattern[str], re.Pattern[str]]:
     """(finding term -> its bare code, mucosa words, skin words)."""
     rows = read_table(nlp_resources_dir() / "terms" / "mucosal_findings.tsv")
     findings = {row[1]: row[2] for row in rows if row[0] == "finding"}
-    words = {row[0]: [w.strip() for w in row[1].split(",") if w.strip()]
-             for row in rows if row[0] != "finding"}
-
-    def any_of(kind: str) -> re.Pattern[str]:
-        alternatives = "|".join(re.escape(w) for w in sorted(words[kind], key=len, reverse=True))
-        return re.compile(rf"\b(?:{alternatives})(?:e?s)?\b", re.IGNORECASE)
-
-    return findings, any_of("mucosa"), any_of("skin")
+    words = {row[0]: row[1].split(",") for row in rows if row[0] != "finding"}
+    return findings, words_pattern(words["mucosa"]), words_pattern(words["skin"])
 
 
 def at_a_mucosa(text: str, concepts: Sequence[Any], sentences: Sequence[Any]) -> list[Any]:
