@@ -60,6 +60,9 @@ AMBIGUOUS = {
     # a specialty more often than a diagnosis: "Dr. XYZ of infectious diseases"; in a
     # newborn's history the mother's condition (P00.0), not the O16.9 of her own record
     "infectious disease", "maternal hypertension",
+    # an inclusion term of R92.30 (dense breasts) that CT reports use for any organ: "some low
+    # density in the liver, which could be from artifact" was coded as dense breasts
+    "low density",
 }
 
 

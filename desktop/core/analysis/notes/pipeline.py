@@ -55,6 +55,10 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
+# 23: a templated review's "(-)" denies what follows it up to a "(+)"; a sentence that
+# opens with "Negative" denies what follows ("Negative CVA tenderness"); what the patient
+# "may/might have (had)" is a possibility; a drug the patient "is/stays/continues on" is
+# taken ("should stay on MiraLax"), "is on hold" still held; "low density" is no dense breast;
 # 22: a listed plural of a listed term is its variant ("headaches" is "headache": one
 # problem); a site's "discomfort" is its pain ("chest discomfort" R07.89); intracranial and
 # brain mass (R90.0), white matter, vasogenic and brain edema (G93.6) are terms; erythema and
@@ -182,7 +186,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # "not limited to" negates nothing, a child's vitals are not judged by adult limits,
 # "may suggest" is a possibility, "a brother who" keeps his conditions, no bare "wound";
 # 10: "T12" no temperature; 9: consent risks hypothetical; 8: cancer sites
-RULES_VERSION = "22"
+RULES_VERSION = "23"
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
 _lock = threading.Lock()

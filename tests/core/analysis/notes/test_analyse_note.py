@@ -199,6 +199,12 @@ PHRASING = [
                  {"metformin": "historical", "lisinopril": "historical",
                   "atorvastatin": "present"},
                  id="which-was-stopped"),
+    # A drug the patient is, or is to stay, on is taken (MTSamples 1907, 3821: both were
+    # "planned, not started"), and one "on hold" still is not.
+    pytest.param("I think he should stay on MiraLax for his bowels. She has an IUD to prevent "
+                 "pregnancy as she is on Accutane. Coumadin is on hold.",
+                 {"MiraLax": "present", "Accutane": "present", "Coumadin": "historical"},
+                 id="stay-on-is-on"),
     # A drug the plan may start is not taken yet: each was listed as a current medication.
     pytest.param("We may start metformin. Plan to start lisinopril if BP rises. Will consider "
                  "adding glipizide. Consider insulin. Continue aspirin. I will consider treating "
@@ -1392,7 +1398,47 @@ def test_a_cause_the_note_hedges_is_a_possibility_a_stated_one_is_not():
 def test_normal_anatomy_is_no_problem():
     # ICD-10-CM lists "Aortic arch" as an inclusion term of Q25.49 (a malformation).
     analysis = analyse_note("There is otherwise a normal left aortic arch.")
+
+
+def test_a_templated_review_marks_absent_items_minus_and_present_ones_plus():
+    # MTSamples 4139 (acne visit): "Constitutional Symptoms: (-) constitutional symptoms,
+    # such as fever, headache, nausea, dizziness" listed all four as present and put
+    # meningitis on the differential.
+    analysis = analyse_note(
+        "REVIEW OF SYSTEMS:,  Integumentary: (+) periodic reddening of face, Constitutional "
+        "Symptoms: (-) constitutional symptoms,such as fever, headache, nausea, dizziness.,"
+        "Musculoskeletal: (-) back pain (+) joint stiffness.")
+    assert_assertions(analysis, {"fever": "negated", "headache": "negated",
+                                 "nausea": "negated", "dizziness": "negated",
+                                 "back pain": "negated", "joint stiffness": "present"})
+
+
+def test_a_sentence_that_opens_with_negative_denies_what_follows():
+    # MTSamples 3821 (car crash): "Negative CVA tenderness bilaterally" was a present finding;
+    # "Negative chest pain." likewise. "Negative except for" keeps what it excepts.
+    analysis = analyse_note(
+        "REVIEW OF SYSTEMS: Negative chest pain, palpitations. ABDOMEN: Soft. Negative CVA "
+        "tenderness bilaterally. NEURO: Negative except for headaches.")
+    assert_assertions(analysis, {"chest pain": "negated", "palpitations": "negated",
+                                 "CVA tenderness": "negated", "headaches": "present"})
+
+
+def test_what_the_patient_may_have_had_is_a_possibility():
+    # MTSamples 3821: "she believes she may have passed out shortly after the accident" was a
+    # presenting syncope; a drug the patient "may have" is an instruction, not a doubt.
+    analysis = analyse_note("She believes she may have passed out shortly after the accident. "
+                            "He may have had a seizure. He may have Tylenol for the pain.")
+    assert_assertions(analysis, {"passed out": "possible", "seizure": "possible",
+                                 "Tylenol": "present"})
     assert not [c for c in analysis.concepts if c.category == "problem"]
+
+
+def test_a_low_density_on_a_scan_is_no_dense_breast():
+    # MTSamples 3821: a CT's "some low density in the liver, which could be from artifact" was
+    # R92.30 (dense breasts), whose inclusion term is "Low density".
+    analysis = analyse_note("There is also some low density in the liver. HCT revealed multiple "
+                            "low density areas in the left hemisphere.")
+    assert not analysis.concepts
 
 
 def test_a_fat_pad_in_an_operation_is_anatomy():
