@@ -49,6 +49,9 @@ _LEADING_JOINER = re.compile(r"^(?:and|or|plus)\s+", re.IGNORECASE)
 _TRAILING_NUMBER = re.compile(r"[.,]\s*\d{1,2}[.)]$")  # "...cheaper.,2." -> "...cheaper."
 _PERSON_TERMS = frozenset({"smoker", "drinker", "diabetic", "alcoholic"})
 _NUMBER_CONTINUES = re.compile(r"(?:,\d{3})+(?!\d)|\.\d+")
+# "He denied any previous history of back pain" denies the past, not the back pain he came
+# with: the label keeps the note's word ("No previous back pain").
+_EARLIER_WORD = re.compile(r"\b(previous|prior|past)\b(?:\s+[\w-]+){0,4}\s+$", re.IGNORECASE)
 _DOSE = re.compile(r"\d\s*(?:mg|mcg|g|gm|ml|units?|meq|%|puffs?|tabs?|tablets?)\b",
                    re.IGNORECASE)
 # How a piece of a medication list that goes on the order before it starts ("for one month",
@@ -269,7 +272,9 @@ def _concept_items(
                 label = f"{label} ({flag})"  # "calcium level was 7.5 (low: below 8.5 ...)"
         if assertion == "negated" and category in {"allergy", "negative"}:
             # "He is not a smoker": "Not a smoker", not "No smoker"
+            earlier = _EARLIER_WORD.search(note.text, max(0, concept.start - 60), concept.start)
             label = (f"Not a {concept.text}" if concept.term in _PERSON_TERMS
+                     else f"No {earlier.group(1).lower()} {concept.text}" if earlier
                      else f"No {concept.text}")
         if assertion == "historical" and category == "medication":
             label = f"{label} (stopped, held or past)"  # "Metformin was discontinued"

@@ -351,6 +351,17 @@ def test_a_non_smoker_reads_as_written():
     assert labels == {"Not a smoker", "No chest pain"}
 
 
+def test_a_denied_earlier_episode_is_not_shown_as_a_denied_symptom():
+    # MTSamples 2163 (disc herniation): "He denied any previous history of back pain or back
+    # surgeries" read "No back pain" beside the back pain he came with.
+    text = ("HISTORY: This is a 34-year-old male with history of back pain with radiation into "
+            "the left leg. He denied any previous history of back pain or back surgeries. "
+            "He denies fever.")
+    labels = {i["label"] for i in _by_category(
+        build_structured_result([prepare_note(text, note_id=5)]), "negative")}
+    assert labels == {"No previous back pain", "No fever"}
+
+
 def test_a_nonsmoker_is_no_symptom():
     # MTSamples 2991: "He is a nonsmoker, nonalcoholic" put "nonsmoker" among the symptoms and
     # findings; the social history lists the sentence as written.
