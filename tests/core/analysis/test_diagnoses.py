@@ -868,6 +868,8 @@ def test_end_stage_renal_disease_and_esrd_are_one_problem(tmp_path, capsys):
     "PROCEDURE: Marcaine was injected around the wound for postanesthetic pain control.",
     # MTSamples 4888: a cardioversion's shock was R57.9, shock
     "PROCEDURE: A single 150 joule synchronized biphasic shock restored sinus rhythm.",
+    # MTSamples 2041: a bunionectomy's discharge "prescription for pain medications" was R52
+    "PLAN: The patient was given a prescription for pain medications.",
 ])
 def test_a_procedures_words_give_no_symptom_code(tmp_path, capsys, text):
     codes = [i["code"] for i in analysed(tmp_path, capsys, text)["items"]

@@ -59,6 +59,9 @@ RULES_ID = "rules:clinicdesk-notes"
 # opens with "Negative" denies what follows ("Negative CVA tenderness"); what the patient
 # "may/might have (had)" is a possibility; a drug the patient "is/stays/continues on" is
 # taken ("should stay on MiraLax"), "is on hold" still held; "low density" is no dense breast;
+# hallux abductovalgus, tailor's bunion, hammertoe, patellar chondromalacia, hallux limitus,
+# ingrown toenail and heel spur are terms; "pain medications", "pain clinic"... are treatments,
+# not pain; a malignant meningioma is C70.9;
 # 22: a listed plural of a listed term is its variant ("headaches" is "headache": one
 # problem); a site's "discomfort" is its pain ("chest discomfort" R07.89); intracranial and
 # brain mass (R90.0), white matter, vasogenic and brain edema (G93.6) are terms; erythema and

@@ -1433,6 +1433,27 @@ def test_what_the_patient_may_have_had_is_a_possibility():
                                  "Tylenol": "present"})
 
 
+def test_foot_and_knee_deformities_are_named_as_surgeons_write_them():
+    # MTSamples 2041 (bunionectomy): "Hallux abductovalgus deformity" was no concept and
+    # "Tailor bunion deformity" a bunion (M21.61); hammertoes were none and "left patellar
+    # chondromalacia" chondromalacia at an unspecified site (M94.20).
+    analysis = analyse_note(
+        "PREOPERATIVE DIAGNOSES:,1.  Hallux abductovalgus deformity, right foot.,2.  Tailor "
+        "bunion deformity, right foot.,3.  Hammertoes, second and third toes.,4.  Left "
+        "patellar chondromalacia.,5.  Chondromalacia of the patella, right knee.")
+    assert [(c.text, c.codes[0]) for c in analysis.concepts] == [
+        ("Hallux abductovalgus deformity", "M20.10"), ("Tailor bunion deformity", "M21.629"),
+        ("Hammertoes", "M20.40"), ("patellar chondromalacia", "M22.40"),
+        ("Chondromalacia of the patella", "M22.40")]
+
+
+def test_a_malignant_meningioma_is_no_benign_neoplasm():
+    # MTSamples 2847: "There is a malignant meningioma" was D32.9, a benign neoplasm.
+    analysis = analyse_note("There is a malignant meningioma. She has a small meningioma.")
+    assert [(c.text, c.codes[0]) for c in analysis.concepts] == [
+        ("malignant meningioma", "C70.9"), ("meningioma", "D32.9")]
+
+
 def test_a_low_density_on_a_scan_is_no_dense_breast():
     # MTSamples 3821: a CT's "some low density in the liver, which could be from artifact" was
     # R92.30 (dense breasts), whose inclusion term is "Low density".
