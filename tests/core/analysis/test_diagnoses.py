@@ -846,6 +846,23 @@ def test_a_condition_of_both_feet_is_coded_at_both_sides(tmp_path, capsys):
     assert "M25.561" in codes
 
 
+@pytest.mark.parametrize(("text", "code"), [
+    ("ASSESSMENT: Right hemiparesis.", "G81.91"),
+    ("ASSESSMENT: Left hemiparesis.", "G81.94"),
+    ("ASSESSMENT: Hemiparesis.", "G81.90"),
+])
+def test_a_hemiparesis_takes_its_side_with_the_guidelines_dominance(tmp_path, capsys, text,
+                                                                     code):
+    # MTSamples 2847: a right hemiparesis was G81.90 (unspecified side) with G81.94 "left
+    # nondominant" beside it: ICD-10-CM names hemiplegia's side "right dominant", "left
+    # nondominant"..., which the side variants did not match. Its guideline (I.C.6.a): a right
+    # side not called either is dominant, a left one nondominant.
+    codes = [i["code"] for i in analysed(tmp_path, capsys, text)["items"]
+             if i["category"] == "icd10"]
+    assert codes[0] == code
+    assert not [c for c in codes[1:] if c.startswith("G81.9")]
+
+
 def test_short_of_breath_and_shortness_of_breath_are_one_problem(tmp_path, capsys):
     # MTSamples 4155: two lines on the problem list
     text = ("HISTORY: She has mild shortness of breath upon exertion. She cannot get up one "

@@ -38,6 +38,8 @@ SIDE_WORDS = re.compile(
     r"kidneys|breasts|ovaries|testes))\b", re.IGNORECASE)
 CODE_SIDE = re.compile(r"(?:^|,? )\b(right|left|unspecified|bilateral)\b(?: (?:eye|ear|side))?",
                        re.IGNORECASE)
+# Hemiplegia and monoplegia name the side "right dominant", "left nondominant"...
+DOMINANCE = re.compile(r"\s*\b(?:non-?)?dominant\b", re.IGNORECASE)
 # "(R07.1-R07.9)", "(H92.0-)", "(O10-O11, O13-O16)" in an Excludes1 note.
 _CODE = r"[A-Z]\d[0-9A-Z](?:\.[0-9A-Z]+)?"
 CODE_RANGE = re.compile(rf"({_CODE})\.?-?(?:-({_CODE}))?")
@@ -169,7 +171,7 @@ def side_variants(code: str) -> dict[str, str]:
         return {}
     key = _without_side(description(code))
     variants = {}
-    for sibling in icd.get_children(parent):
+    for sibling in sorted(icd.get_children(parent), key=lambda c: not _default_dominance(c)):
         side = code_side(sibling)
         if side and _without_side(description(sibling)) == key:
             variants.setdefault(side, sibling)
@@ -178,8 +180,17 @@ def side_variants(code: str) -> dict[str, str]:
 
 def _without_side(text: str) -> str:
     """A description without its side, in the singular: "bilateral lower limbs" is the
-    "right lower limb" at both sides."""
-    return re.sub(r"(?<=\w)s\b", "", CODE_SIDE.sub("", text).lower())
+    "right lower limb" at both sides; hemiplegia's "right dominant side" is a right side."""
+    return re.sub(r"(?<=\w)s\b", "", CODE_SIDE.sub("", DOMINANCE.sub("", text)).lower())
+
+
+def _default_dominance(code: str) -> bool:
+    """Whether a paralysis code's dominance is the one ICD-10-CM's guideline (I.C.6.a) gives
+    a side the note does not call dominant or not: the right side dominant, the left not."""
+    text = description(code).lower().replace("non-dominant", "nondominant")
+    if "dominant" not in text:
+        return True
+    return ("nondominant" in text) == (code_side(code) == "left")
 
 
 def side_for(code: str, sides: set[str]) -> str:
