@@ -294,14 +294,28 @@ def finding_names(concept: Concept, synonyms: dict[str, str], analysis: NoteAnal
     return names
 
 
+# Words that set a condition apart within its subcategory: J45.909 asthma is no J45.901
+# asthma exacerbation, K57.90 diverticulosis no K57.92 diverticulitis.
+_SETS_APART = ("exacerbation", "diverticulitis")
+# ... and within one code: a lower GI bleed and an upper one are both K92.2.
+_OPPOSITE_PARTS = (("upper", "lower"), ("lower", "upper"))
+
+
 def names_condition(code: str, condition_code: str) -> bool:
     """Whether a code the note gives names the condition: the same subcategory (N39.41 urge
-    incontinence is no N39.0 UTI), and an exacerbation only if the code says so (J45.909
-    asthma is no J45.901 asthma exacerbation)."""
+    incontinence is no N39.0 UTI), and a word that sets the condition apart only if the
+    code says it too."""
     if code[:5] != condition_code[:5]:
         return False
-    return ("exacerbation" not in description(condition_code).lower()
-            or "exacerbation" in description(code).lower())
+    wanted, given = description(condition_code).lower(), description(code).lower()
+    return all(word not in wanted or word in given for word in _SETS_APART)
+
+
+def names_other_part(term: str, condition_name: str) -> bool:
+    """Whether a concept names the other part of the condition's organ: "lower GI bleed"
+    for "Upper gastrointestinal bleeding"."""
+    term_words, name_words = set(term.lower().split()), set(condition_name.lower().split())
+    return any(a in name_words and b in term_words for a, b in _OPPOSITE_PARTS)
 
 
 def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS, *,
@@ -340,7 +354,8 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS, *,
                 lost += AGAINST_FACTOR * weight
         named = next((c for _, c in present if c.category == "problem" and c.codes
                       and (names_condition(c.codes[0], condition.icd10)
-                           or c.codes[0].startswith(condition.named_by or "\0"))), None)
+                           or c.codes[0].startswith(condition.named_by or "\0"))
+                      and not names_other_part(c.term, condition.name)), None)
         # A condition the note itself names stays on the list without its typical findings
         # (a discharge summary's "Pyelonephritis" with no flank pain written down). Others
         # need a common or characteristic finding (hypertension alone, a supportive one, put

@@ -354,6 +354,13 @@ def test_a_condition_is_named_only_by_its_own_code_not_its_category():
     known = _by_name("Fever and cough for 3 days. She has had asthma for 10 years.")
     assert "Asthma exacerbation" not in known
     assert _by_name("Assessment: asthma exacerbation.")["Asthma exacerbation"].named_in_note
+    # MTSamples 3637 (colonoscopy): "Diverticulosis" (K57.90) put diverticulitis (K57.92) on
+    # the list as named in the note; a lower GI bleed named the upper one (both K92.2).
+    assert "Diverticulitis" not in _by_name("IMPRESSION: Diverticulosis.")
+    assert _by_name("IMPRESSION: Diverticulitis.")["Diverticulitis"].named_in_note
+    bleed = _by_name("He was in the ICU for 3 weeks due to lower GI bleed.")
+    assert "Upper gastrointestinal bleeding" not in bleed
+    assert bleed["Lower gastrointestinal bleeding"].named_in_note
 
 
 def test_a_dangerous_cause_is_marked_cant_miss_whatever_its_rank():
