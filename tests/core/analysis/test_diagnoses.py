@@ -863,6 +863,16 @@ def test_a_hemiparesis_takes_its_side_with_the_guidelines_dominance(tmp_path, ca
     assert not [c for c in codes[1:] if c.startswith("G81.9")]
 
 
+def test_an_injury_is_coded_at_its_site_and_side(tmp_path, capsys):
+    # MTSamples 3821 and 4588: lacerations, abrasions and sprains were T14.8 whatever their site.
+    text = ("EXAM: Right knee abrasion. Laceration to the left hand.\n"
+            "ASSESSMENT: Left ankle sprain.\n")
+    codes = [i["code"] for i in analysed(tmp_path, capsys, text)["items"]
+             if i["category"] == "icd10"]
+    assert {"S80.211A", "S61.412A", "S93.402A"} <= set(codes)
+    assert not [c for c in codes if c.startswith("T14")]
+
+
 def test_short_of_breath_and_shortness_of_breath_are_one_problem(tmp_path, capsys):
     # MTSamples 4155: two lines on the problem list
     text = ("HISTORY: She has mild shortness of breath upon exertion. She cannot get up one "

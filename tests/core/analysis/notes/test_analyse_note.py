@@ -1454,6 +1454,21 @@ def test_a_malignant_meningioma_is_no_benign_neoplasm():
         ("malignant meningioma", "C70.9"), ("meningioma", "D32.9")]
 
 
+def test_an_injury_is_named_at_its_site():
+    # MTSamples 3821 (car crash): "a contusion and abrasion to her abdomen from the seatbelt"
+    # was T14.8, an injury of unspecified body region; so were a scalp laceration, knee
+    # abrasions and a left ankle sprain (273 dev mentions with a site).
+    analysis = analyse_note(
+        "DIAGNOSES:,1.  Forehead laceration.,2.  Abrasion to her abdomen.,3.  Knee abrasions.,"
+        "4.  Contusion of the left knee.,5.  Left ankle sprain.,6.  Sprained right wrist.,"
+        "7.  Laceration of the right index finger.,8.  Multiple contusions.")
+    assert [(c.text, c.codes[0]) for c in analysis.concepts] == [
+        ("Forehead laceration", "S01.81XA"), ("Abrasion to her abdomen", "S30.811A"),
+        ("Knee abrasions", "S80.219A"), ("Contusion of the left knee", "S80.00XA"),
+        ("ankle sprain", "S93.409A"), ("Sprained right wrist", "S63.509A"),
+        ("Laceration of the right index finger", "S61.219A"), ("contusions", "T14.8XXA")]
+
+
 def test_a_low_density_on_a_scan_is_no_dense_breast():
     # MTSamples 3821: a CT's "some low density in the liver, which could be from artifact" was
     # R92.30 (dense breasts), whose inclusion term is "Low density".

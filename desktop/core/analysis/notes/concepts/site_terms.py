@@ -41,6 +41,7 @@ class SiteTable:
     parts: tuple[str, ...] = ()  # between site and word: "fifth metatarsal head fracture"
     verb: str | None = None  # "fractured [left] <site> [part]"
     words_from: str | None = None  # another table whose rows give each site's written words
+    joins: tuple[str, ...] = ("of",)  # "fracture of the femur"; an injury "to the forehead"
 
 
 FRACTURES = SiteTable(
@@ -63,7 +64,15 @@ CELLULITIS = SiteTable(
     name="cellulitis", file="cellulitis_sites.tsv", kind="cellulitis",
     generic=("cellulitis", "L03.90"), after_site=("cellulitis",),
     before_of=((("cellulitis",),),))
-TABLES = {table.name: table for table in (FRACTURES, CANCERS, TUMORS, CELLULITIS)}
+# Injuries an emergency note names by where they are: "forehead laceration", "a contusion and
+# abrasion to her abdomen", "left ankle sprain".
+INJURY_JOINS = ("of", "to", "on", "over")
+INJURIES = tuple(
+    SiteTable(name=kind, file=f"{kind}_sites.tsv", kind=kind, generic=(kind, "T14.8XXA"),
+              after_site=(kind, f"{kind}s"), before_of=(((kind, f"{kind}s"),),),
+              joins=INJURY_JOINS, verb="sprained" if kind == "sprain" else None)
+    for kind in ("laceration", "abrasion", "contusion", "sprain"))
+TABLES = {table.name: table for table in (FRACTURES, CANCERS, TUMORS, CELLULITIS, *INJURIES)}
 
 
 def _form_words(form: str) -> tuple[str, ...]:
@@ -118,8 +127,8 @@ def site_rules(table: SiteTable) -> list[TargetRule]:
         site = [{"LOWER": {"IN": sorted(place)}} for place in places]
         before = [{"LOWER": {"IN": OWNER_WORDS}, "OP": "?"},
                   {"LOWER": {"IN": SIDE_WORDS}, "OP": "?"}]
-        patterns = [[*({"LOWER": {"IN": list(words)}} for words in lead), {"LOWER": "of"},
-                     *before, *site]
+        patterns = [[*({"LOWER": {"IN": list(words)}} for words in lead),
+                     {"LOWER": {"IN": list(table.joins)}}, *before, *site]
                     for lead in table.before_of]
         if table.verb:
             patterns.append([{"LOWER": table.verb}, *before, *site,
