@@ -1427,10 +1427,12 @@ def test_a_sentence_that_opens_with_negative_denies_what_follows():
 def test_what_the_patient_may_have_had_is_a_possibility():
     # MTSamples 3821: "she believes she may have passed out shortly after the accident" was a
     # presenting syncope; a drug the patient "may have" is an instruction, not a doubt.
+    # "When she awakens, she might have a dull headache" tells how often, not whether.
     analysis = analyse_note("She believes she may have passed out shortly after the accident. "
-                            "He may have had a seizure. He may have Tylenol for the pain.")
+                            "He might have had a seizure. He may have Tylenol for the pain. "
+                            "When she awakens, she might have a dull headache.")
     assert_assertions(analysis, {"passed out": "possible", "seizure": "possible",
-                                 "Tylenol": "present"})
+                                 "Tylenol": "present", "headache": "present"})
 
 
 def test_foot_and_knee_deformities_are_named_as_surgeons_write_them():
