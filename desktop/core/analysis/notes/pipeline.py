@@ -62,7 +62,9 @@ RULES_ID = "rules:clinicdesk-notes"
 # hallux abductovalgus, tailor's bunion, hammertoe, patellar chondromalacia, hallux limitus,
 # ingrown toenail and heel spur are terms; "pain medications", "pain clinic"... are treatments,
 # not pain; a malignant meningioma is C70.9; a laceration, abrasion, contusion or sprain is
-# coded at its site (`terms/{laceration,abrasion,contusion,sprain}_sites.tsv`);
+# coded at its site (`terms/{laceration,abrasion,contusion,sprain}_sites.tsv`); "the/this
+# child" is the patient, not a relative; what a scan "suggested" is a possibility (not a
+# person's advice); "until" ends a cue's scope ("previously well until he began having X");
 # 22: a listed plural of a listed term is its variant ("headaches" is "headache": one
 # problem); a site's "discomfort" is its pain ("chest discomfort" R07.89); intracranial and
 # brain mass (R90.0), white matter, vasogenic and brain edema (G93.6) are terms; erythema and

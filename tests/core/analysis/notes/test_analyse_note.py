@@ -1401,6 +1401,30 @@ def test_normal_anatomy_is_no_problem():
     assert not [c for c in analysis.concepts if c.category == "problem"]
 
 
+def test_the_child_of_a_paediatric_note_is_the_patient():
+    # MTSamples 3901 (mastoiditis ruled out): "The child has had very severe ear pain" and "a
+    # CT scan suggested that the child had mastoiditis" gave both to a relative; a scan's
+    # suggestion is a possibility.
+    analysis = analyse_note("He was admitted after a CT scan suggested that the child had "
+                            "mastoiditis. The child has had very severe ear pain. Her child "
+                            "has asthma. The child's mother has diabetes. He saw his "
+                            "physician, who suggested that he follow up at a pain clinic for "
+                            "his chronic back pain.")
+    assert_assertions(analysis, {"mastoiditis": "possible", "ear pain": "present",
+                                 "asthma": "family", "diabetes": "family",
+                                 "back pain": "present"})
+
+
+def test_what_was_so_until_a_change_is_past_only_up_to_it():
+    # MTSamples 3929: "previously well until he began having gross hematuria" listed the
+    # hematuria he was admitted with as past history.
+    analysis = analyse_note("This is a 77-year-old male who was previously well until he "
+                            "began having gross hematuria. He denied chest pain until the day "
+                            "of admission when he developed dyspnea.")
+    assert_assertions(analysis, {"gross hematuria": "present", "chest pain": "negated",
+                                 "dyspnea": "present"})
+
+
 def test_a_templated_review_marks_absent_items_minus_and_present_ones_plus():
     # MTSamples 4139 (acne visit): "Constitutional Symptoms: (-) constitutional symptoms,
     # such as fever, headache, nausea, dizziness" listed all four as present and put
