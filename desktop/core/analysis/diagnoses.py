@@ -31,6 +31,7 @@ from desktop.core.analysis.differential import (
     differential,
 )
 from desktop.core.analysis.notes import Concept, NoteAnalysis, analyse_note, rules_provenance
+from desktop.core.analysis.notes.concepts.site_terms import names_sited_generally
 from desktop.core.analysis.notes.problem_names import problem_key, problem_name
 from desktop.core.errors import NotAvailableError
 from desktop.core.provenance import NoteSpan, Provenance
@@ -107,6 +108,7 @@ def problem_items(analysis: NoteAnalysis, note_id: int | None) -> list[dict[str,
     for concept in analysis.concepts_of("finding", assertions=("present",)):
         if concept.section in STATED_SECTIONS:
             grouped.setdefault(f"finding:{problem_key(concept)}", []).append(concept)
+    _merge_general_forms(grouped)
     items = []
     for key, mentions in sorted(grouped.items(), key=_now_first):
         first = mentions[0]
@@ -128,6 +130,18 @@ def problem_items(analysis: NoteAnalysis, note_id: int | None) -> list[dict[str,
             "evidence": [_span(note_id, c) for c in mentions],
         })
     return items
+
+
+def _merge_general_forms(grouped: dict[str, list[Concept]]) -> None:
+    """An operative note's bare "fracture" ("the fracture site") beside the one "talus
+    fracture" it fixes is that fracture: its mentions join it. Beside two sited ones it stays,
+    as it could be either."""
+    for key in list(grouped):
+        term = grouped[key][0].term
+        sited = [other for other in grouped if other != key and ":" not in other
+                 and names_sited_generally(term, grouped[other][0].term)]
+        if ":" not in key and len(sited) == 1:
+            grouped[sited[0]].extend(grouped.pop(key))
 
 
 SOURCE_WORDS = {"lexical": "term list", "embedding": "similar ICD description",
@@ -170,8 +184,19 @@ def _listable(suggestions: list[CodeSuggestion]) -> tuple[list[CodeSuggestion], 
             other_level += 1
             continue
         kept.append(s)
-    listed = [k for k in kept if not _specified_form_listed(k, kept)]
+    listed = [k for k in kept
+              if not _specified_form_listed(k, kept) and not _sited_form_listed(k, kept)]
     return listed, other_level + len(kept) - len(listed)
+
+
+def _sited_form_listed(suggestion: CodeSuggestion, kept: list[CodeSuggestion]) -> bool:
+    """A site table's bare code ("T14.8XXA" for the operative note's "the fracture site")
+    whose every term names a listed code's sited term generally ("talus fracture")."""
+    terms = {c.term for c in suggestion.concepts if getattr(c, "term", None)
+             and getattr(c, "category", "") not in {"sentence", "phrase"}}
+    others = {c.term for k in kept if k is not suggestion for c in k.concepts
+              if getattr(c, "term", None)}
+    return bool(terms) and all(any(names_sited_generally(t, o) for o in others) for t in terms)
 
 
 def _unspecified(suggestion: CodeSuggestion) -> bool:

@@ -873,6 +873,25 @@ def test_an_injury_is_coded_at_its_site_and_side(tmp_path, capsys):
     assert not [c for c in codes if c.startswith("T14")]
 
 
+def test_an_operations_bare_fracture_is_the_fracture_it_fixes(tmp_path, capsys):
+    # MTSamples 494 (talus ORIF): "the fracture site" made a second problem, "Fracture", and
+    # T14.8XXA beside the left talus fracture (S92.102A); "a high rate of avascular necrosis"
+    # was I96 (gangrene) through the phrase "necrosis".
+    text = ("PREOPERATIVE DIAGNOSIS: Left talus fracture.\n"
+            "PROCEDURE: The screw was placed across the fracture site. The fracture was "
+            "reduced. There is a high rate of avascular necrosis of the talar body.\n")
+    items = analysed(tmp_path, capsys, text)["items"]
+    problems = [(i["label"], len(i["evidence"])) for i in items if i["category"] == "problem"]
+    assert problems == [("Talus fracture", 3)]
+    codes = [i["code"] for i in items if i["category"] == "icd10"]
+    assert "S92.102A" in codes and not {"T14.8XXA", "I96"} & set(codes)
+    # two fractures: the bare one could be either, and stays
+    text = "DIAGNOSES: Left talus fracture. Right radius fracture. The fracture was reduced."
+    labels = [i["label"] for i in analysed(tmp_path, capsys, text)["items"]
+              if i["category"] == "problem"]
+    assert "Fracture" in labels
+
+
 def test_short_of_breath_and_shortness_of_breath_are_one_problem(tmp_path, capsys):
     # MTSamples 4155: two lines on the problem list
     text = ("HISTORY: She has mild shortness of breath upon exertion. She cannot get up one "

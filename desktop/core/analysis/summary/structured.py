@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from desktop.core.analysis.notes.concepts.site_terms import names_sited_generally
 from desktop.core.analysis.notes.problem_names import problem_key
 from desktop.core.analysis.notes.reference_intervals import out_of_range_note
 from desktop.core.analysis.summary.rules import SummaryRules, load_rules
@@ -323,7 +324,10 @@ def _without_general_forms(items: list[dict[str, Any]], concepts: dict[int, Any]
 
 
 def _same_block(concept: Any, other: Any) -> bool:
-    """Both concepts have codes and share an ICD-10-CM block (first two characters)."""
+    """Both concepts have codes and share an ICD-10-CM block (first two characters), or the
+    one is a site table's bare term ("fracture", T14.8) for the other ("talus fracture")."""
+    if names_sited_generally(concept.term, other.term):
+        return True
     blocks = {code[:2] for code in getattr(concept, "codes", ())}
     return bool(blocks) and bool(blocks & {code[:2] for code in getattr(other, "codes", ())})
 

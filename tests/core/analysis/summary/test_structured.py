@@ -351,6 +351,15 @@ def test_a_non_smoker_reads_as_written():
     assert labels == {"Not a smoker", "No chest pain"}
 
 
+def test_an_operations_bare_fracture_is_no_second_problem():
+    # MTSamples 494: "the fracture site" listed "fracture" beside the talus fracture.
+    text = ("PREOPERATIVE DIAGNOSIS: Left talus fracture.\n"
+            "PROCEDURE: The screw was placed across the fracture site.\n")
+    result = build_structured_result([prepare_note(text, note_id=5)])
+    problems = _by_category(result, "problem")
+    assert [(i["label"], len(i["evidence"])) for i in problems] == [("talus fracture", 2)]
+
+
 def test_a_denied_earlier_episode_is_not_shown_as_a_denied_symptom():
     # MTSamples 2163 (disc herniation): "He denied any previous history of back pain or back
     # surgeries" read "No back pain" beside the back pain he came with.

@@ -146,6 +146,13 @@ def _sites(name: str) -> dict[tuple[str, ...], tuple[str, str]]:
             for site, code, nouns, _only in _rows(table) for form in nouns}
 
 
+def names_sited_generally(term: str, other: str) -> bool:
+    """Whether ``term`` is a site table's bare term and ``other`` one of its sited terms: an
+    operative note's "the fracture site" is the "talus fracture" it fixes."""
+    return any(term == table.generic[0] and other != term and other.endswith(f" {table.kind}")
+               for table in TABLES.values())
+
+
 def named_site(span: Span, name: str) -> tuple[str, str] | None:
     """The (term, code) of the site in "fracture of the left <site>", "carcinoma of the
     <site>" or "fractured <site> [part]": the longest written site nearest the span's end,
