@@ -1495,6 +1495,15 @@ def test_an_injury_is_named_at_its_site():
         ("Laceration of the right index finger", "S61.219A"), ("contusions", "T14.8XXA")]
 
 
+def test_infiltrating_an_anesthetic_is_no_infiltrate():
+    # MTSamples 746 (heart catheterisation): "1% lidocaine solution was then used to
+    # infiltrate the skin" was a lung infiltrate (R91.8) and put pneumonia on the differential.
+    analysis = analyse_note("1% lidocaine solution was then used to infiltrate the skin. Local "
+                            "infiltrate with Marcaine. CXR: right lower lobe infiltrate.")
+    assert [c.text for c in analysis.concepts if c.category == "finding"] == ["infiltrate"]
+    assert find(analysis, "infiltrate").start > 80
+
+
 def test_a_low_density_on_a_scan_is_no_dense_breast():
     # MTSamples 3821: a CT's "some low density in the liver, which could be from artifact" was
     # R92.30 (dense breasts), whose inclusion term is "Low density".

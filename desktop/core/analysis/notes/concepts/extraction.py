@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 from medspacy.target_matcher import TargetRule
@@ -61,8 +62,8 @@ def word_prefix(text: str, start: int) -> str | None:
 
 
 def after_excluded_word(span: Span) -> bool:
-    """True when a case-sensitive term follows a word that makes it something else:
-    "HEARING AIDS" is a device, not AIDS."""
+    """True when a term follows a word that makes it something else: "HEARING AIDS" is a
+    device, not AIDS; lidocaine "used to infiltrate the skin" is no lung infiltrate."""
     rule = span._.target_rule
     excluded = (rule.metadata or {}).get("not_after") if rule is not None else None
     if not excluded or span.start == 0:
@@ -110,9 +111,10 @@ def build_target_rules() -> list[TargetRule]:
     # another's variant.
     variants: dict[str, TargetRule] = {}
 
-    def put(term: str, category: str, codes: list[str]) -> None:
+    def put(term: str, category: str, codes: list[str], not_after: Sequence[str] = ()) -> None:
         term = term.lower()
-        by_term[term] = TargetRule(term, category, metadata={"codes": codes, "term": term})
+        by_term[term] = TargetRule(term, category, metadata={"codes": codes, "term": term,
+                                                             "not_after": list(not_after)})
         if category not in CODED_CATEGORIES:
             return
         forms = [plural(term)]
@@ -123,7 +125,8 @@ def build_target_rules() -> list[TargetRule]:
         if term.endswith(" pain"):  # "right upper quadrant discomfort" is its pain
             forms.append(term[:-4] + "discomfort")
         for form in filter(None, forms):
-            variants[form] = TargetRule(form, category, metadata={"codes": codes, "term": term})
+            variants[form] = TargetRule(form, category, metadata={
+                "codes": codes, "term": term, "not_after": list(not_after)})
 
     for term, codes, category in read_table(base / "icd10cm_terms.tsv"):
         put(term, category, codes.split("|"))
@@ -134,8 +137,9 @@ def build_target_rules() -> list[TargetRule]:
     for name, _code, match in read_table(base / "allergens.tsv"):
         if match == "term":
             put(name, ALLERGEN, [])
-    for term, category, codes in read_table(base / "common_clinical_terms.tsv"):
-        put(term, category, [c for c in codes.split("|") if c])
+    for term, category, codes, *not_after in read_table(base / "common_clinical_terms.tsv"):
+        put(term, category, [c for c in codes.split("|") if c],
+            not_after[0].split("|") if not_after else ())
     # A listed plural of a listed term is that term's variant ("myelodysplastic syndromes",
     # an ICD-10-CM category, beside "myelodysplastic syndrome"): one problem, one term.
     for term in [t for t in by_term if variants.get(plural(t) or "") is not None]:
