@@ -7,6 +7,7 @@ the note spans that support it (offsets into the stored note text).
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 from typing import Any
 
@@ -133,15 +134,29 @@ def problem_items(analysis: NoteAnalysis, note_id: int | None) -> list[dict[str,
 
 
 def _merge_general_forms(grouped: dict[str, list[Concept]]) -> None:
-    """An operative note's bare "fracture" ("the fracture site") beside the one "talus
-    fracture" it fixes is that fracture: its mentions join it. Beside two sited ones it stays,
-    as it could be either."""
+    """A problem or symptom named generally beside the one specific form of it the note also
+    names is that one: an operative note's bare "fracture" ("the fracture site") beside the
+    "talus fracture" it fixes, a child's "cough" beside her "dry cough" (same code). Beside
+    two specific forms it stays, as it could be either."""
+    def kind(key: str) -> str:
+        return key.partition(":")[0] if ":" in key else ""
+
     for key in list(grouped):
-        term = grouped[key][0].term
-        sited = [other for other in grouped if other != key and ":" not in other
-                 and names_sited_generally(term, grouped[other][0].term)]
-        if ":" not in key and len(sited) == 1:
-            grouped[sited[0]].extend(grouped.pop(key))
+        if key not in grouped:
+            continue
+        general = grouped[key][0]
+        wider = [other for other in grouped if other != key and kind(other) == kind(key)
+                 and _names_generally(general, grouped[other][0])]
+        if len(wider) == 1:
+            grouped[wider[0]].extend(grouped.pop(key))
+
+
+def _names_generally(concept: Concept, other: Concept) -> bool:
+    if names_sited_generally(concept.term, other.term):
+        return True
+    return (bool(concept.codes) and concept.codes[:1] == other.codes[:1]
+            and concept.term != other.term
+            and re.search(rf"\b{re.escape(concept.term)}\b", other.term) is not None)
 
 
 SOURCE_WORDS = {"lexical": "term list", "embedding": "similar ICD description",

@@ -892,6 +892,18 @@ def test_an_operations_bare_fracture_is_the_fracture_it_fixes(tmp_path, capsys):
     assert "Fracture" in labels
 
 
+def test_a_symptom_named_generally_joins_its_one_specific_form(tmp_path, capsys):
+    # MTSamples 3866 (bronchiolitis, 2 months old): "Dry cough", "Cough" and "Coughing" were
+    # three problems; "There are smokers in the household" was the baby's tobacco use.
+    text = ("HISTORY OF PRESENT ILLNESS: The illness started 9 days ago with a dry cough. The "
+            "patient's cough gradually worsened, with coughing after feedings.\n"
+            "SOCIAL HISTORY: There are smokers in the household.\n"
+            "ASSESSMENT: Bronchiolitis.\n")
+    problems = [(i["label"], len(i["evidence"])) for i in analysed(tmp_path, capsys, text)[
+        "items"] if i["category"] == "problem"]
+    assert problems == [("Bronchiolitis", 1), ("Dry cough", 3)]
+
+
 def test_short_of_breath_and_shortness_of_breath_are_one_problem(tmp_path, capsys):
     # MTSamples 4155: two lines on the problem list
     text = ("HISTORY: She has mild shortness of breath upon exertion. She cannot get up one "
