@@ -36,6 +36,7 @@ from desktop.core.analysis.notes.context.assertion import (
     assertion_of,
     context_by_chunks,
     history_runs_to_now,
+    resolved_in_next_sentence,
 )
 from desktop.core.analysis.notes.context.lists import list_scopes, listed_assertion
 from desktop.core.analysis.notes.note_analysis import Concept, NoteAnalysis
@@ -66,7 +67,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # child" is the patient, not a relative; what a scan "suggested" is a possibility (not a
 # person's advice); "until" ends a cue's scope ("previously well until he began having X");
 # "a high rate of X" is a risk; lidocaine "used to infiltrate the skin" is no infiltrate;
-# "smokers in the household" are no patient's; "coughing" is cough;
+# "smokers in the household" are no patient's; "coughing" is cough; what the next sentence
+# says "has resolved" ("This has resolved.") is past, for the last clause before it;
 # 22: a listed plural of a listed term is its variant ("headaches" is "headache": one
 # problem); a site's "discomfort" is its pain ("chest discomfort" R07.89); intracranial and
 # brain mass (R90.0), white matter, vasogenic and brain edema (G93.6) are terms; erythema and
@@ -370,8 +372,9 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
                                             span.end_char - span.sent.start_char)):
                 assertion = "present"
             if (assertion == "present" and category in CODED_CATEGORIES
-                    and is_allergy_reaction(span.sent.text,
-                                            span.start_char - span.sent.start_char)):
+                    and (is_allergy_reaction(span.sent.text,
+                                             span.start_char - span.sent.start_char)
+                         or resolved_in_next_sentence(text, span.end_char, span.sent.end_char))):
                 assertion = "historical"
         # a measurement pattern may end on the line break after it, or on the one
         # ``_ends_with_break`` added past the note's end: evidence is the words only

@@ -1425,6 +1425,19 @@ def test_what_was_so_until_a_change_is_past_only_up_to_it():
                                  "dyspnea": "present"})
 
 
+def test_what_the_next_sentence_says_has_resolved_is_past():
+    # MTSamples 130: "She discontinued this medication due to skin rash as well as hives.
+    # Since then, this had resolved." listed the hives as presenting and put anaphylaxis on
+    # the differential; "This has resolved" after a long impression ends its last clause only.
+    analysis = analyse_note(
+        "She discontinued this medication due to skin rash as well as hives.  Since then, this "
+        "had resolved.  She has a cough.  This has not resolved.  IMPRESSION: Recurrent urinary "
+        "tract infection, but stopped the Macrodantin due to itching.  This has resolved.")
+    assert_assertions(analysis, {"rash": "historical", "hives": "historical",
+                                 "cough": "present", "urinary tract infection": "present",
+                                 "itching": "historical"})
+
+
 def test_a_templated_review_marks_absent_items_minus_and_present_ones_plus():
     # MTSamples 4139 (acne visit): "Constitutional Symptoms: (-) constitutional symptoms,
     # such as fever, headache, nausea, dizziness" listed all four as present and put

@@ -176,6 +176,27 @@ ENDED_AFTER = re.compile(r"\b(?:quit|stopped|until|ended|resolved|prior to|befor
                          re.IGNORECASE)
 
 
+# "She discontinued this medication due to skin rash as well as hives. Since then, this had
+# resolved.": the next sentence ends what this one names (17 dev notes say so); the hives
+# were a presenting symptom and put anaphylaxis on the differential.
+RESOLVED_NEXT = re.compile(
+    r"[\s,.;]*(?:since then,?\s+|however,?\s+|fortunately,?\s+)?"
+    r"(?:this|these|it|they|both|all of these|all of this)\s+(?:has|had|have)\s+"
+    r"(?:since\s+|now\s+|completely\s+|subsequently\s+|all\s+)?"
+    r"(?:resolved|healed|subsided|cleared|gone away)\b", re.IGNORECASE)
+
+
+LAST_CLAUSE_BREAK = re.compile(r"[,;:]|\bbut\b", re.IGNORECASE)
+
+
+def resolved_in_next_sentence(text: str, concept_end: int, sentence_end: int) -> bool:
+    """Whether the sentence after one ending at ``sentence_end`` opens by saying that what its
+    last clause named has resolved: "... stopped the Macrodantin due to hives. This has
+    resolved." ends the hives, not the urinary infection an earlier clause named."""
+    return (LAST_CLAUSE_BREAK.search(text, concept_end, sentence_end) is None
+            and RESOLVED_NEXT.match(text, sentence_end) is not None)
+
+
 def history_runs_to_now(sentence: str, start: int, end: int) -> bool:
     """Whether the concept at ``[start, end)`` of ``sentence`` follows "history of" and is
     followed by a duration ("for 13 years") that the sentence does not end."""
