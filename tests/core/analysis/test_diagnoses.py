@@ -904,6 +904,22 @@ def test_a_symptom_named_generally_joins_its_one_specific_form(tmp_path, capsys)
     assert problems == [("Bronchiolitis", 1), ("Dry cough", 3)]
 
 
+def test_a_bypass_operations_steps_are_no_conditions(tmp_path, capsys):
+    # MTSamples 262 (aortic valve replacement): "Cold cardioplegia arrest of the heart" gave
+    # I46.9 cardiac arrest (0.41) and "Dissection was carried down ... Blunt dissection" I71.00
+    # aortic dissection (0.38) as named by the note.
+    text = ("PREOPERATIVE DIAGNOSIS: Aortic stenosis.\n"
+            "PROCEDURES PERFORMED: 1. Cold cardioplegia arrest of the heart.\n"
+            "PROCEDURE: Dissection was carried down to the left of the sternum using Bovie "
+            "electrocautery. Blunt dissection was used.\n")
+    items = analysed(tmp_path, capsys, text)["items"]
+    named = [i["code"] for i in items if i["category"] == "icd10" and i["supported"]]
+    assert named[0] == "I35.0" and not {"I46.9", "I71.00"} & set(named)
+    # a dissection of the aorta is still named
+    items = analysed(tmp_path, capsys, "ASSESSMENT: Type B aortic dissection.")["items"]
+    assert "I71.00" in [i["code"] for i in items if i["category"] == "icd10" and i["supported"]]
+
+
 def test_short_of_breath_and_shortness_of_breath_are_one_problem(tmp_path, capsys):
     # MTSamples 4155: two lines on the problem list
     text = ("HISTORY: She has mild shortness of breath upon exertion. She cannot get up one "

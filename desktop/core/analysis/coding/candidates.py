@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from desktop.core.analysis.coding.case_model import NO_MODEL, CaseModel
-from desktop.core.analysis.coding.icd_table import coded_as, coding_priors
+from desktop.core.analysis.coding.icd_table import coded_as, coding_priors, description
 from desktop.core.analysis.coding.phrase_lexicon import PhraseCode, phrase_lexicon, phrases
 from desktop.core.analysis.notes import Concept, NoteAnalysis
 from desktop.core.analysis.notes.concepts.extraction import (
@@ -271,7 +271,9 @@ def _add_phrases(get, analysis: NoteAnalysis,
     # "pleuritic chest pain", coders often add R07.9) but rank below the term's own code.
     named = [(c.start, c.end, c.codes) for c in analysis.concepts if c.codes]
     # A procedure's or a service's words name no symptom of the patient: "pain control" in
-    # "postanesthetic pain control" is no R52, the "biphasic shock" of a cardioversion no R57.9.
+    # "postanesthetic pain control" is no R52, the "biphasic shock" of a cardioversion no R57.9;
+    # nor the condition they name: a bypass's "cardioplegic arrest" is no I46.9 cardiac arrest
+    # (while "dialysis" still points to kidney disease).
     procedures = [(c.start, c.end) for c in analysis.concepts if c.category == "procedure"]
     nested: dict[str, set[str]] = {}  # code -> codes of the longer terms it sat inside
     free: set[str] = set()  # codes with a phrase hit outside any more specific term
@@ -302,7 +304,8 @@ def _add_phrases(get, analysis: NoteAnalysis,
             for hit in hits:
                 if any(hit.code[:3] not in {c[:3] for c in codes} for codes in within):
                     continue
-                if in_procedure and hit.code.startswith("R"):
+                if in_procedure and (hit.code.startswith("R")
+                                     or phrase in description(hit.code).lower()):
                     continue
                 specific = {c for codes in within if not hit.code.startswith(codes)
                             for c in codes}

@@ -363,6 +363,9 @@ def _what_the_code_names(code: str) -> tuple[frozenset[str], frozenset[str]]:
 # must say it too (or a word condition_synonyms.tsv maps to it). "Benign" alone names no
 # benign condition either: "benign nerve sheath tumor" named "Benign prostatic hyperplasia".
 REQUIRED_QUALIFIERS = frozenset({"abnorm", "elev", "malign", "neoplasm", "benign"})
+# A word that is also a step of an operation names its condition only with the organ the
+# description names: "Blunt dissection was carried down" named "I71.00 Dissection of aorta".
+OPERATIVE_STEPS = frozenset({"dissect"})
 
 
 # Words a description and its evidence cannot both mean with opposite ones: "Unspecified right
@@ -431,6 +434,14 @@ def names_the_code(code: str, spans: Iterable) -> bool:
         stems = _evidence_stems(span.text)
         if words and not (named & stems and required <= stems):
             continue
+        if named & stems <= OPERATIVE_STEPS and not _organs(description(code)) & _organs(
+                span.text):
+            continue
         if not sites or sites & sites_named(span.text):
             return True
     return False
+
+
+def _organs(text: str) -> frozenset[str]:
+    """Stems of the organ and tissue words of ``text`` ("aorta", "aortic": "aort")."""
+    return frozenset(_stems(" ".join(m.group(0) for m in _organ_words().finditer(text))))

@@ -68,7 +68,9 @@ RULES_ID = "rules:clinicdesk-notes"
 # person's advice); "until" ends a cue's scope ("previously well until he began having X");
 # "a high rate of X" is a risk; lidocaine "used to infiltrate the skin" is no infiltrate;
 # "smokers in the household" are no patient's; "coughing" is cough; what the next sentence
-# says "has resolved" ("This has resolved.") is past, for the last clause before it;
+# says "has resolved" ("This has resolved.") is past, for the last clause before it; a
+# bypass's "cardioplegic arrest" is a procedure; aortic, carotid and vertebral dissections
+# are terms;
 # 22: a listed plural of a listed term is its variant ("headaches" is "headache": one
 # problem); a site's "discomfort" is its pain ("chest discomfort" R07.89); intracranial and
 # brain mass (R90.0), white matter, vasogenic and brain edema (G93.6) are terms; erythema and
