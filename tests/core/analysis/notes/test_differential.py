@@ -325,7 +325,7 @@ def test_rule_files_name_only_real_icd10cm_codes():
         assert icd.is_valid_item(condition["icd10"]), condition["name"]
         assert condition["prevalence"] in data["prevalence_factors"], condition["name"]
         assert condition.get("cannot_miss", False) in (True, False), condition["name"]
-    for term, _category, codes in read_table(
+    for term, _category, codes, *_not_after in read_table(
             nlp_resources_dir() / "terms" / "common_clinical_terms.tsv"):
         for code in filter(None, codes.split("|")):  # none where the site decides the code
             assert icd.is_valid_item(code), term
@@ -335,6 +335,10 @@ def test_rule_files_name_only_real_icd10cm_codes():
                                                  "cancer_sites.tsv")}
     for site, code in read_table(nlp_resources_dir() / "terms" / "tumor_sites.tsv"):
         assert site in cancer_sites and icd.is_valid_item(code) and icd.is_leaf(code), site
+    for injury in ("laceration", "abrasion", "contusion", "sprain"):
+        for site, code, *_words in read_table(nlp_resources_dir() / "terms" /
+                                              f"{injury}_sites.tsv"):
+            assert icd.is_valid_item(code) and icd.is_leaf(code), (injury, site)
 
 
 def test_every_shipped_rule_file_is_in_the_rules_checksum():
