@@ -51,8 +51,11 @@ _TRAILING_NUMBER = re.compile(r"[.,]\s*\d{1,2}[.)]$")  # "...cheaper.,2." -> "..
 _PERSON_TERMS = frozenset({"smoker", "drinker", "diabetic", "alcoholic"})
 _NUMBER_CONTINUES = re.compile(r"(?:,\d{3})+(?!\d)|\.\d+")
 # "He denied any previous history of back pain" denies the past, not the back pain he came
-# with: the label keeps the note's word ("No previous back pain").
-_EARLIER_WORD = re.compile(r"\b(previous|prior|past)\b(?:\s+[\w-]+){0,4}\s+$", re.IGNORECASE)
+# with: the label keeps the note's word ("No previous back pain"). The word must qualify the
+# finding (or its history), not a time: "In the past 3 days she denies fever" is "No fever".
+_EARLIER_WORD = re.compile(
+    r"\b(previous|prior|past)\s+(?:(?:significant|medical|personal|known)\s+)?"
+    r"(?:(?:history|episodes?|diagnosis)\s+of\s+)?$", re.IGNORECASE)
 _DOSE = re.compile(r"\d\s*(?:mg|mcg|g|gm|ml|units?|meq|%|puffs?|tabs?|tablets?)\b",
                    re.IGNORECASE)
 # How a piece of a medication list that goes on the order before it starts ("for one month",

@@ -365,9 +365,10 @@ def test_a_denied_earlier_episode_is_not_shown_as_a_denied_symptom():
     # surgeries" read "No back pain" beside the back pain he came with.
     text = ("HISTORY: This is a 34-year-old male with history of back pain with radiation into "
             "the left leg. He denied any previous history of back pain or back surgeries. "
-            "He denies fever.")
+            "In the past 3 days he denies fever.")
     labels = {i["label"] for i in _by_category(
         build_structured_result([prepare_note(text, note_id=5)]), "negative")}
+    # "past" that dates the denial is no earlier episode
     assert labels == {"No previous back pain", "No fever"}
 
 
