@@ -198,6 +198,9 @@ AGE = re.compile(
     r"(?!\s*(?:weeks?|wks?)\b))\b"
     r"(?!\s+(?:son|daughter|brother|sister|child|grandson|granddaughter)\b)", re.IGNORECASE)
 NEWBORN = re.compile(r"\b(?:newborn|neonate)\b", re.IGNORECASE)
+# "The patient is a toddler admitted with a limp": no number, but no adult either.
+LIFE_STAGE = re.compile(r"\b(?:is|was) an? (infant|toddler)\b", re.IGNORECASE)
+LIFE_STAGE_YEARS = {"infant": 0.5, "toddler": 2.0}
 YEARS_PER = {"year": 1.0, "yr": 1.0, "month": 1 / 12, "week": 1 / 52, "day": 1 / 365}
 
 
@@ -207,14 +210,18 @@ RELATIVES_BEFORE = re.compile(r"\b(?:sons?|daughters?|child(?:ren)?|kids?|grand\
 
 
 def stated_age(text: str) -> float | None:
-    """Years of the first age the note gives the patient; 0 for a newborn; None if none."""
+    """Years of the first age the note gives the patient; 0 for a newborn, about 2 for "a
+    toddler"; None if none."""
     for match in AGE.finditer(text):
         if RELATIVES_BEFORE.search(text[max(0, match.start() - 40):match.start()]):
             continue
         if match.group(1):
             return int(match.group(1)) * YEARS_PER[match.group(2).lower()]
         return float(match.group(3) or match.group(4))
-    return 0.0 if NEWBORN.search(text) else None
+    if NEWBORN.search(text):
+        return 0.0
+    stage = LIFE_STAGE.search(text)
+    return LIFE_STAGE_YEARS[stage.group(1).lower()] if stage else None
 
 
 AGE_MISMATCH_YEARS = 2  # notes round ages and may be dated a while after the visit

@@ -20,6 +20,7 @@ from desktop.core.analysis.notes.concepts.extraction import (
     after_excluded_word,
     category_of,
     measurement_of,
+    paired_results,
     rule_metadata,
     word_prefix,
 )
@@ -56,6 +57,13 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
+# 24: "hemoglobin and hematocrit of 16 and 46" / "H&H 8.8 and 26" are two results (the
+# hematocrit was 16); "this 1-year-old child", "a 6-year-old child" are the patient; an
+# exported capital header before its first subheader opens its section (",PHYSICAL
+# EXAMINATION,GENERAL:"); "SUBSTANCE ABUSE:", "SMOKING EXPOSURE:" are social history headers;
+# HIV and human immunodeficiency virus are one problem; chronic and subacute subdural
+# hematomas are I62.03/I62.02; an injury named by its site is that region's unspecified
+# injury (`terms/injury_sites.tsv`: "right knee injury" S89.9-, "injured his back" S39.92XA);
 # 23: a templated review's "(-)" denies what follows it up to a "(+)"; a sentence that
 # opens with "Negative" denies what follows ("Negative CVA tenderness"); what the patient
 # "may/might have (had)" is a possibility; a drug the patient "is/stays/continues on" is
@@ -198,7 +206,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # "not limited to" negates nothing, a child's vitals are not judged by adult limits,
 # "may suggest" is a possibility, "a brother who" keeps his conditions, no bare "wound";
 # 10: "T12" no temperature; 9: consent risks hypothetical; 8: cancer sites
-RULES_VERSION = "23"
+RULES_VERSION = "24"
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
 _lock = threading.Lock()
@@ -352,6 +360,11 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
         term, codes = rule_metadata(span)
         if category == ALLERGEN:
             continue  # "latex gloves", "fish oil": no allergy stated
+        if category == "lab" and (pair := paired_results(span)):
+            concepts += [Concept(text=text[span.start_char:end], start=span.start_char, end=end,
+                                 category=category, assertion="present", section=section_name,
+                                 value=value, term=term) for term, value, end in pair]
+            continue
         if category in ("vital", "lab"):
             value, unit = measurement_of(span)
             assertion = "present"

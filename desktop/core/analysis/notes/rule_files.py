@@ -43,6 +43,7 @@ RULE_FILES = (
     "terms/abrasion_sites.tsv",
     "terms/contusion_sites.tsv",
     "terms/sprain_sites.tsv",
+    "terms/injury_sites.tsv",
     "terms/spine_conditions.tsv",
     "terms/body_sites.tsv",
     "terms/mucosal_findings.tsv",

@@ -77,12 +77,20 @@ def _alone_on_line(doc: Doc, match: tuple[int, int, int]) -> bool:
 def _opens_exported_list(doc: Doc, start: int, end: int) -> bool:
     """A capitalised header whose line breaks a CSV export turned into commas, before a
     numbered list: "...thoracentesis.,PROCEDURES,1.  Port-A-Cath placement." (573 such
-    headers in MTSamples dev: "PAST MEDICAL HISTORY,1.", "CURRENT MEDICATIONS,1.")."""
+    headers in MTSamples dev: "PAST MEDICAL HISTORY,1.", "CURRENT MEDICATIONS,1."), or before
+    its first capitalised subheader: "...systems negative.,PHYSICAL EXAMINATION,GENERAL:  The
+    patient is..." (153: "VITAL SIGNS:", "CONSTITUTIONAL:")."""
     if not doc[start:end].text.isupper() or end + 2 >= len(doc):
         return False
     before_ok = start == 0 or doc[start - 1].text == ","
-    return (before_ok and doc[end].text == "," and doc[end + 1].text == "1"
-            and doc[end + 2].text == ".")
+    if not before_ok or doc[end].text != ",":
+        return False
+    if doc[end + 1].text == "1" and doc[end + 2].text == ".":
+        return True
+    if (start and doc[start - 1].whitespace_) or doc[end].whitespace_:
+        return False  # an export's commas join the words: ",PHYSICAL EXAMINATION,GENERAL:"
+    colon = next((t.i for t in doc[end + 1:end + 8] if t.text == ":"), None)
+    return colon is not None and colon > end + 1 and doc[end + 1:colon].text.isupper()
 
 
 def add_sectionizer(nlp: Language) -> None:

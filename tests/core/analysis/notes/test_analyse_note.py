@@ -1008,6 +1008,24 @@ def test_an_exported_header_without_its_colon_before_a_numbered_list_opens_its_s
     assert find(analysis, "cough").section == "history_of_present_illness"
 
 
+def test_an_exported_header_without_its_colon_before_its_first_subheader_opens_its_section():
+    # MTSamples 2191 (knee injury): "...systems negative.,PHYSICAL EXAMINATION,GENERAL:" was
+    # no header, so the knee's effusion and tenderness were listed as review of systems
+    # (153 such headers in MTSamples dev: "PHYSICAL EXAMINATION,VITAL SIGNS:").
+    text = ("REVIEW OF SYSTEMS:  ,Significant for recent weight gain.  The remainder of her "
+            "systems negative.,PHYSICAL EXAMINATION,GENERAL:  The patient is 4 foot 10 inches "
+            "tall.,EXTREMITIES:  Inspection of the knee reveals a significant effusion in the "
+            "knee.  She does have tenderness to palpation at the medial joint line.")
+    analysis = analyse_note(text)
+    assert [(s.header, s.name) for s in analysis.sections][:2] == [
+        ("REVIEW OF SYSTEMS:", "review_of_systems"), ("PHYSICAL EXAMINATION", "physical_exam")]
+    assert find(analysis, "effusion").section == "physical_exam"
+    assert find(analysis, "weight gain").section == "review_of_systems"
+    # a capital phrase before a subheader in prose is no header
+    analysis = analyse_note("HISTORY: She was seen by CARDIOLOGY, GENERAL: no change.")
+    assert [s.name for s in analysis.sections] == ["history_of_present_illness"]
+
+
 def test_a_diagnosis_header_with_its_plural_in_brackets_opens_the_diagnoses():
     # MTSamples 3954 and 39 more: "ADMISSION DIAGNOSIS (ES):", "PREOPERATIVE DIAGNOSIS (ES):"
     # were no headers, so the diagnosis lists were the note's preamble.
@@ -1046,6 +1064,10 @@ def test_a_diagnosis_header_with_its_plural_in_brackets_opens_the_diagnoses():
      "allergies"),
     ("HISTORY: Dyspnea.,CARDIAC RISKS:,  Does not smoke.", "CARDIAC RISKS:",
      "past_medical_history"),
+    # MTSamples 3283 (HIV clinic): "MENTAL HEALTH AND SUBSTANCE ABUSE: , ... No history of
+    # substance abuse." listed substance abuse as a current problem (F19.10)
+    ("HISTORY: Dyspnea.,MENTAL HEALTH AND SUBSTANCE ABUSE: , No history of substance abuse.",
+     "MENTAL HEALTH AND SUBSTANCE ABUSE:", "social_history"),
     # MTSamples 1009: a colonoscopy's "WITHDRAWAL TIME: , 15 minutes." and "SCOPE: ,
     # CF-H180AL." were lines of its postoperative diagnosis in the summary's assessment
     ("POSTOPERATIVE DIAGNOSIS:,  Normal examination.,WITHDRAWAL TIME: , 15 minutes.",
@@ -1413,6 +1435,13 @@ def test_the_child_of_a_paediatric_note_is_the_patient():
     assert_assertions(analysis, {"mastoiditis": "possible", "ear pain": "present",
                                  "asthma": "family", "diabetes": "family",
                                  "back pain": "present"})
+    # MTSamples 3470 (gastrostomy closure): "This 1-year-old child had a gastrostomy placed due
+    # to feeding difficulties" gave the difficulties to a relative
+    analysis = analyse_note("This 1-year-old child had a gastrostomy placed due to feeding "
+                            "difficulties. She is a 6-year-old child with a cough. Her "
+                            "3-year-old child has asthma. She has a child with diabetes.")
+    assert_assertions(analysis, {"feeding difficulties": "present", "cough": "present",
+                                 "asthma": "family", "diabetes": "family"})
 
 
 def test_what_was_so_until_a_change_is_past_only_up_to_it():
@@ -1491,6 +1520,10 @@ def test_a_malignant_meningioma_is_no_benign_neoplasm():
     analysis = analyse_note("There is a malignant meningioma. She has a small meningioma.")
     assert [(c.text, c.codes[0]) for c in analysis.concepts] == [
         ("malignant meningioma", "C70.9"), ("meningioma", "D32.9")]
+    # MTSamples 2950 (burr hole): a "Right chronic subdural hematoma" was I62.00, unspecified
+    analysis = analyse_note("Chronic subdural hematoma. Subacute subdural hematoma. A subdural "
+                            "hematoma.")
+    assert [c.codes[0] for c in analysis.concepts] == ["I62.03", "I62.02", "I62.00"]
 
 
 def test_an_injury_is_named_at_its_site():
@@ -1506,6 +1539,16 @@ def test_an_injury_is_named_at_its_site():
         ("Knee abrasions", "S80.219A"), ("Contusion of the left knee", "S80.00XA"),
         ("ankle sprain", "S93.409A"), ("Sprained right wrist", "S63.509A"),
         ("Laceration of the right index finger", "S61.219A"), ("contusions", "T14.8XXA")]
+    # MTSamples 2191: "a right knee injury" (10 dev mentions), "she injured the right knee",
+    # a "back injury" (17) were no problems at all, or T14.90
+    analysis = analyse_note(
+        "HISTORY: She was seen for a right knee injury. 3 days ago she injured the right knee. "
+        "He had a back injury in 2008. Injury to the left hand. Mechanism of injury was a fall. "
+        "Acute kidney injury.")
+    assert [(c.text, c.codes[0]) for c in analysis.concepts] == [
+        ("knee injury", "S89.90XA"), ("injured the right knee", "S89.90XA"),
+        ("back injury", "S39.92XA"), ("Injury to the left hand", "S69.90XA"),
+        ("Acute kidney injury", "N17.9")]
 
 
 def test_infiltrating_an_anesthetic_is_no_infiltrate():

@@ -152,6 +152,11 @@ def test_a_child_is_not_offered_conditions_of_adulthood():
     adult = _by_name(f"This is a 62-year-old woman {history}")
     assert "Lung cancer" not in infant and "Lung cancer" in adult
     assert "Tuberculosis" in infant  # a cough of two months, at any age
+    # MTSamples 4934: "The patient is a toddler admitted with a limp and back pain" gave
+    # aortic dissection; a toddler's age has no number
+    toddler = "The patient is a toddler admitted with a limp and back pain."
+    assert "Aortic dissection" not in _by_name(toddler)
+    assert "Aortic dissection" in _by_name(toddler.replace("a toddler", "a 70-year-old man"))
     # the note's own diagnosis is listed at any age
     named = _by_name("A 15-year-old with palpitations. Assessment: atrial fibrillation.")
     assert named["Atrial fibrillation"].named_in_note
@@ -335,7 +340,7 @@ def test_rule_files_name_only_real_icd10cm_codes():
                                                  "cancer_sites.tsv")}
     for site, code in read_table(nlp_resources_dir() / "terms" / "tumor_sites.tsv"):
         assert site in cancer_sites and icd.is_valid_item(code) and icd.is_leaf(code), site
-    for injury in ("laceration", "abrasion", "contusion", "sprain"):
+    for injury in ("laceration", "abrasion", "contusion", "sprain", "injury"):
         for site, code, *_words in read_table(nlp_resources_dir() / "terms" /
                                               f"{injury}_sites.tsv"):
             assert icd.is_valid_item(code) and icd.is_leaf(code), (injury, site)

@@ -227,6 +227,22 @@ def measurement_of(span: Span) -> tuple[str | None, str | None]:
     return re.sub(r"\s+", "", match.group("value")), (unit.strip() if unit else None)
 
 
+# A rule naming two results at once, hemoglobin first as notes write it ("H&H 12 and 36").
+PAIRED_RESULTS = {"hemoglobin and hematocrit": ("hemoglobin", "hematocrit")}
+
+
+def paired_results(span: Span) -> list[tuple[str, str, int]]:
+    """``(term, value, end)`` of each result of a pair span, ``end`` a character offset into
+    the note: the first result's evidence ends at its value, the second's is the whole pair."""
+    rule = span._.target_rule
+    terms = PAIRED_RESULTS.get(rule.literal) if rule is not None else None
+    match = _measurement_patterns()[rule.literal].search(span.text) if terms else None
+    if terms is None or match is None:
+        return []
+    return [(terms[0], match.group("value"), span.start_char + match.end("value")),
+            (terms[1], match.group("paired"), span.start_char + match.end("paired"))]
+
+
 def category_of(span: Span, section: str) -> str:
     """A medication or allergen named in the allergy section, after "allergic to" or before
     "allergy" is an allergy, unless the words since the allergy say it is taken ("seasonal

@@ -66,12 +66,19 @@ CELLULITIS = SiteTable(
     before_of=((("cellulitis",),),))
 # Injuries an emergency note names by where they are: "forehead laceration", "a contusion and
 # abrasion to her abdomen", "left ankle sprain".
+# An injury named by its site only ("right knee injury", "injured her back") is the region's
+# unspecified injury.
 INJURY_JOINS = ("of", "to", "on", "over")
 INJURIES = tuple(
-    SiteTable(name=kind, file=f"{kind}_sites.tsv", kind=kind, generic=(kind, "T14.8XXA"),
-              after_site=(kind, f"{kind}s"), before_of=(((kind, f"{kind}s"),),),
-              joins=INJURY_JOINS, verb="sprained" if kind == "sprain" else None)
-    for kind in ("laceration", "abrasion", "contusion", "sprain"))
+    SiteTable(name=kind, file=f"{kind}_sites.tsv", kind=kind, generic=(kind, generic),
+              after_site=(kind, plural), before_of=(((kind, plural),),),
+              joins=INJURY_JOINS, verb=verb)
+    for kind, plural, generic, verb in (
+        ("laceration", "lacerations", "T14.8XXA", None),
+        ("abrasion", "abrasions", "T14.8XXA", None),
+        ("contusion", "contusions", "T14.8XXA", None),
+        ("sprain", "sprains", "T14.8XXA", "sprained"),
+        ("injury", "injuries", "T14.90XA", "injured")))
 TABLES = {table.name: table for table in (FRACTURES, CANCERS, TUMORS, CELLULITIS, *INJURIES)}
 
 
