@@ -7,7 +7,6 @@ the note spans that support it (offsets into the stored note text).
 from __future__ import annotations
 
 import logging
-import re
 from datetime import date
 from typing import Any
 
@@ -32,8 +31,12 @@ from desktop.core.analysis.differential import (
     differential,
 )
 from desktop.core.analysis.notes import Concept, NoteAnalysis, analyse_note, rules_provenance
-from desktop.core.analysis.notes.concepts.site_terms import names_sited_generally
-from desktop.core.analysis.notes.problem_names import problem_key, problem_name
+from desktop.core.analysis.notes.problem_names import (
+    general_form_of,
+    names_generally,
+    problem_key,
+    problem_name,
+)
 from desktop.core.errors import NotAvailableError
 from desktop.core.provenance import NoteSpan, Provenance
 from desktop.core.tasks import CancelToken, ProgressFn, no_progress
@@ -135,28 +138,19 @@ def problem_items(analysis: NoteAnalysis, note_id: int | None) -> list[dict[str,
 
 def _merge_general_forms(grouped: dict[str, list[Concept]]) -> None:
     """A problem or symptom named generally beside the one specific form of it the note also
-    names is that one: an operative note's bare "fracture" ("the fracture site") beside the
-    "talus fracture" it fixes, a child's "cough" beside her "dry cough" (same code). Beside
-    two specific forms it stays, as it could be either."""
+    names is that one (``names_generally``): an operative note's bare "fracture" ("the fracture
+    site") beside the "talus fracture" it fixes, a child's "cough" beside her "dry cough",
+    "Hepatitis" beside "Hepatitis C"."""
     def kind(key: str) -> str:
         return key.partition(":")[0] if ":" in key else ""
 
     for key in list(grouped):
         if key not in grouped:
             continue
-        general = grouped[key][0]
-        wider = [other for other in grouped if other != key and kind(other) == kind(key)
-                 and _names_generally(general, grouped[other][0])]
-        if len(wider) == 1:
-            grouped[wider[0]].extend(grouped.pop(key))
-
-
-def _names_generally(concept: Concept, other: Concept) -> bool:
-    if names_sited_generally(concept.term, other.term):
-        return True
-    return (bool(concept.codes) and concept.codes[:1] == other.codes[:1]
-            and concept.term != other.term
-            and re.search(rf"\b{re.escape(concept.term)}\b", other.term) is not None)
+        others = [other for other in grouped if other != key and kind(other) == kind(key)]
+        wider = general_form_of(grouped[key][0], [grouped[other][0] for other in others])
+        if wider is not None:
+            grouped[others[wider]].extend(grouped.pop(key))
 
 
 SOURCE_WORDS = {"lexical": "term list", "embedding": "similar ICD description",
@@ -200,18 +194,24 @@ def _listable(suggestions: list[CodeSuggestion]) -> tuple[list[CodeSuggestion], 
             continue
         kept.append(s)
     listed = [k for k in kept
-              if not _specified_form_listed(k, kept) and not _sited_form_listed(k, kept)]
+              if not _specified_form_listed(k, kept) and not _general_form_listed(k, kept)]
     return listed, other_level + len(kept) - len(listed)
 
 
-def _sited_form_listed(suggestion: CodeSuggestion, kept: list[CodeSuggestion]) -> bool:
-    """A site table's bare code ("T14.8XXA" for the operative note's "the fracture site")
-    whose every term names a listed code's sited term generally ("talus fracture")."""
-    terms = {c.term for c in suggestion.concepts if getattr(c, "term", None)
-             and getattr(c, "category", "") not in {"sentence", "phrase"}}
-    others = {c.term for k in kept if k is not suggestion for c in k.concepts
-              if getattr(c, "term", None)}
-    return bool(terms) and all(any(names_sited_generally(t, o) for o in others) for t in terms)
+def _general_form_listed(suggestion: CodeSuggestion, kept: list[CodeSuggestion]) -> bool:
+    """A code whose every term naming it names a listed code's term generally
+    (``names_generally``): a site table's "T14.8XXA" for the operative note's "the fracture
+    site" beside the "talus fracture" it fixes; "K75.9" for a past "Hepatitis" beside
+    "Hepatitis C"; "N19" for "renal failure" beside "acute renal failure"."""
+    others = [c for k in kept if k is not suggestion for c in _naming(k)]
+    own = _naming(suggestion)
+    return bool(own) and all(any(names_generally(c, o) for o in others) for c in own)
+
+
+def _naming(suggestion: CodeSuggestion) -> list[Concept]:
+    """The suggestion's concepts whose terms name its code's category."""
+    return [c for c in suggestion.concepts if isinstance(c, Concept)
+            and any(code[:3] == suggestion.code[:3] for code in c.codes)]
 
 
 def _unspecified(suggestion: CodeSuggestion) -> bool:

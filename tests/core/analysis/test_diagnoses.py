@@ -904,6 +904,43 @@ def test_a_symptom_named_generally_joins_its_one_specific_form(tmp_path, capsys)
     assert problems == [("Bronchiolitis", 1), ("Dry cough", 3)]
 
 
+def test_one_problem_however_named_is_one_line_with_its_specific_code(tmp_path, capsys):
+    # MTSamples 3283 (HIV clinic): "HIV" and "Human immunodeficiency virus" were two problems;
+    # the past history's "Hepatitis" was a third beside "Hepatitis C", with K75.9 (0.95)
+    # above the hepatitis C code.
+    text = ("PROBLEM LIST:,1.  HIV stable.,2.  Hepatitis C chronic.,PAST MEDICAL HISTORY:,1.  "
+            "Significant for HIV.,2.  Hepatitis.,ASSESSMENT:,1.  Human immunodeficiency virus, "
+            "stable on Trizivir.,2.  Hepatitis C with stable transaminases.")
+    items = analysed(tmp_path, capsys, text)["items"]
+    problems = [(i["label"], len(i["evidence"])) for i in items if i["category"] == "problem"]
+    assert problems == [("HIV infection (\u201cHIV\u201d)", 3), ("Hepatitis C", 3)]
+    codes = [i["code"] for i in items if i["category"] == "icd10"]
+    assert codes[:2] == ["B20", "B19.20"] and "K75.9" not in codes
+    # MTSamples 2988: "renal failure" beside "acute renal failure" kept N19 beside N17.9
+    text = "ASSESSMENT: Acute renal failure. His renal failure is improving."
+    codes = [i["code"] for i in analysed(tmp_path, capsys, text)["items"]
+             if i["category"] == "icd10"]
+    assert codes[0] == "N17.9" and "N19" not in codes
+    # "Hypertension" beside "pulmonary hypertension" is another condition
+    text = "PAST MEDICAL HISTORY: Hypertension.\nASSESSMENT: Pulmonary hypertension."
+    problems = [i["label"] for i in analysed(tmp_path, capsys, text)["items"]
+                if i["category"] == "problem"]
+    assert sorted(problems) == ["Hypertension", "Pulmonary hypertension"]
+
+
+def test_an_injury_named_by_its_site_is_coded_there(tmp_path, capsys):
+    # MTSamples 2191: "evaluation of a right knee injury", "she injured the right knee" gave
+    # no problem and T14.90 (injury, unspecified) from the word alone.
+    text = ("HISTORY OF PRESENT ILLNESS: An 18-year-old girl for evaluation of a right knee "
+            "injury. 3 days ago while playing tennis she injured the right knee.\n"
+            "IMPRESSION: Right knee injury.\n")
+    items = analysed(tmp_path, capsys, text)["items"]
+    assert [(i["label"], len(i["evidence"])) for i in items if i["category"] == "problem"] == [
+        ("Knee injury", 3)]
+    codes = [i["code"] for i in items if i["category"] == "icd10"]
+    assert codes[0] == "S89.91XA"
+
+
 def test_a_bypass_operations_steps_are_no_conditions(tmp_path, capsys):
     # MTSamples 262 (aortic valve replacement): "Cold cardioplegia arrest of the heart" gave
     # I46.9 cardiac arrest (0.41) and "Dissection was carried down ... Blunt dissection" I71.00

@@ -12,8 +12,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from desktop.core.analysis.notes.concepts.site_terms import names_sited_generally
-from desktop.core.analysis.notes.problem_names import problem_key
+from desktop.core.analysis.notes.concepts.extraction import PAIRED_RESULTS
+from desktop.core.analysis.notes.problem_names import general_form_of, problem_key
 from desktop.core.analysis.notes.reference_intervals import out_of_range_note
 from desktop.core.analysis.summary.rules import SummaryRules, load_rules
 from desktop.core.analysis.summary.sources import SourceNote
@@ -82,6 +82,7 @@ _NARRATES = re.compile(r"\b(?:was|were|is|are|has|had|have)\b", re.IGNORECASE)
 _NOT_A_DRUG = re.compile(r"^(?:(none|no|nil|n/?a|negative|unknown|detailed|documented|listed|"
                          r"reviewed|recorded|see|as per|per)\b|(?:include[sd]?|including|"
                          r"as follows)\W*$)", re.IGNORECASE)
+_PAIRED_FIRST = {first for first, _second in PAIRED_RESULTS.values()}
 
 
 def _item(category: str, label: str, detail: str, spans: list[NoteSpan]) -> dict[str, Any]:
@@ -241,6 +242,7 @@ def _concept_items(
     present_problems = {c.term for c in concepts
                         if c.assertion == "present" and c.category in _CLINICAL}
     drugs = ""  # the drugs listed so far
+    first_of_pair: dict[int, tuple[dict[str, Any], str | None]] = {}
     for concept in concepts:
         category = _summary_category(concept)
         assertion = concept.assertion
@@ -272,6 +274,13 @@ def _concept_items(
             label = span.text
             whole = f"{concept.value}{more.group()}" if more and concept.value else None
             flag = out_of_range_note(concept, whole) if category == "lab" else None
+            if category == "lab" and concept.start in first_of_pair:
+                # a pair's second result ("H&H of 8.8 and 26"): one line for both
+                first, first_flag = first_of_pair.pop(concept.start)
+                flags = [f for f in (first_flag, flag and f"{concept.term} {flag}") if f]
+                first["label"] = f"{span.text} ({'; '.join(flags)})" if flags else span.text
+                first["evidence"] = [span.to_dict()]
+                continue
             if flag:
                 label = f"{label} ({flag})"  # "calcium level was 7.5 (low: below 8.5 ...)"
         if assertion == "negated" and category in {"allergy", "negative"}:
@@ -297,42 +306,32 @@ def _concept_items(
         detail = " · ".join(p for p in (note.label, section) if p)
         items.append(_item(category, label, detail, [span]))
         seen[key] = items[-1]
+        if category == "lab" and concept.term in _PAIRED_FIRST:
+            first_of_pair[concept.start] = (items[-1], flag and f"{concept.term} {flag}")
         if category in _SAME_PROBLEM:
             terms[id(items[-1])] = concept
     return _without_general_forms(items, terms)
 
 
 def _without_general_forms(items: list[dict[str, Any]], concepts: dict[int, Any]) -> list[dict]:
-    """A problem whose term is words of another listed one's, coded in the same ICD-10-CM
-    block, is that problem named generally: "Disc herniation" beside "Herniated disc, C5-C6"
-    (cervical disc herniation), "spondylosis" beside "cervical spondylosis". Its mention
-    becomes evidence of the specific one. "Hypertension" beside "pulmonary hypertension"
-    (I10, I27) stays: another condition."""
+    """A problem named generally beside the one specific form of it listed
+    (``names_generally``) is that problem: "Disc herniation" beside "Herniated disc, C5-C6"
+    (cervical disc herniation), a past "Hepatitis" beside the active "Hepatitis C". Its
+    mention becomes evidence of the specific one."""
     dropped: set[int] = set()
     for item in items:
         concept = concepts.get(id(item))
-        if concept is None or not concept.term:
+        if concept is None:
             continue
-        for other in items:
-            wider = concepts.get(id(other))
-            if (other is item or id(other) in dropped or wider is None
-                    or other["category"] != item["category"] or not wider.term
-                    or wider.term == concept.term or not _within(concept.term, {wider.term})
-                    or not _same_block(concept, wider)):
-                continue
-            other["evidence"].extend(item["evidence"])
+        into = {item["category"], "problem"} if item["category"] == "history" else {
+            item["category"]}
+        others = [other for other in items if other is not item and id(other) not in dropped
+                  and other["category"] in into and id(other) in concepts]
+        wider = general_form_of(concept, [concepts[id(other)] for other in others])
+        if wider is not None:
+            others[wider]["evidence"].extend(item["evidence"])
             dropped.add(id(item))
-            break
     return [item for item in items if id(item) not in dropped]
-
-
-def _same_block(concept: Any, other: Any) -> bool:
-    """Both concepts have codes and share an ICD-10-CM block (first two characters), or the
-    one is a site table's bare term ("fracture", T14.8) for the other ("talus fracture")."""
-    if names_sited_generally(concept.term, other.term):
-        return True
-    blocks = {code[:2] for code in getattr(concept, "codes", ())}
-    return bool(blocks) and bool(blocks & {code[:2] for code in getattr(other, "codes", ())})
 
 
 def _list_entries(note: SourceNote, section: Any) -> list[NoteSpan]:

@@ -124,6 +124,26 @@ def test_a_lab_result_outside_every_adults_reference_is_marked_low_or_high():
     assert "Potassium 3.2 (low: below 3.5 mEq/L, the adult reference limit)" in labels
 
 
+def test_a_hemoglobin_and_hematocrit_pair_is_read_as_two_results(mtsamples_text):
+    # MTSamples 3283: "hemoglobin and hematocrit of 16 and 46" read as a hematocrit of 16,
+    # marked low; the normal pair is one line with no mark
+    note = prepare_note(mtsamples_text("3283"), note_id=3)
+    labs = [i["label"] for i in _by_category(build_structured_result([note]), "lab")]
+    assert "hemoglobin and hematocrit of 16 and 46" in labs
+    assert not any("hematocrit of 16 (" in label for label in labs)
+    # each of an anaemic pair is judged by its own limit; a pair written the other way round
+    # ("41.7 and 14") is not guessed at
+    text = "LABORATORY DATA: H&H of 8.8 and 26. H&H was stable at 41.7 and 14. Hct 39."
+    note = prepare_note(text, note_id=4)
+    items = _by_category(build_structured_result([note]), "lab")
+    assert [i["label"] for i in items] == [
+        "H&H of 8.8 and 26 (hemoglobin low: below 12.1 g/dL, the adult reference limit; "
+        "hematocrit low: below 36.1%, the adult reference limit)",
+        "Hct 39",
+    ]
+    _assert_spans_match(note, items)
+
+
 def test_a_consult_shows_its_symptoms_negatives_histories_and_smoking(mtsamples_text):
     # MTSamples 4906 (the demo vault's cardiology consult): left arm discomfort on exertion,
     # a list of denied conditions, a hysterectomy, and the family's heart disease.
