@@ -37,6 +37,11 @@ from desktop.core.analysis.notes.problem_names import (
     problem_key,
     problem_name,
 )
+from desktop.core.analysis.patient_sex import (
+    for_other_sex,
+    patient_sex,
+    sex_mismatch_notice,
+)
 from desktop.core.errors import NotAvailableError
 from desktop.core.provenance import NoteSpan, Provenance
 from desktop.core.tasks import CancelToken, ProgressFn, no_progress
@@ -300,6 +305,13 @@ def codes_not_shown(suggestions: list[CodeSuggestion]) -> str | None:
     return f"Not shown: {listed}."
 
 
+def other_sex_notice(count: int, sex: str | None) -> str | None:
+    if not count:
+        return None
+    return (f"Left out: {count} code{'s' * (count != 1)} for {'women' if sex == 'male' else 'men'}"
+            f" only, as the patient is {sex}.")
+
+
 def _one_per_span(concepts: list) -> list:
     seen: dict[tuple[int, int], Any] = {}
     for concept in concepts:
@@ -465,12 +477,18 @@ def coder_for(runtime) -> tuple[IcdCoder, str | None]:
 
 def build_result(analysis: NoteAnalysis, coder: IcdCoder, *, note_id: int | None,
                  coder_notice: str | None = None, cancel: CancelToken | None = None,
-                 record_age: float | None = None
+                 record_age: float | None = None, record_sex: str | None = None
                  ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The stored result dict and the analysis-level evidence list for ``analysis``;
-    ``record_age``: the patient's age on the note's date by the chart's birth date."""
-    suggestions = coder.suggest(analysis, cancel=cancel)
-    conditions = differential(analysis, record_age=record_age)
+    ``record_age``: the patient's age on the note's date by the chart's birth date;
+    ``record_sex``: the chart's sex. Codes and conditions of the other sex are left out."""
+    sex = patient_sex(analysis.text, record_sex)
+    suggested = coder.suggest(analysis, cancel=cancel)
+    suggestions = [s for s in suggested if not for_other_sex(s.code, sex)]
+    other_sex = sum(_shown_anyway(s) for s in suggested) - sum(
+        _shown_anyway(s) for s in suggestions)
+    conditions = [c for c in differential(analysis, record_age=record_age)
+                  if not for_other_sex(c.icd10, sex)]
     codes = code_items(suggestions, note_id)
     items = (problem_items(analysis, note_id) + codes
              + allergy_items(analysis, note_id, {c["code"] for c in codes})
@@ -481,8 +499,10 @@ def build_result(analysis: NoteAnalysis, coder: IcdCoder, *, note_id: int | None
             if span not in evidence:
                 evidence.append(span)
     notice = " ".join(filter(None, (
-        f"{NOTICE}.", age_mismatch_notice(analysis, record_age), coder_notice,
-        codes_not_shown(suggestions), cannot_miss_notice(conditions),
+        f"{NOTICE}.", age_mismatch_notice(analysis, record_age),
+        sex_mismatch_notice(analysis.text, record_sex), coder_notice,
+        codes_not_shown(suggestions), other_sex_notice(other_sex, sex),
+        cannot_miss_notice(conditions),
         child_notice(analysis, record_age))))
     result = {
         "title": "Diagnoses",
@@ -533,6 +553,7 @@ def run_diagnoses(vault, note_id: int, runtime, *, progress: ProgressFn | None =
     progress(0.0, "Reading the note")
     note = vault.get_note(note_id)
     record_age = age_on_note_date(vault, note)
+    record_sex = vault.get_patient(note.patient_id).sex
     analysis = analyse_note(note.text, note_id)
     cancel.raise_if_cancelled()
     progress(0.2, "Finding problems, symptoms and findings")
@@ -542,7 +563,7 @@ def run_diagnoses(vault, note_id: int, runtime, *, progress: ProgressFn | None =
     progress(0.7, "Suggesting ICD-10-CM codes and a differential")
     result, evidence = build_result(analysis, coder, note_id=note_id,
                                     coder_notice=coder_notice, cancel=cancel,
-                                    record_age=record_age)
+                                    record_age=record_age, record_sex=record_sex)
     cancel.raise_if_cancelled()
     analysis_id = vault.add_analysis(
         KIND, patient_id=note.patient_id,

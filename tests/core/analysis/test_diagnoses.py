@@ -640,6 +640,26 @@ def test_the_charts_birth_date_gives_the_age_and_a_contradicting_note_is_flagged
     assert "Check the patient" not in result["notice"]
 
 
+def test_codes_for_the_other_sex_are_left_out_and_a_contradicting_chart_is_flagged(
+        tmp_path, capsys, vault, tiny_free_runtime):
+    # MTSamples 553 (mediastinal mass): "N40.0 Benign prostatic hyperplasia" (0.47, from the
+    # word "benign") was offered for a 23-year-old woman.
+    text = "HISTORY: This 67-year-old woman has benign prostatic hyperplasia and hematuria.\n"
+    result = analysed(tmp_path, capsys, text)
+    codes = [i["code"] for i in result["items"] if i["category"] == "icd10"]
+    assert "R31.9" in codes and not [c for c in codes if c.startswith("N40")]
+    assert "Left out: 1 code for men only, as the patient is female." in result["notice"]
+    result = analysed(tmp_path, capsys, text.replace("woman", "man"))
+    assert "N40.0" in [i["code"] for i in result["items"] if i["category"] == "icd10"]
+    # the chart's sex rules; a note that says otherwise may be another patient's
+    patient = vault.add_patient("Chart", sex="male")
+    note_id = vault.add_note(patient, text)
+    result = vault.get_analysis(run_diagnoses(vault, note_id, tiny_free_runtime)).result
+    assert "N40.0" in [i["code"] for i in result["items"] if i["category"] == "icd10"]
+    assert ("Check the patient: the note describes the patient as female, but this chart "
+            "records male.") in result["notice"]
+
+
 def test_pre_pseudo_and_post_prefixes_name_another_or_a_past_condition(tmp_path, capsys):
     # "Pre-diabetes" was coded E11.9 diabetes, "pre-hypertension" I10, "pseudo-gout" M10.9
     # gout, "pseudo-seizures" R56.9, "post-concussion syndrome" the acute concussion S06.0X0A.

@@ -44,6 +44,7 @@ RULE_FILES = (
     "terms/contusion_sites.tsv",
     "terms/sprain_sites.tsv",
     "terms/injury_sites.tsv",
+    "terms/sex_specific_codes.tsv",
     "terms/spine_conditions.tsv",
     "terms/body_sites.tsv",
     "terms/mucosal_findings.tsv",

@@ -344,6 +344,8 @@ def test_rule_files_name_only_real_icd10cm_codes():
         for site, code, *_words in read_table(nlp_resources_dir() / "terms" /
                                               f"{injury}_sites.tsv"):
             assert icd.is_valid_item(code) and icd.is_leaf(code), (injury, site)
+    for prefix, sex in read_table(nlp_resources_dir() / "terms" / "sex_specific_codes.tsv"):
+        assert sex in ("female", "male") and (prefix == "O" or icd.is_valid_item(prefix)), prefix
 
 
 def test_every_shipped_rule_file_is_in_the_rules_checksum():

@@ -1,0 +1,49 @@
+"""The patient's sex as the chart or the note gives it, and codes that apply to one sex only
+(``terms/sex_specific_codes.tsv``): "N40.0 Benign prostatic hyperplasia" is no suggestion
+for a woman, an ectopic pregnancy no condition to consider for a man."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
+
+SEX_WORDS = {"woman": "female", "female": "female", "girl": "female", "lady": "female",
+             "man": "male", "male": "male", "boy": "male", "gentleman": "male"}
+# "a 73-year-old female", "This 23-year-old African American woman": the patient's own words
+STATED = re.compile(
+    r"\b\d{1,3}[- ]?(?:year|yr|month|week|day)s?[- ]old\s+(?:[a-z-]+\s+){0,3}?"
+    rf"({'|'.join(SEX_WORDS)})\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _sex_of_prefixes() -> tuple[tuple[str, str], ...]:
+    rows = read_table(nlp_resources_dir() / "terms" / "sex_specific_codes.tsv")
+    return tuple((prefix, sex) for prefix, sex in rows)
+
+
+def stated_sex(text: str) -> str | None:
+    """"female" or "male" by the first age-and-sex phrase of the note, else None."""
+    match = STATED.search(text)
+    return SEX_WORDS[match.group(1).lower()] if match else None
+
+
+def patient_sex(text: str, record_sex: str | None = None) -> str | None:
+    """The chart's sex when it is female or male, else the one the note states."""
+    return record_sex if record_sex in ("female", "male") else stated_sex(text)
+
+
+def for_other_sex(code: str, sex: str | None) -> bool:
+    """Whether ``code`` applies only to the sex that is not ``sex`` (False without one)."""
+    return sex is not None and any(code.startswith(prefix) and only != sex
+                                   for prefix, only in _sex_of_prefixes())
+
+
+def sex_mismatch_notice(text: str, record_sex: str | None) -> str | None:
+    """A note whose stated sex the chart contradicts may be another patient's."""
+    stated = stated_sex(text)
+    if record_sex not in ("female", "male") or stated is None or stated == record_sex:
+        return None
+    return (f"Check the patient: the note describes the patient as {stated}, but this chart "
+            f"records {record_sex}.")
