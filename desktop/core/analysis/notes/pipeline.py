@@ -64,6 +64,10 @@ RULES_ID = "rules:clinicdesk-notes"
 # HIV and human immunodeficiency virus are one problem; chronic and subacute subdural
 # hematomas are I62.03/I62.02; an injury named by its site is that region's unspecified
 # injury (`terms/injury_sites.tsv`: "right knee injury" S89.9-, "injured his back" S39.92XA);
+# "in the past several months/2 days" is the present illness ("in the past" alone stays past);
+# tethered cord, adenoid/tonsillar/adenotonsillar hypertrophy, tonsillolith, recurrent
+# tonsillitis, mediastinal mass and benign nerve sheath tumor are terms; codes for one sex only
+# (`terms/sex_specific_codes.tsv`) are left out for the other;
 # 23: a templated review's "(-)" denies what follows it up to a "(+)"; a sentence that
 # opens with "Negative" denies what follows ("Negative CVA tenderness"); what the patient
 # "may/might have (had)" is a possibility; a drug the patient "is/stays/continues on" is

@@ -1454,6 +1454,33 @@ def test_what_was_so_until_a_change_is_past_only_up_to_it():
                                  "dyspnea": "present"})
 
 
+def test_what_happened_in_the_past_few_months_is_the_present_illness():
+    # MTSamples 4111 (tethered cord): "She did well; however, in the past several months has
+    # had some leg pain in both legs" listed the leg pain as past history (64 dev mentions of
+    # "in the past <span of time>"); the tethered cord itself was no concept.
+    analysis = analyse_note(
+        "She did well; however, in the past several months has had some leg pain in both legs. "
+        "Abdominal pain in the past 2 days. She had seizures in the past. ASSESSMENT: "
+        "Possible tethered cord.")
+    assert_assertions(analysis, {"pain in both legs": "present", "abdominal pain": "present",
+                                 "seizures": "historical", "tethered cord": "possible"})
+    assert find(analysis, "tethered cord").codes[0] == "Q06.8"
+
+
+def test_an_ent_operations_diagnoses_are_terms():
+    # MTSamples 267 (tonsillectomy and adenoidectomy): "Residual adenoid hypertrophy" (51 dev
+    # mentions), "hypertrophic tonsils", "tonsillolith" were no concepts, "Recurrent
+    # tonsillitis" J03.90; MTSamples 553: a "posterior mediastinal mass" was none.
+    analysis = analyse_note(
+        "PREOPERATIVE DIAGNOSES,1.  Recurrent tonsillitis.,2.  Deeply cryptic hypertrophic "
+        "tonsils with numerous tonsillolith.,3.  Residual adenoid hypertrophy.,4.  "
+        "Adenotonsillar hypertrophy.,5.  Posterior mediastinal mass.")
+    assert [(c.text, c.codes[0]) for c in analysis.concepts] == [
+        ("Recurrent tonsillitis", "J03.91"), ("hypertrophic tonsils", "J35.1"),
+        ("tonsillolith", "J35.8"), ("adenoid hypertrophy", "J35.2"),
+        ("Adenotonsillar hypertrophy", "J35.3"), ("mediastinal mass", "J98.59")]
+
+
 def test_what_the_next_sentence_says_has_resolved_is_past():
     # MTSamples 130: "She discontinued this medication due to skin rash as well as hives.
     # Since then, this had resolved." listed the hives as presenting and put anaphylaxis on
