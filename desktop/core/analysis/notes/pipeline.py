@@ -67,7 +67,10 @@ RULES_ID = "rules:clinicdesk-notes"
 # "in the past several months/2 days" is the present illness ("in the past" alone stays past);
 # tethered cord, adenoid/tonsillar/adenotonsillar hypertrophy, tonsillolith, recurrent
 # tonsillitis, mediastinal mass and benign nerve sheath tumor are terms; codes for one sex only
-# (`terms/sex_specific_codes.tsv`) are left out for the other;
+# (`terms/sex_specific_codes.tsv`) are left out for the other; a vaccination ("flu vaccination
+# today") is a procedure, not influenza; what something "could increase/cause/lead to" and a
+# "risk for" are risks; a typeset apostrophe ("Alzheimer’s disease") names the term; nuclear
+# sclerotic, cortical and posterior subcapsular cataracts are H25.-;
 # 23: a templated review's "(-)" denies what follows it up to a "(+)"; a sentence that
 # opens with "Negative" denies what follows ("Negative CVA tenderness"); what the patient
 # "may/might have (had)" is a possibility; a drug the patient "is/stays/continues on" is

@@ -56,6 +56,10 @@ _NUMBER_CONTINUES = re.compile(r"(?:,\d{3})+(?!\d)|\.\d+")
 _EARLIER_WORD = re.compile(
     r"\b(previous|prior|past)\s+(?:(?:significant|medical|personal|known)\s+)?"
     r"(?:(?:history|episodes?|diagnosis)\s+of\s+)?$", re.IGNORECASE)
+# "He has had no symptoms of CAD or CHF": the symptoms are denied, not the disease.
+_SYMPTOMS_OF = re.compile(
+    r"\bsymptoms?\s+(?:of|suggestive\s+of|concerning\s+for)\s+"
+    r"(?:[\w-]+(?:\s*,\s*|\s+(?:or|and)\s+))*$", re.IGNORECASE)
 _DOSE = re.compile(r"\d\s*(?:mg|mcg|g|gm|ml|units?|meq|%|puffs?|tabs?|tablets?)\b",
                    re.IGNORECASE)
 # How a piece of a medication list that goes on the order before it starts ("for one month",
@@ -239,6 +243,8 @@ def _concept_items(
     # Likewise a past mention of a problem the note treats as current ("the history of
     # coronal hypospadias" it operates on) is not also past history; a past procedure is.
     present_terms = {c.term for c in concepts if c.assertion == "present"}
+    present_problem_keys = {problem_key(c) for c in concepts
+                            if c.assertion == "present" and c.category in _CLINICAL}
     present_problems = {c.term for c in concepts
                         if c.assertion == "present" and c.category in _CLINICAL}
     drugs = ""  # the drugs listed so far
@@ -286,9 +292,13 @@ def _concept_items(
         if assertion == "negated" and category in {"allergy", "negative"}:
             # "He is not a smoker": "Not a smoker", not "No smoker"
             earlier = _EARLIER_WORD.search(note.text, max(0, concept.start - 60), concept.start)
+            symptoms = _SYMPTOMS_OF.search(note.text, max(0, concept.start - 60), concept.start)
             label = (f"Not a {concept.text}" if concept.term in _PERSON_TERMS
                      else f"No {earlier.group(1).lower()} {concept.text}" if earlier
+                     else f"No symptoms of {concept.text}" if symptoms
                      else f"No {concept.text}")
+            if not symptoms and problem_key(concept) in present_problem_keys:
+                continue  # "no CHF" beside the active "Congestive heart failure"
         if assertion == "historical" and category == "medication":
             label = f"{label} (stopped, held or past)"  # "Metformin was discontinued"
         if planned:

@@ -1467,6 +1467,28 @@ def test_what_happened_in_the_past_few_months_is_the_present_illness():
     assert find(analysis, "tethered cord").codes[0] == "Q06.8"
 
 
+def test_a_risk_a_condition_carries_is_no_diagnosis():
+    # MTSamples 3081 (cholesterol letter): "associated with increased risk for stroke and
+    # heart attack" listed both as current problems and stroke as can't-miss; MTSamples 1432:
+    # "a brace that could increase his edema" was edema the assessment states. A typeset
+    # apostrophe ("Alzheimer’s disease") named no term.
+    analysis = analyse_note(
+        "These are usually associated with increased risk for stroke and heart attack. A brace "
+        "could increase his edema. Treatment can decrease your risk of developing Alzheimer’s "
+        "disease. He has Peyronie’s disease.")
+    assert_assertions(analysis, {"stroke": "hypothetical", "heart attack": "hypothetical",
+                                 "edema": "hypothetical",
+                                 "Alzheimer’s disease": "hypothetical",
+                                 "Peyronie’s disease": "present"})
+
+
+def test_an_eye_operations_cataract_is_named_by_its_kind():
+    # MTSamples 2408: "Nuclear sclerotic cataract, right eye" (18 dev mentions) was H26.9
+    analysis = analyse_note("PREOPERATIVE DIAGNOSIS:,  Nuclear sclerotic cataract, right eye.,"
+                            "2.  Cortical cataract.,3.  Posterior subcapsular cataract.")
+    assert [c.codes[0] for c in analysis.concepts] == ["H25.10", "H25.019", "H25.049"]
+
+
 def test_an_ent_operations_diagnoses_are_terms():
     # MTSamples 267 (tonsillectomy and adenoidectomy): "Residual adenoid hypertrophy" (51 dev
     # mentions), "hypertrophic tonsils", "tonsillolith" were no concepts, "Recurrent

@@ -144,6 +144,21 @@ def test_a_hemoglobin_and_hematocrit_pair_is_read_as_two_results(mtsamples_text)
     _assert_spans_match(note, items)
 
 
+def test_a_follow_up_visit_lists_its_problems_not_its_vaccine_or_a_risk(mtsamples_text):
+    # MTSamples 1432: "flu vaccination today" listed "flu" as an active problem (J11.1 and
+    # influenza "named in the note" on the differential), "a brace that could increase his
+    # edema" an edema the assessment states; "no symptoms of CAD or CHF" read "No CHF" beside
+    # the active congestive heart failure.
+    note = prepare_note(mtsamples_text("1432"), note_id=5)
+    result = build_structured_result([note])
+    problems = [i["label"] for i in _by_category(result, "problem")]
+    assert problems == ["Congestive heart failure", "Diabetes", "Hyperlipidemia",
+                        "Chronic renal insufficiency", "Arthritis"]
+    negatives = [i["label"] for i in _by_category(result, "negative")]
+    assert {"No symptoms of CAD", "No symptoms of CHF", "No edema"} <= set(negatives)
+    assert not [i for i in _by_category(result, "symptom") if i["label"] == "edema"]
+
+
 def test_a_consult_shows_its_symptoms_negatives_histories_and_smoking(mtsamples_text):
     # MTSamples 4906 (the demo vault's cardiology consult): left arm discomfort on exertion,
     # a list of denied conditions, a hysterectomy, and the family's heart disease.

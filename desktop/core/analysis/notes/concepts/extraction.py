@@ -122,6 +122,8 @@ def build_target_rules() -> list[TargetRule]:
             forms.append(term.replace(" of ", " of the ", 1))
         if "-" in term:  # "gastro-esophageal reflux disease": notes write "gastroesophageal"
             forms.append(term.replace("-", ""))
+        if "'" in term:  # "Alzheimer’s disease": a typeset apostrophe
+            forms.append(term.replace("'", "’"))
         if term.endswith(" pain"):  # "right upper quadrant discomfort" is its pain
             forms.append(term[:-4] + "discomfort")
         for form in filter(None, forms):
