@@ -193,7 +193,9 @@ ADULT_AGE = 18
 # when something happened ("diagnosed at age 14", "his sons, ages 5 and 17").
 AGE_NOT_NOW = ("at", "by", "since", "from", "until", "before", "after", "gestational")
 AGE = re.compile(
-    r"\b(?:(\d{1,3})[- ]?(year|yr|month|week|day)s?[- ]old|(\d{1,3})\s*(?:yo|y/o|y\.o\.)"
+    r"(?<![\d/.])\b(?:(\d{1,3}(?:\.\d)?)(-1/2| 1/2| and a half)?"
+    r"[- ]?(year|yr|month|week|day)s?[- ]old"
+    r"|(\d{1,3})\s*(?:yo|y/o|y\.o\.)"
     rf"|{''.join(f'(?<!{w} )' for w in AGE_NOT_NOW)}aged?\s*:?\s*(\d{{1,3}})"
     r"(?!\s*(?:weeks?|wks?)\b))\b"
     r"(?!\s+(?:son|daughter|brother|sister|child|grandson|granddaughter)\b)", re.IGNORECASE)
@@ -215,9 +217,10 @@ def stated_age(text: str) -> float | None:
     for match in AGE.finditer(text):
         if RELATIVES_BEFORE.search(text[max(0, match.start() - 40):match.start()]):
             continue
-        if match.group(1):
-            return int(match.group(1)) * YEARS_PER[match.group(2).lower()]
-        return float(match.group(3) or match.group(4))
+        if match.group(1):  # "a 5-1/2-year-old": five and a half, not two
+            number = float(match.group(1)) + (0.5 if match.group(2) else 0)
+            return number * YEARS_PER[match.group(3).lower()]
+        return float(match.group(4) or match.group(5))
     if NEWBORN.search(text):
         return 0.0
     stage = LIFE_STAGE.search(text)

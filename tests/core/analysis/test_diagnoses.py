@@ -640,6 +640,16 @@ def test_the_charts_birth_date_gives_the_age_and_a_contradicting_note_is_flagged
     assert "Check the patient" not in result["notice"]
 
 
+def test_a_childs_age_in_years_and_a_half_is_read_whole(tmp_path, capsys):
+    # MTSamples 3706: "The patient is 5-1/2 years old" gave an age of 2 years (56 dev
+    # mentions of "N-1/2-year-old"), which also set a chart's age against the note.
+    for text, age in (("The patient is 5-1/2 years old with snoring.", "5 years"),
+                      ("A 7-1/2-month-old with fever.", "8 months"),
+                      ("This 10-1/2-year-old boy has a cough.", "10 years")):
+        notice = analysed(tmp_path, capsys, text)["notice"]
+        assert f"The note gives the patient's age as {age}:" in notice, text
+
+
 def test_codes_for_the_other_sex_are_left_out_and_a_contradicting_chart_is_flagged(
         tmp_path, capsys, vault, tiny_free_runtime):
     # MTSamples 553 (mediastinal mass): "N40.0 Benign prostatic hyperplasia" (0.47, from the

@@ -70,7 +70,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # (`terms/sex_specific_codes.tsv`) are left out for the other; a vaccination ("flu vaccination
 # today") is a procedure, not influenza; what something "could increase/cause/lead to" and a
 # "risk for" are risks; a typeset apostrophe ("Alzheimer’s disease") names the term; nuclear
-# sclerotic, cortical and posterior subcapsular cataracts are H25.-;
+# sclerotic, cortical and posterior subcapsular cataracts are H25.-; de Quervain's
+# tenosynovitis is M65.4;
 # 23: a templated review's "(-)" denies what follows it up to a "(+)"; a sentence that
 # opens with "Negative" denies what follows ("Negative CVA tenderness"); what the patient
 # "may/might have (had)" is a possibility; a drug the patient "is/stays/continues on" is

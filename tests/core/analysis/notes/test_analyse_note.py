@@ -1489,6 +1489,14 @@ def test_an_eye_operations_cataract_is_named_by_its_kind():
     assert [c.codes[0] for c in analysis.concepts] == ["H25.10", "H25.019", "H25.049"]
 
 
+def test_de_quervains_tenosynovitis_is_a_term():
+    # MTSamples 2235 (carpal tunnel and de Quervain's release): "de Quervain's
+    # tenosynovitis" (40 dev mentions of its forms) was no concept
+    analysis = analyse_note("1.  Left carpal tunnel syndrome.,2.  de Quervain's tenosynovitis.,"
+                            "3.  De Quervain tendonitis.")
+    assert [c.codes[0] for c in analysis.concepts] == ["G56.0", "M65.4", "M65.4"]
+
+
 def test_an_ent_operations_diagnoses_are_terms():
     # MTSamples 267 (tonsillectomy and adenoidectomy): "Residual adenoid hypertrophy" (51 dev
     # mentions), "hypertrophic tonsils", "tonsillolith" were no concepts, "Recurrent
