@@ -71,7 +71,11 @@ RULES_ID = "rules:clinicdesk-notes"
 # today") is a procedure, not influenza; what something "could increase/cause/lead to" and a
 # "risk for" are risks; a typeset apostrophe ("Alzheimer’s disease") names the term; nuclear
 # sclerotic, cortical and posterior subcapsular cataracts are H25.-; de Quervain's
-# tenosynovitis is M65.4;
+# tenosynovitis is M65.4; a cesarean section's diagnoses (failure to progress, prolonged rupture
+# of membranes, group B strep colonization, macrosomia, non-reassuring fetal heart tracing,
+# breech presentation, post-dates pregnancy...) are terms; ", as there was ..." ends a cue's
+# scope; ulnar, radial and diabetic neuropathies are terms; the disease a study is "to
+# evaluate (her) for" is possible; what "she used to" have is past;
 # 23: a templated review's "(-)" denies what follows it up to a "(+)"; a sentence that
 # opens with "Negative" denies what follows ("Negative CVA tenderness"); what the patient
 # "may/might have (had)" is a possibility; a drug the patient "is/stays/continues on" is

@@ -1497,6 +1497,48 @@ def test_de_quervains_tenosynovitis_is_a_term():
     assert [c.codes[0] for c in analysis.concepts] == ["G56.0", "M65.4", "M65.4"]
 
 
+def test_a_cesarean_sections_diagnoses_are_terms_and_its_reason_is_not_denied():
+    # MTSamples 2571 (cesarean section): none of "Failure to progress", "Premature prolonged
+    # rupture of membranes", "Group B strep colonization" was a concept, and "she would not
+    # progress in her cervical dilation, as there was suspected macrosomia" denied the
+    # macrosomia.
+    analysis = analyse_note(
+        "PREOPERATIVE DIAGNOSES:,1.  Pregnancy at 40 weeks.,2.  Failure to progress.,3.  "
+        "Premature prolonged rupture of membranes.,4.  Group B strep colonization.,INDICATIONS: "
+        "It was determined that she would not progress in her cervical dilation, as there was "
+        "suspected macrosomia on ultrasound. Nonreassuring fetal heart tracing. He denies "
+        "fever, as well as chills.")
+    assert [(c.text, c.codes[:1]) for c in analysis.concepts if c.category != "procedure"] == [
+        ("Failure to progress", ()), ("Premature prolonged rupture of membranes", ("O42.10",)),
+        ("Group B strep colonization", ()), ("macrosomia", ("O36.60X0",)),
+        ("Nonreassuring fetal heart tracing", ("O76",)), ("fever", ("R50.9",)),
+        ("chills", ("R68.83",))]
+    assert_assertions(analysis, {"macrosomia": "possible", "chills": "negated"})
+
+
+def test_a_named_nerves_neuropathy_is_a_term():
+    # MTSamples 2869: "severe left ulnar neuropathy ... and diabetic neuropathy" were a bare
+    # "neuropathy" (G62.9) each
+    analysis = analyse_note("Studies showed severe left ulnar neuropathy and diabetic "
+                            "neuropathy. Diabetic peripheral neuropathy.")
+    assert [c.codes[0] for c in analysis.concepts] == ["G56.20", "E11.40", "E11.42"]
+
+
+def test_what_a_study_evaluates_for_is_possible_and_what_she_used_to_have_is_past():
+    # MTSamples 3218 (sleep clinic): "a sleep study performed to evaluate her for sleep apnea"
+    # listed sleep apnea as a problem, "she used to cough a lot in the middle of the night,
+    # but has no longer been doing so" a current cough; the symptoms the study evaluates are
+    # hers.
+    analysis = analyse_note(
+        "A sleep study performed to evaluate her for daytime fatigue and insomnia. A study "
+        "performed to evaluate her for sleep apnea. INDICATION: To evaluate for coronary artery "
+        "disease. She used to cough a lot at night. Lidocaine was used to anesthetize the skin "
+        "over the abscess.")
+    assert_assertions(analysis, {"fatigue": "present", "insomnia": "present",
+                                 "sleep apnea": "possible", "coronary artery disease": "possible",
+                                 "cough": "historical", "abscess": "present"})
+
+
 def test_an_ent_operations_diagnoses_are_terms():
     # MTSamples 267 (tonsillectomy and adenoidectomy): "Residual adenoid hypertrophy" (51 dev
     # mentions), "hypertrophic tonsils", "tonsillolith" were no concepts, "Recurrent
