@@ -273,8 +273,11 @@ def _add_phrases(get, analysis: NoteAnalysis,
     # A procedure's or a service's words name no symptom of the patient: "pain control" in
     # "postanesthetic pain control" is no R52, the "biphasic shock" of a cardioversion no R57.9;
     # nor the condition they name: a bypass's "cardioplegic arrest" is no I46.9 cardiac arrest
-    # (while "dialysis" still points to kidney disease).
-    procedures = [(c.start, c.end) for c in analysis.concepts if c.category == "procedure"]
+    # (while "dialysis" still points to kidney disease). A drug's name likewise: "Tylenol
+    # Cough and Cold" is no R05 or J00, "Advil Cold & Sinus" no sinusitis (while "insulin"
+    # still gives Z79.4, its long-term use).
+    procedures = [(c.start, c.end, c.category == "medication") for c in analysis.concepts
+                  if c.category in ("procedure", "medication")]
     nested: dict[str, set[str]] = {}  # code -> codes of the longer terms it sat inside
     free: set[str] = set()  # codes with a phrase hit outside any more specific term
     for sentence in patient_sentences(analysis, min_words=1):
@@ -300,12 +303,14 @@ def _add_phrases(get, analysis: NoteAnalysis,
                             sentence.start + end, assertion=assertion, category="phrase")
             within = [codes for s, e, codes in named
                       if s <= span.start and span.end <= e and e - s > span.end - span.start]
-            in_procedure = any(s <= span.start and span.end <= e for s, e in procedures)
+            named_by = [drug for s, e, drug in procedures if s <= span.start and span.end <= e]
+            in_procedure = bool(named_by)
             for hit in hits:
                 if any(hit.code[:3] not in {c[:3] for c in codes} for codes in within):
                     continue
                 if in_procedure and (hit.code.startswith("R")
-                                     or phrase in description(hit.code).lower()):
+                                     or phrase in description(hit.code).lower()) and not (
+                        all(named_by) and hit.code.startswith("Z")):
                     continue
                 specific = {c for codes in within if not hit.code.startswith(codes)
                             for c in codes}

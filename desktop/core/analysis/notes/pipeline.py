@@ -75,7 +75,10 @@ RULES_ID = "rules:clinicdesk-notes"
 # of membranes, group B strep colonization, macrosomia, non-reassuring fetal heart tracing,
 # breech presentation, post-dates pregnancy...) are terms; ", as there was ..." ends a cue's
 # scope; ulnar, radial and diabetic neuropathies are terms; the disease a study is "to
-# evaluate (her) for" is possible; what "she used to" have is past;
+# evaluate (her) for" is possible; what "she used to" have is past; cough drops and
+# combination cold remedies ("Tylenol Cough and Cold") are drugs, whose words name no
+# condition; a throat infection is J02.9; a code of the small intestine needs the note to name
+# it (`terms/body_sites.tsv`);
 # 23: a templated review's "(-)" denies what follows it up to a "(+)"; a sentence that
 # opens with "Negative" denies what follows ("Negative CVA tenderness"); what the patient
 # "may/might have (had)" is a possibility; a drug the patient "is/stays/continues on" is
