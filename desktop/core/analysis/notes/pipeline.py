@@ -78,7 +78,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # evaluate (her) for" is possible; what "she used to" have is past; cough drops and
 # combination cold remedies ("Tylenol Cough and Cold") are drugs, whose words name no
 # condition; a throat infection is J02.9; a code of the small intestine needs the note to name
-# it (`terms/body_sites.tsv`);
+# it (`terms/body_sites.tsv`); what "Mom states", "according to mom", "per mom" tell is the
+# patient's; "X, which has resolved" is past; "febrile" is Fever;
 # 23: a templated review's "(-)" denies what follows it up to a "(+)"; a sentence that
 # opens with "Negative" denies what follows ("Negative CVA tenderness"); what the patient
 # "may/might have (had)" is a possibility; a drug the patient "is/stays/continues on" is

@@ -56,6 +56,13 @@ _NUMBER_CONTINUES = re.compile(r"(?:,\d{3})+(?!\d)|\.\d+")
 _EARLIER_WORD = re.compile(
     r"\b(previous|prior|past)\s+(?:(?:significant|medical|personal|known)\s+)?"
     r"(?:(?:history|episodes?|diagnosis)\s+of\s+)?$", re.IGNORECASE)
+# "CSF, white blood cell count of 2, glucose of 55": no blood result, so no blood limit judges
+# it; the specimen named last before the result in its sentence says which.
+_SPECIMEN = re.compile(
+    r"\b(?:(csf|cerebrospinal|spinal fluid|pleural|peritoneal|ascitic|synovial|joint fluid|"
+    r"urine|urinary|urinalysis|stool|sputum|amniotic|drain)|"
+    r"(serum|blood(?!\s+(?:cells?|count|urea|pressure))|plasma))\b",
+    re.IGNORECASE)
 # "He has had no symptoms of CAD or CHF": the symptoms are denied, not the disease.
 _SYMPTOMS_OF = re.compile(
     r"\bsymptoms?\s+(?:of|suggestive\s+of|concerning\s+for)\s+"
@@ -214,6 +221,14 @@ def _is_planned(assertion: str, role: str | None) -> bool:
     return assertion == "hypothetical" and role != "medications"
 
 
+def _other_specimen(text: str, start: int) -> bool:
+    """Whether the result at ``start`` is of CSF, urine, a pleural fluid... by the specimen
+    its sentence names last before it."""
+    before = re.split(r"\.\s", text[max(0, start - 120):start])[-1]
+    named = list(_SPECIMEN.finditer(before))
+    return bool(named) and named[-1].group(1) is not None
+
+
 def _within(term: str | None, terms: set[str]) -> bool:
     """``term`` is one of ``terms`` or whole words of one: the ROS's "denies any nausea or
     vomiting at this time" beside the present illness's "nausea and vomiting"."""
@@ -279,7 +294,9 @@ def _concept_items(
                 span = note.span(span.start, more.end())
             label = span.text
             whole = f"{concept.value}{more.group()}" if more and concept.value else None
-            flag = out_of_range_note(concept, whole) if category == "lab" else None
+            flag = (out_of_range_note(concept, whole)
+                    if category == "lab" and not _other_specimen(note.text, concept.start)
+                    else None)
             if category == "lab" and concept.start in first_of_pair:
                 # a pair's second result ("H&H of 8.8 and 26"): one line for both
                 first, first_flag = first_of_pair.pop(concept.start)

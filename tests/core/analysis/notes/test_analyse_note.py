@@ -1539,6 +1539,20 @@ def test_what_a_study_evaluates_for_is_possible_and_what_she_used_to_have_is_pas
                                  "cough": "historical", "abscess": "present"})
 
 
+def test_what_a_parent_tells_is_the_childs_and_what_has_resolved_is_past():
+    # MTSamples 4265 (a child's seizures): "instructions were given to mom to maximize her
+    # Trileptal dose if seizures continue" gave the seizures to the mother, as "Mom states he
+    # has had a fever" did the fever (250 dev mentions of a parent who states, reports...);
+    # MTSamples 4369: "postoperative paralytic ileus, which has resolved" was current.
+    analysis = analyse_note(
+        "Mom states he has had a fever for 3 days. According to mom, she had stopped vomiting. "
+        "Mom denies rash. His mother has diabetes. Per mom, he has had a cough. The patient had "
+        "postoperative paralytic ileus, which has resolved.")
+    assert_assertions(analysis, {"fever": "present", "vomiting": "historical",
+                                 "rash": "negated", "diabetes": "family", "cough": "present",
+                                 "paralytic ileus": "historical"})
+
+
 def test_an_ent_operations_diagnoses_are_terms():
     # MTSamples 267 (tonsillectomy and adenoidectomy): "Residual adenoid hypertrophy" (51 dev
     # mentions), "hypertrophic tonsils", "tonsillolith" were no concepts, "Recurrent

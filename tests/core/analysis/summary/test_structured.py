@@ -159,6 +159,20 @@ def test_a_follow_up_visit_lists_its_problems_not_its_vaccine_or_a_risk(mtsample
     assert not [i for i in _by_category(result, "symptom") if i["label"] == "edema"]
 
 
+def test_a_spinal_fluid_result_is_not_judged_by_blood_limits():
+    # MTSamples 4265: the CSF's "white blood cell count of 2" and "glucose of 55" were marked
+    # low by the adult blood limits
+    text = ("LABORATORY DATA: Dr. Limon's note refers to a CSF, white blood cell count of 2, "
+            "1 RBC, glucose of 55, and protein of 64. Serum glucose of 55. White blood cell "
+            "count of 2.1.")
+    labels = [i["label"] for i in _by_category(
+        build_structured_result([prepare_note(text, note_id=3)]), "lab")]
+    assert labels[:2] == ["white blood cell count of 2", "glucose of 55"]
+    assert "glucose of 55 (low: below 70 mg/dL, the adult reference limit)" in labels
+    assert "White blood cell count of 2.1 (low: below 4.5 K/\u00b5L, the adult reference limit)" \
+        in labels
+
+
 def test_a_consult_shows_its_symptoms_negatives_histories_and_smoking(mtsamples_text):
     # MTSamples 4906 (the demo vault's cardiology consult): left arm discomfort on exertion,
     # a list of denied conditions, a hysterectomy, and the family's heart disease.
