@@ -23,10 +23,18 @@ def _sex_of_prefixes() -> tuple[tuple[str, str], ...]:
     return tuple((prefix, sex) for prefix, sex in rows)
 
 
+# "Her husband, a 45-year-old man, ...": a relative's age and sex, not the patient's.
+RELATIVE_BEFORE = re.compile(
+    r"\b(?:husband|wife|partner|spouse|boyfriend|girlfriend|sons?|daughters?|brothers?|"
+    r"sisters?|father|mother|child|grand\w+)\b[^.]{0,30}$", re.IGNORECASE)
+
+
 def stated_sex(text: str) -> str | None:
-    """"female" or "male" by the first age-and-sex phrase of the note, else None."""
-    match = STATED.search(text)
-    return SEX_WORDS[match.group(1).lower()] if match else None
+    """"female" or "male" by the note's first age-and-sex phrase about the patient."""
+    for match in STATED.finditer(text):
+        if not RELATIVE_BEFORE.search(text[max(0, match.start() - 40):match.start()]):
+            return SEX_WORDS[match.group(1).lower()]
+    return None
 
 
 def patient_sex(text: str, record_sex: str | None = None) -> str | None:

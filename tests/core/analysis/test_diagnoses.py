@@ -661,6 +661,11 @@ def test_codes_for_the_other_sex_are_left_out_and_a_contradicting_chart_is_flagg
     assert "Left out: 1 code for men only, as the patient is female." in result["notice"]
     result = analysed(tmp_path, capsys, text.replace("woman", "man"))
     assert "N40.0" in [i["code"] for i in result["items"] if i["category"] == "icd10"]
+    # a relative's age and sex are not the patient's
+    result = analysed(tmp_path, capsys, "HISTORY: Her husband, a 70-year-old man, is here. "
+                      "She has endometriosis.\n")
+    assert [i["code"] for i in result["items"] if i["category"] == "icd10"][0].startswith("N80")
+    assert "Left out" not in result["notice"]
     # the chart's sex rules; a note that says otherwise may be another patient's
     patient = vault.add_patient("Chart", sex="male")
     note_id = vault.add_note(patient, text)
