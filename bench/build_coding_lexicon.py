@@ -32,6 +32,11 @@ MIN_LIFT = 2.0
 # hepatitis C in 4 cases): keep a pair only when so many shared cases would be this unlikely
 # under independence (one-sided hypergeometric test).
 MAX_P_VALUE = 1e-3
+# Words the translated Spanish cases use in one sense and English notes mostly in another:
+# "pack" is the cases' "packs/year", but a throat, nasal or wound pack in an operative note
+# (MTSamples 4044: F17.290 for "gauze throat pack"); pack-years still count through the
+# "cigarettes", "smoker" and "smoking" phrases.
+OTHER_SENSES = frozenset({"pack"})
 
 
 def mine(texts: dict[str, str], gold: dict[str, set[str]]) -> dict[str, tuple[PhraseCode, ...]]:
@@ -48,7 +53,7 @@ def mine(texts: dict[str, str], gold: dict[str, set[str]]) -> dict[str, tuple[Ph
                 both.update((p, code) for p in kept)
     out: dict[str, list[PhraseCode]] = {}
     for (phrase, code), n in both.items():
-        if n < MIN_CASES:
+        if n < MIN_CASES or phrase in OTHER_SENSES:
             continue
         precision = n / (df[phrase] + 1)  # +1: a phrase seen in 3 of 3 cases is not certain
         lift = precision / (code_df[code] / len(texts))
@@ -56,7 +61,8 @@ def mine(texts: dict[str, str], gold: dict[str, set[str]]) -> dict[str, tuple[Ph
         if precision >= MIN_PRECISION and lift >= MIN_LIFT and chance < MAX_P_VALUE:
             out.setdefault(phrase, []).append(
                 PhraseCode(code, round(precision, 4), n, round(lift, 3)))
-    return {p: tuple(sorted(v, key=lambda h: -h.precision)) for p, v in out.items()}
+    # ties by code: the same file from every run (set order varies with the hash seed)
+    return {p: tuple(sorted(v, key=lambda h: (-h.precision, h.code))) for p, v in out.items()}
 
 
 def train_texts(docs) -> dict[str, str]:

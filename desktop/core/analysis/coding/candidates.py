@@ -264,7 +264,9 @@ def _add_phrases(get, analysis: NoteAnalysis,
     found: dict[str, dict[str, list]] = {}  # code -> phrase -> [precision, spans...]
     # "creatinine 1.1 mg/dl" co-occurs with kidney codes in train; a normal result is no
     # evidence of kidney disease.
-    normal_labs = [(c.start, c.end) for c in analysis.concepts if is_normal_lab(c)]
+    not_evidence = [(c.start, c.end) for c in analysis.concepts if is_normal_lab(c)]
+    # nor is a word the term list reads in another sense: a bone's "depression" no F32.9
+    not_evidence += analysis.other_senses
     # A phrase inside a longer term the note names is part of that name: "reflux" in
     # "vesicoureteral reflux" is no gastro-oesophageal reflux, "pneumonia" in "aspiration
     # pneumonia" no J18.9. Codes of the term's own category stay ("chest pain" in
@@ -290,7 +292,7 @@ def _add_phrases(get, analysis: NoteAnalysis,
                    and word_prefix(sentence.text, start) not in OTHER_CONDITION
                    and not any(
                        s < sentence.start + end and sentence.start + start < e
-                       for s, e in normal_labs)]
+                       for s, e in not_evidence)]
         assertions = assert_spans_in_sentence(sentence.text, [(s, e) for _, s, e in matched])
         for (phrase, start, end), assertion in zip(matched, assertions, strict=True):
             hits = lexicon[phrase]

@@ -80,6 +80,9 @@ class NoteAnalysis:
     sentences: tuple[Sentence, ...]
     concepts: tuple[Concept, ...]
     scopes: tuple[Scope, ...] = ()
+    # Term words that mean something else here ("depression of the nasal bone", "HEARING
+    # AIDS"): ``[start, end)`` spans where no phrase names the term's condition either.
+    other_senses: tuple[tuple[int, int], ...] = ()
     extras: dict[str, Any] = field(default_factory=dict)
 
     def concepts_of(self, *categories: str, assertions: tuple[str, ...] | None = None
@@ -116,4 +119,5 @@ class NoteAnalysis:
             "sentences": [asdict(s) for s in self.sentences],
             "concepts": [c.to_dict() for c in self.concepts],
             "scopes": [asdict(s) for s in self.scopes],
+            "other_senses": [list(span) for span in self.other_senses],
         }

@@ -57,6 +57,13 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
+# 25: "a daughter who was diagnosed with breast cancer" is the daughter's (its "was diagnosed"
+# no longer ends the relative's scope); a term may list words it must not come before
+# ("depression of the nasal bone" is a dent, not F32; ST, J-junctional, scleral, neonatal
+# depressions neither), and no phrase names the condition where its term was read in another
+# sense; ST depression is an abnormal ECG (R94.31); "pack" alone is no pack-years; vision,
+# visual and hearing are functions, not conditions (display check); "plantar fascitis" is
+# M72.2; "postoperative pain prescriptions/control/medication" are treatments;
 # 24: "hemoglobin and hematocrit of 16 and 46" / "H&H 8.8 and 26" are two results (the
 # hematocrit was 16); "this 1-year-old child", "a 6-year-old child" are the patient; an
 # exported capital header before its first subheader opens its section (",PHYSICAL
@@ -222,7 +229,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # "not limited to" negates nothing, a child's vitals are not judged by adult limits,
 # "may suggest" is a possibility, "a brother who" keeps his conditions, no bare "wound";
 # 10: "T12" no temperature; 9: consent risks hypothetical; 8: cancer sites
-RULES_VERSION = "24"
+RULES_VERSION = "25"
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
 _lock = threading.Lock()
@@ -365,11 +372,15 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
     defaults = section_assertions()
     headers = [(s.start, s.start + len(s.header)) for s in sections if s.header]
     concepts = []
+    other_senses = []
     for span in spans:
         if any(span.start_char < h_end and span.end_char > h_start for h_start, h_end in headers):
             continue  # a header such as "ALLERGIES:" is not a concept
         prefix = word_prefix(text, span.start_char)
-        if prefix in OTHER_CONDITION or after_excluded_word(span):
+        if after_excluded_word(span):
+            other_senses.append((span.start_char, span.end_char))
+            continue
+        if prefix in OTHER_CONDITION:
             continue
         section_name = section_name_at(sections, span.start_char)
         category = category_of(span, section_name)
@@ -421,4 +432,4 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
     return NoteAnalysis(text=text, note_id=note_id, sections=sections, sentences=sentences,
                         concepts=tuple(at_a_mucosa(text, in_the_notes_region(
                             cancer_at_its_site(text, concepts)), sentences)),
-                        scopes=scopes + in_lists)
+                        scopes=scopes + in_lists, other_senses=tuple(other_senses))

@@ -380,6 +380,13 @@ PHRASING = [
                  {"pre-eclampsia": "hypothetical", "eclampsia": "hypothetical",
                   "diverticulosis": "hypothetical", "gout": "present"},
                  id="information-regarding"),
+    # MTSamples 4549: "a daughter who was diagnosed with breast cancer at the age of 40" was the
+    # patient's breast cancer ("was diagnosed" ended the relative's scope) and coded C50.9.
+    pytest.param("The family history is positive involving a daughter who was diagnosed with "
+                 "breast cancer at the age of 40. She has a sister who has been diagnosed with "
+                 "asthma. She was diagnosed with gout.",
+                 {"breast cancer": "family", "asthma": "family", "gout": "present"},
+                 id="relative-who-was-diagnosed"),
 ]
 
 

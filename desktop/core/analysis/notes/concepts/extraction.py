@@ -63,12 +63,16 @@ def word_prefix(text: str, start: int) -> str | None:
 
 def after_excluded_word(span: Span) -> bool:
     """True when a term follows a word that makes it something else: "HEARING AIDS" is a
-    device, not AIDS; lidocaine "used to infiltrate the skin" is no lung infiltrate."""
+    device, not AIDS; lidocaine "used to infiltrate the skin" is no lung infiltrate; or
+    comes before words that do: "depression of the nasal bone" is no mood disorder."""
     rule = span._.target_rule
-    excluded = (rule.metadata or {}).get("not_after") if rule is not None else None
-    if not excluded or span.start == 0:
-        return False
-    return span.doc[span.start - 1].lower_ in excluded
+    metadata = (rule.metadata or {}) if rule is not None else {}
+    excluded = metadata.get("not_after")
+    if excluded and span.start > 0 and span.doc[span.start - 1].lower_ in excluded:
+        return True
+    following = " ".join(t.lower_ for t in span.doc[span.end:span.end + 3] if not t.is_space)
+    return any(following == words or following.startswith(words + " ")
+               for words in metadata.get("not_before") or ())
 
 
 def plural(term: str) -> str | None:
@@ -111,10 +115,12 @@ def build_target_rules() -> list[TargetRule]:
     # another's variant.
     variants: dict[str, TargetRule] = {}
 
-    def put(term: str, category: str, codes: list[str], not_after: Sequence[str] = ()) -> None:
+    def put(term: str, category: str, codes: list[str], not_after: Sequence[str] = (),
+            not_before: Sequence[str] = ()) -> None:
         term = term.lower()
+        excluded = {"not_after": list(not_after), "not_before": list(not_before)}
         by_term[term] = TargetRule(term, category, metadata={"codes": codes, "term": term,
-                                                             "not_after": list(not_after)})
+                                                             **excluded})
         if category not in CODED_CATEGORIES:
             return
         forms = [plural(term)]
@@ -128,7 +134,7 @@ def build_target_rules() -> list[TargetRule]:
             forms.append(term[:-4] + "discomfort")
         for form in filter(None, forms):
             variants[form] = TargetRule(form, category, metadata={
-                "codes": codes, "term": term, "not_after": list(not_after)})
+                "codes": codes, "term": term, **excluded})
 
     for term, codes, category in read_table(base / "icd10cm_terms.tsv"):
         put(term, category, codes.split("|"))
@@ -139,9 +145,10 @@ def build_target_rules() -> list[TargetRule]:
     for name, _code, match in read_table(base / "allergens.tsv"):
         if match == "term":
             put(name, ALLERGEN, [])
-    for term, category, codes, *not_after in read_table(base / "common_clinical_terms.tsv"):
+    for term, category, codes, *excluded in read_table(base / "common_clinical_terms.tsv"):
+        not_after, not_before = [*excluded, "", ""][:2]
         put(term, category, [c for c in codes.split("|") if c],
-            not_after[0].split("|") if not_after else ())
+            [w for w in not_after.split("|") if w], [w for w in not_before.split("|") if w])
     # A listed plural of a listed term is that term's variant ("myelodysplastic syndromes",
     # an ICD-10-CM category, beside "myelodysplastic syndrome"): one problem, one term.
     for term in [t for t in by_term if variants.get(plural(t) or "") is not None]:
