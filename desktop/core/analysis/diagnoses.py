@@ -14,6 +14,7 @@ from desktop.core.analysis.coding import CodeSuggestion, IcdCoder
 from desktop.core.analysis.coding.allergy_status import allergy_statuses
 from desktop.core.analysis.coding.icd_table import (
     description,
+    neoplasm_behaviour,
     past_condition_code,
     personal_history_code,
     preferred_leaf,
@@ -199,7 +200,8 @@ def _listable(suggestions: list[CodeSuggestion]) -> tuple[list[CodeSuggestion], 
             continue
         kept.append(s)
     listed = [k for k in kept
-              if not _specified_form_listed(k, kept) and not _general_form_listed(k, kept)]
+              if not _specified_form_listed(k, kept) and not _general_form_listed(k, kept)
+              and not _other_behaviour_listed(k, kept)]
     return listed, other_level + len(kept) - len(listed)
 
 
@@ -211,6 +213,31 @@ def _general_form_listed(suggestion: CodeSuggestion, kept: list[CodeSuggestion])
     others = [c for k in kept if k is not suggestion for c in _naming(k)]
     own = _naming(suggestion)
     return bool(own) and all(any(names_generally(c, o) for o in others) for c in own)
+
+
+def _other_behaviour_listed(suggestion: CodeSuggestion, kept: list[CodeSuggestion]) -> bool:
+    """A neoplasm code of another behaviour than the listed code a term of the note gives the
+    same words: "D24.2 Benign neoplasm of left breast", "C79.81 Secondary malignant neoplasm
+    of breast" or "Z85.3 Personal history of ..." beside "C50.912" for "carcinoma of the
+    left breast" (similar descriptions, not what the note says). A past cancer's Z85 code
+    stays, as does a secondary one whose evidence says "metastatic"."""
+    behaviour = neoplasm_behaviour(suggestion.code)
+    if behaviour is None or "lexical" in suggestion.sources:
+        return False
+    stated = [c for k in kept if "lexical" in k.sources for c in _naming(k)
+              if neoplasm_behaviour(k.code) not in (None, behaviour)]
+    # the terms it is for, else its phrases and sentences ("axillary" beside "breast cancer"
+    # names no neoplasm of its own)
+    spans = ([c for c in suggestion.concepts if isinstance(c, Concept)]
+             or suggestion.concepts)
+    overlapping = [[o for o in stated if c.start < o.end and o.start < c.end] for c in spans]
+    if not all(overlapping):
+        return False
+    concepts = [o for group in overlapping for o in group]
+    if behaviour == "history" and any(o.assertion == "historical" for o in concepts):
+        return False
+    return not (behaviour == "secondary"
+                and any("metasta" in c.text.lower() for c in suggestion.concepts))
 
 
 def _naming(suggestion: CodeSuggestion) -> list[Concept]:

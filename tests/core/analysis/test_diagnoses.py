@@ -248,6 +248,16 @@ def test_a_code_is_named_by_a_term_of_its_family_or_a_word_of_its_description():
     ("R47.81", "Speech is slurred.", True),
     # MTSamples 2694: a "lumbar subarachnoid drain" named a subarachnoid hemorrhage (0.86)
     ("I60.9", "The patient had a lumbar subarachnoid drain placed yesterday.", False),
+    # MTSamples 3019: a child's "hypertension" named K76.6 portal hypertension; 3065: "The
+    # vision in the left eye is 20/20" named H54.62, visual loss
+    ("K76.6", "He has problems with hypertension.", False),
+    ("I27.20", "He has problems with hypertension.", False),
+    ("I11.9", "He has problems with hypertension.", False),
+    ("I10", "He has problems with hypertension.", True),
+    ("I27.20", "pulmonary hypertension", True),
+    ("K76.6", "portal hypertension", True),
+    ("H54.7", "The vision is 20/20 uncorrected.", False),
+    ("H54.7", "visual loss", True),
 ])
 def test_a_code_is_named_by_what_its_evidence_says_the_condition_is(code, evidence, named):
     """Display only: a code its evidence does not name is flagged, or left out when weak."""
@@ -469,6 +479,37 @@ def test_a_code_shows_no_evidence_of_the_opposite_part_and_no_unspecified_form_o
     lateral_item = next(i for i in code_items(suggestions, note_id=1)
                         if i["code"] == "S83.289A")
     assert [e["text"] for e in lateral_item["evidence"]] == ["tear to the lateral meniscus"]
+
+
+def test_a_stated_cancer_lists_no_code_of_another_behaviour_for_the_same_words():
+    # MTSamples 4509: beside C50.912 for "carcinoma of the left breast", similar descriptions
+    # listed D24.2 benign neoplasm, C79.81 secondary neoplasm of breast, Z85.3 personal
+    # history of breast cancer and D49.3 neoplasm of unspecified behaviour.
+    analysis = analyse_note("IMPRESSION: Carcinoma of the left breast, with metastatic breast "
+                            "cancer.\nPAST MEDICAL HISTORY: Colon cancer, treated in 2010.")
+    cancer, metastatic, colon = analysis.concepts_of("problem")
+    breast = TextSpan("breast", cancer.end - 6, cancer.end, category="phrase")
+    suggestions = [
+        CodeSuggestion("C50.912", "Malignant neoplasm of unspecified site of left female breast",
+                       0.9, {"lexical"}, [cancer]),
+        CodeSuggestion("D24.2", "Benign neoplasm of left breast", 0.5, {"embedding"}, [cancer]),
+        CodeSuggestion("Z85.3", "Personal history of malignant neoplasm of breast", 0.4,
+                       {"embedding"}, [cancer]),
+        CodeSuggestion("D49.3", "Neoplasm of unspecified behavior of breast", 0.3,
+                       {"embedding", "phrase"}, [cancer, breast]),
+        CodeSuggestion("C79.81", "Secondary malignant neoplasm of breast", 0.3, {"embedding"},
+                       [cancer]),
+        CodeSuggestion("C18.9", "Malignant neoplasm of colon, unspecified", 0.6, {"lexical"},
+                       [colon]),
+        CodeSuggestion("Z85.038", "Personal history of other malignant neoplasm of large "
+                       "intestine", 0.5, {"embedding"}, [colon]),
+    ]
+    assert [s.code for s in shown_codes(suggestions)] == ["C50.912", "C18.9", "Z85.038"]
+    # where its evidence says metastatic, the secondary code stays
+    start = analysis.text.index("metastatic")
+    suggestions[4].concepts += [metastatic, TextSpan("metastatic", start, start + 10,
+                                                     category="phrase")]
+    assert "C79.81" in [s.code for s in shown_codes(suggestions)]
 
 
 def test_a_normal_result_with_no_unit_is_no_evidence_for_a_code(tmp_path, capsys):
@@ -1066,7 +1107,9 @@ def test_a_word_in_another_sense_names_no_condition(tmp_path, capsys):
     assert "F32.A" in [i["code"] for i in items if i["category"] == "icd10"]
 
 
-def test_a_misspelt_plantar_fasciitis_is_coded(tmp_path, capsys):
-    # MTSamples 1821: "Plantar fascitis, left foot" (17 dev mentions) was no problem.
-    items = analysed(tmp_path, capsys, "PREOPERATIVE DIAGNOSIS: Plantar fascitis, left foot.")
-    assert "M72.2" in [i["code"] for i in items["items"] if i["category"] == "icd10"]
+def test_a_misspelt_or_singular_name_is_coded(tmp_path, capsys):
+    # MTSamples 1821: "Plantar fascitis, left foot" (17 dev mentions) was no problem; 4509:
+    # "Positive for restless leg syndrome" (12 dev mentions; ICD-10-CM says "legs") neither.
+    items = analysed(tmp_path, capsys, "PREOPERATIVE DIAGNOSIS: Plantar fascitis, left foot.\n"
+                     "REVIEW OF SYSTEMS: Positive for restless leg syndrome.")
+    assert {"M72.2", "G25.81"} <= {i["code"] for i in items["items"] if i["category"] == "icd10"}

@@ -103,3 +103,19 @@ def past_condition_code(code: str) -> str | None:
     """The code ICD-10-CM gives a condition that is over (I21.9 -> I25.2 Old myocardial
     infarction, I82.409 -> Z86.718), if one fits; cancers are ``personal_history_code``'s."""
     return _longest_prefix("past_condition_codes.tsv", code)
+
+
+# ICD-10-CM's neoplasm chapter by behaviour (the Neoplasm Table's columns), and Z85 for a
+# malignancy that is over: C77-C79 and C7B are secondary, C00-C96 otherwise primary.
+_BEHAVIOURS = (("C77", "C79", "secondary"), ("C7B", "C7B", "secondary"),
+               ("C00", "C96", "malignant"), ("D00", "D09", "in situ"),
+               ("D10", "D36", "benign"), ("D3A", "D3A", "benign"),
+               ("D37", "D48", "uncertain"), ("D49", "D49", "unspecified"),
+               ("Z85", "Z85", "history"))
+
+
+def neoplasm_behaviour(code: str) -> str | None:
+    """"malignant", "secondary", "in situ", "benign", "uncertain", "unspecified" or
+    "history" (Z85) for a neoplasm's code; None for any other code."""
+    category = code[:3].upper()
+    return next((b for low, high, b in _BEHAVIOURS if low <= category <= high), None)

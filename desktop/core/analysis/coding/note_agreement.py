@@ -362,10 +362,18 @@ def _what_the_code_names(code: str) -> tuple[frozenset[str], frozenset[str]]:
 # clear", nor "Malignant neoplasm of oropharynx" by "The oropharynx is clear". The evidence
 # must say it too (or a word condition_synonyms.tsv maps to it). "Benign" alone names no
 # benign condition either: "benign nerve sheath tumor" named "Benign prostatic hyperplasia".
-REQUIRED_QUALIFIERS = frozenset({"abnorm", "elev", "malign", "neoplasm", "benign"})
+# Nor does "hypertension" name "K76.6 Portal hypertension" or "I15.0 Renovascular
+# hypertension": other diseases.
+REQUIRED_QUALIFIERS = frozenset({"abnorm", "elev", "malign", "neoplasm", "benign", "port",
+                                 "renovascular"})
 # A word that is also a step of an operation names its condition only with the organ the
 # description names: "Blunt dissection was carried down" named "I71.00 Dissection of aorta".
 OPERATIVE_STEPS = frozenset({"dissect"})
+# A condition an organ makes another disease names it only with that organ, where the
+# description names one: "hypertension" names no "I27.20 Pulmonary hypertension", "H40.059
+# Ocular hypertension" or "I11.9 Hypertensive heart disease" (MTSamples 3019: K76.6 listed
+# for a child's hypertension); "I10 Essential (primary) hypertension" names no organ.
+ORGAN_QUALIFIED = frozenset({"hypertens"})
 
 
 # Words a description and its evidence cannot both mean with opposite ones: "Unspecified right
@@ -434,8 +442,10 @@ def names_the_code(code: str, spans: Iterable) -> bool:
         stems = _evidence_stems(span.text)
         if words and not (named & stems and required <= stems):
             continue
-        if named & stems <= OPERATIVE_STEPS and not _organs(description(code)) & _organs(
-                span.text):
+        organs = _organs(description(code))
+        if named & stems <= OPERATIVE_STEPS and not organs & _organs(span.text):
+            continue
+        if named & stems <= ORGAN_QUALIFIED and organs and not organs & _organs(span.text):
             continue
         if not sites or sites & sites_named(span.text):
             return True

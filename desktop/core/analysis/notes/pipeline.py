@@ -63,7 +63,9 @@ RULES_ID = "rules:clinicdesk-notes"
 # depressions neither), and no phrase names the condition where its term was read in another
 # sense; ST depression is an abnormal ECG (R94.31); "pack" alone is no pack-years; vision,
 # visual and hearing are functions, not conditions (display check); "plantar fascitis" is
-# M72.2; "postoperative pain prescriptions/control/medication" are treatments;
+# M72.2; "postoperative pain prescriptions/control/medication" are treatments; "restless leg
+# syndrome" is G25.81; a neoplasm code of another behaviour for a stated cancer's words (benign,
+# secondary, history) is not listed; "hypertension" names no portal, pulmonary or ocular one;
 # 24: "hemoglobin and hematocrit of 16 and 46" / "H&H 8.8 and 26" are two results (the
 # hematocrit was 16); "this 1-year-old child", "a 6-year-old child" are the patient; an
 # exported capital header before its first subheader opens its section (",PHYSICAL
