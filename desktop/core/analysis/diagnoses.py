@@ -211,7 +211,10 @@ def _general_form_listed(suggestion: CodeSuggestion, kept: list[CodeSuggestion])
     site" beside the "talus fracture" it fixes; "K75.9" for a past "Hepatitis" beside
     "Hepatitis C"; "N19" for "renal failure" beside "acute renal failure"."""
     others = [c for k in kept if k is not suggestion for c in _naming(k)]
-    own = _naming(suggestion)
+    # a term another listed code is the term code of, and not this one, is that code's:
+    # "gross hematuria" (R31.0) among R31.9's evidence beside "hematuria"
+    own = [c for c in _naming(suggestion) if term_names(suggestion.code, c) or not any(
+        term_names(k.code, c) for k in kept if k is not suggestion)]
     return bool(own) and all(any(names_generally(c, o) for o in others) for c in own)
 
 

@@ -256,6 +256,12 @@ def test_a_code_is_named_by_a_term_of_its_family_or_a_word_of_its_description():
     ("I10", "He has problems with hypertension.", True),
     ("I27.20", "pulmonary hypertension", True),
     ("K76.6", "portal hypertension", True),
+    # MTSamples 120, 3866: "gross hematuria" named "R31.29 Other microscopic hematuria", and
+    # "a white blood cell count of 20.8" "D72.819 Decreased white blood cell count"
+    ("R31.29", "hematuria", False),
+    ("R31.0", "gross hematuria", True),
+    ("D72.819", "a CBC, which showed a white blood cell count of 20.8", False),
+    ("D72.819", "low white blood cell count", True),
     ("H54.7", "The vision is 20/20 uncorrected.", False),
     ("H54.7", "visual loss", True),
 ])
@@ -1105,6 +1111,18 @@ def test_a_word_in_another_sense_names_no_condition(tmp_path, capsys):
     # the mood disorder is still read as one
     items = analysed(tmp_path, capsys, "ASSESSMENT: Depression. History of depression.")["items"]
     assert "F32.A" in [i["code"] for i in items if i["category"] == "icd10"]
+
+
+def test_a_general_term_beside_its_specific_form_lists_only_the_specific_code(tmp_path,
+                                                                                capsys):
+    # MTSamples 120: "gross hematuria" and "began ... with hematuria" listed R31.0 and R31.9.
+    text = ("HISTORY OF PRESENT ILLNESS: He presents with gross hematuria that started this "
+            "morning. He had an episode a year ago that began the same with hematuria.\n"
+            "PAST MEDICAL HISTORY: Coagulopathy.")
+    codes = [i["code"] for i in analysed(tmp_path, capsys, text)["items"]
+             if i["category"] == "icd10"]
+    assert "R31.0" in codes and "R31.9" not in codes
+    assert "D68.9" in codes  # "coagulopathy" (26 dev mentions) was no term
 
 
 def test_a_misspelt_or_singular_name_is_coded(tmp_path, capsys):

@@ -363,9 +363,10 @@ def _what_the_code_names(code: str) -> tuple[frozenset[str], frozenset[str]]:
 # must say it too (or a word condition_synonyms.tsv maps to it). "Benign" alone names no
 # benign condition either: "benign nerve sheath tumor" named "Benign prostatic hyperplasia".
 # Nor does "hypertension" name "K76.6 Portal hypertension" or "I15.0 Renovascular
-# hypertension": other diseases.
+# hypertension": other diseases; nor "hematuria" "R31.29 Other microscopic hematuria"; nor
+# "a white blood cell count of 20.8" "D72.819 Decreased white blood cell count".
 REQUIRED_QUALIFIERS = frozenset({"abnorm", "elev", "malign", "neoplasm", "benign", "port",
-                                 "renovascular"})
+                                 "renovascular", "microscop", "gros", "decreas"})
 # A word that is also a step of an operation names its condition only with the organ the
 # description names: "Blunt dissection was carried down" named "I71.00 Dissection of aorta".
 OPERATIVE_STEPS = frozenset({"dissect"})
@@ -379,9 +380,10 @@ ORGAN_QUALIFIED = frozenset({"hypertens"})
 # Words a description and its evidence cannot both mean with opposite ones: "Unspecified right
 # bundle-branch block" is not named by "left bundle-branch block", nor "Chronic pulmonary
 # edema" by "acute pulmonary edema", nor "Other tear of lateral meniscus" by "Medial meniscal
-# tear".
+# tear", nor "Other microscopic hematuria" by "gross hematuria".
 OPPOSITE_WORDS = {"right": "left", "left": "right", "chronic": "acute", "acute": "chronic",
-                  "medial": "lateral", "lateral": "medial", "upper": "lower", "lower": "upper"}
+                  "medial": "lateral", "lateral": "medial", "upper": "lower", "lower": "upper",
+                  "gross": "microscopic", "microscopic": "gross"}
 
 
 def _opposed_words(code: str) -> frozenset[str]:

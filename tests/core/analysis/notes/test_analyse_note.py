@@ -387,6 +387,13 @@ PHRASING = [
                  "asthma. She was diagnosed with gout.",
                  {"breast cancer": "family", "asthma": "family", "gout": "present"},
                  id="relative-who-was-diagnosed"),
+    # MTSamples 3866: "presents to Children's Hospital with examination consistent with
+    # bronchiolitis" gave the bronchiolitis to a relative; a family doctor is no relative.
+    pytest.param("This 2-month-old presents to Children's Hospital with examination consistent "
+                 "with bronchiolitis. His family doctor noted hypertension. Her children have "
+                 "eczema.",
+                 {"bronchiolitis": "present", "hypertension": "present", "eczema": "family"},
+                 id="childrens-hospital-and-family-doctor"),
 ]
 
 
