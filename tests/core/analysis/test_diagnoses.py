@@ -262,6 +262,11 @@ def test_a_code_is_named_by_a_term_of_its_family_or_a_word_of_its_description():
     ("R31.0", "gross hematuria", True),
     ("D72.819", "a CBC, which showed a white blood cell count of 20.8", False),
     ("D72.819", "low white blood cell count", True),
+    # MTSamples 676: "degenerative arthritis of the knees" named rheumatoid (M06.9), pyogenic
+    # (M00.9) and juvenile (M08.961) arthritis
+    ("M06.9", "degenerative arthritis of the knees", False),
+    ("M00.9", "degenerative arthritis of the knees", False),
+    ("M00.9", "septic arthritis of the knee", True),
     ("H54.7", "The vision is 20/20 uncorrected.", False),
     ("H54.7", "visual loss", True),
 ])
@@ -1131,3 +1136,29 @@ def test_a_misspelt_or_singular_name_is_coded(tmp_path, capsys):
     items = analysed(tmp_path, capsys, "PREOPERATIVE DIAGNOSIS: Plantar fascitis, left foot.\n"
                      "REVIEW OF SYSTEMS: Positive for restless leg syndrome.")
     assert {"M72.2", "G25.81"} <= {i["code"] for i in items["items"] if i["category"] == "icd10"}
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("ASSESSMENT: Osteoarthritis of the left knee.", "M17.12"),
+    ("PREOPERATIVE DIAGNOSIS: Bilateral degenerative arthritis of the knees.", "M17.0"),
+    ("ASSESSMENT: Osteoarthritis of both knees.", "M17.0"),
+    ("ASSESSMENT: Right hip DJD.", "M16.11"),
+    ("ASSESSMENT: Degenerative joint disease of the right shoulder.", "M19.011"),
+])
+def test_osteoarthritis_is_coded_at_its_joint_and_side(tmp_path, capsys, text, code):
+    # MTSamples 676 (knee arthroplasty): "Bilateral degenerative arthritis of the knees" was
+    # M19.90, unspecified site (47 dev mentions of osteoarthritis of the knee).
+    items = analysed(tmp_path, capsys, text)["items"]
+    codes = [i["code"] for i in items if i["category"] == "icd10"]
+    assert codes[0] == code and "M19.90" not in codes
+    assert any(i["label"] == "Osteoarthritis" and "named in the note" in i["detail"]
+               for i in items if i["category"] == "differential")
+
+
+def test_a_study_for_a_clot_is_no_clot(tmp_path, capsys):
+    # MTSamples 676: "The patient was allowed in DVT study" was a present deep vein thrombosis
+    # with a can't-miss warning.
+    result = analysed(tmp_path, capsys, "PROCEDURE: The patient was allowed in DVT study. "
+                      "The right lower extremity was prepped.")
+    assert not [i for i in result["items"] if i["category"] in ("problem", "icd10")]
+    assert "Can't miss" not in result["notice"]

@@ -175,7 +175,22 @@ def side_variants(code: str) -> dict[str, str]:
         side = code_side(sibling)
         if side and _without_side(description(sibling)) == key:
             variants.setdefault(side, sibling)
+    if "bilateral" not in variants and (both := _bilateral_of(parent)):
+        variants["bilateral"] = both
     return variants if len(variants) > 1 else {}
+
+
+def _bilateral_of(parent: str) -> str | None:
+    """The bilateral code ICD-10-CM keeps beside a unilateral subcategory: "M17.1 Unilateral
+    primary osteoarthritis of knee" -> "M17.0 Bilateral primary osteoarthritis of knee"."""
+    text = description(parent)
+    if not text.startswith(("Unilateral ", "Other unilateral ")):
+        return None
+    wanted = re.sub(r"\b([Uu])nilateral", lambda m: "Bilateral" if m[1] == "U" else "bilateral",
+                    text)
+    grandparent = icd.get_parent(parent)
+    return next((c for c in icd.get_children(grandparent) if icd.is_leaf(c)
+                 and re.sub(r"s\b", "", description(c)) == re.sub(r"s\b", "", wanted)), None)
 
 
 def _without_side(text: str) -> str:
@@ -364,9 +379,11 @@ def _what_the_code_names(code: str) -> tuple[frozenset[str], frozenset[str]]:
 # benign condition either: "benign nerve sheath tumor" named "Benign prostatic hyperplasia".
 # Nor does "hypertension" name "K76.6 Portal hypertension" or "I15.0 Renovascular
 # hypertension": other diseases; nor "hematuria" "R31.29 Other microscopic hematuria"; nor
-# "a white blood cell count of 20.8" "D72.819 Decreased white blood cell count".
+# "a white blood cell count of 20.8" "D72.819 Decreased white blood cell count"; nor
+# "degenerative arthritis of the knees" a rheumatoid, pyogenic or juvenile arthritis.
 REQUIRED_QUALIFIERS = frozenset({"abnorm", "elev", "malign", "neoplasm", "benign", "port",
-                                 "renovascular", "microscop", "gros", "decreas"})
+                                 "renovascular", "microscop", "gros", "decreas", "rheumatoid",
+                                 "pyogen", "juvenil"})
 # A word that is also a step of an operation names its condition only with the organ the
 # description names: "Blunt dissection was carried down" named "I71.00 Dissection of aorta".
 OPERATIVE_STEPS = frozenset({"dissect"})

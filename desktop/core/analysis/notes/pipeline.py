@@ -67,7 +67,11 @@ RULES_ID = "rules:clinicdesk-notes"
 # syndrome" is G25.81; a neoplasm code of another behaviour for a stated cancer's words (benign,
 # secondary, history) is not listed; "hypertension" names no portal, pulmonary or ocular one;
 # "Children's Hospital" and a family doctor are no relatives; coagulopathy is D68.9; "gross
-# hematuria" names no microscopic one, a count's words no "Decreased ..." code;
+# hematuria" names no microscopic one, a count's words no "Decreased ..." code; osteoarthritis
+# is coded at its joint (`terms/osteoarthritis_sites.tsv`: "degenerative arthritis of the
+# knees" M17.0) and a unilateral code's bilateral cousin is its bilateral side; septic
+# arthritis is M00.9, and a degenerative one names no rheumatoid, pyogenic or juvenile one; a
+# "DVT study" is a test, not a clot;
 # 24: "hemoglobin and hematocrit of 16 and 46" / "H&H 8.8 and 26" are two results (the
 # hematocrit was 16); "this 1-year-old child", "a 6-year-old child" are the patient; an
 # exported capital header before its first subheader opens its section (",PHYSICAL

@@ -64,6 +64,16 @@ CELLULITIS = SiteTable(
     name="cellulitis", file="cellulitis_sites.tsv", kind="cellulitis",
     generic=("cellulitis", "L03.90"), after_site=("cellulitis",),
     before_of=((("cellulitis",),),))
+# "Osteoarthritis of the left knee", "bilateral degenerative arthritis of the knees", "right
+# hip DJD": ICD-10-CM codes osteoarthritis by joint (``terms/osteoarthritis_sites.tsv``).
+OSTEOARTHRITIS_WORDS = ("osteoarthritis", "osteoarthrosis", "arthrosis", "djd")
+OSTEOARTHRITIS = SiteTable(
+    name="osteoarthritis", file="osteoarthritis_sites.tsv", kind="osteoarthritis",
+    generic=("osteoarthritis", "M19.90"),
+    after_site=(*OSTEOARTHRITIS_WORDS, "degenerative arthritis", "degenerative joint disease"),
+    before_of=((OSTEOARTHRITIS_WORDS,), (("degenerative",), ("arthritis", "arthrosis")),
+               (("degenerative",), ("joint",), ("disease",))),
+    joins=("of", "in", "involving"))
 # Injuries an emergency note names by where they are: "forehead laceration", "a contusion and
 # abrasion to her abdomen", "left ankle sprain".
 # An injury named by its site only ("right knee injury", "injured her back") is the region's
@@ -79,7 +89,8 @@ INJURIES = tuple(
         ("contusion", "contusions", "T14.8XXA", None),
         ("sprain", "sprains", "T14.8XXA", "sprained"),
         ("injury", "injuries", "T14.90XA", "injured")))
-TABLES = {table.name: table for table in (FRACTURES, CANCERS, TUMORS, CELLULITIS, *INJURIES)}
+TABLES = {table.name: table for table in (FRACTURES, CANCERS, TUMORS, CELLULITIS,
+                                           OSTEOARTHRITIS, *INJURIES)}
 
 
 def _form_words(form: str) -> tuple[str, ...]:
