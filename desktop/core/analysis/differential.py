@@ -52,6 +52,8 @@ class ConditionKnowledge:
     prevalence_factor: float = 1.0
     cannot_miss: bool = False  # time-critical: missed for hours to days it kills or disables
     named_by: tuple[str, ...] = ()  # code prefixes that name it too: cellulitis at a site, L03
+    # operations that took out its organ: no appendicitis after a past appendectomy
+    removed_by: tuple[str, ...] = ()
 
 
 # Readings outside these are mistyped or not the vital at all (spinal level T12, "pulse 8").
@@ -175,7 +177,8 @@ def knowledge() -> tuple[tuple[ConditionKnowledge, ...], dict[str, str]]:
                            bool(c.get("adults_only", False)),
                            c["prevalence"], float(factors[c["prevalence"]]),
                            bool(c.get("cannot_miss", False)),
-                           tuple(c.get("named_by", ())))
+                           tuple(c.get("named_by", ())),
+                           tuple(w.lower() for w in c.get("removed_by", ())))
         for c in data["conditions"]
     )
     return conditions, synonyms
@@ -343,10 +346,13 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS, *,
     vitals_present, vitals_absent = _vital_findings(analysis, child)
     present += vitals_present
     absent += vitals_absent
+    # a past operation that took an organ out (the present one is the note's own operation)
+    removed = [c.term for c in analysis.concepts_of("procedure", assertions=("historical",))]
     items = []
     for condition in conditions:
         if condition.requires and not any(condition.requires & names for names, _ in present):
             continue
+        gone = any(word in term for word in condition.removed_by for term in removed)
         total = sum(w for w in condition.findings.values() if w > 0)
         item = DifferentialItem(condition.name, condition.icd10, 0.0,
                                 prevalence=condition.prevalence)
@@ -373,7 +379,8 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS, *,
         # adulthood for a child ("smoking" in an infant's note is the household's: it gave
         # lung cancer for a cough).
         telling = any(condition.findings[f] >= MIN_LEADING_WEIGHT for f, _ in item.findings_for)
-        if named is None and (not telling or gained <= lost or (child and condition.adults_only)):
+        if named is None and (not telling or gained <= lost or (child and condition.adults_only)
+                              or gone):
             continue
         item.named_in_note = named is not None
         # Marked can't miss on two findings or a characteristic one (chest pain: ACS; pain and

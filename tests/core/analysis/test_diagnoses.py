@@ -267,6 +267,11 @@ def test_a_code_is_named_by_a_term_of_its_family_or_a_word_of_its_description():
     ("M06.9", "degenerative arthritis of the knees", False),
     ("M00.9", "degenerative arthritis of the knees", False),
     ("M00.9", "septic arthritis of the knee", True),
+    # MTSamples 3341: "Cadaveric transplant in October 1996" named T86.11 kidney transplant
+    # rejection and Z76.82 awaiting organ transplant status
+    ("T86.11", "Cadaveric renal transplant in October 1996.", False),
+    ("Z76.82", "Cadaveric renal transplant in October 1996.", False),
+    ("Z94.0", "Cadaveric renal transplant in October 1996.", True),
     ("H54.7", "The vision is 20/20 uncorrected.", False),
     ("H54.7", "visual loss", True),
 ])
@@ -1133,9 +1138,12 @@ def test_a_general_term_beside_its_specific_form_lists_only_the_specific_code(tm
 def test_a_misspelt_or_singular_name_is_coded(tmp_path, capsys):
     # MTSamples 1821: "Plantar fascitis, left foot" (17 dev mentions) was no problem; 4509:
     # "Positive for restless leg syndrome" (12 dev mentions; ICD-10-CM says "legs") neither.
+    # 3341: "Steroid induced diabetes mellitus" was E11.9, type 2 diabetes.
     items = analysed(tmp_path, capsys, "PREOPERATIVE DIAGNOSIS: Plantar fascitis, left foot.\n"
-                     "REVIEW OF SYSTEMS: Positive for restless leg syndrome.")
-    assert {"M72.2", "G25.81"} <= {i["code"] for i in items["items"] if i["category"] == "icd10"}
+                     "REVIEW OF SYSTEMS: Positive for restless leg syndrome.\n"
+                     "PAST MEDICAL HISTORY: Steroid induced diabetes mellitus.")
+    codes = {i["code"] for i in items["items"] if i["category"] == "icd10"}
+    assert {"M72.2", "G25.81", "E09.9"} <= codes and "E11.9" not in codes
 
 
 @pytest.mark.parametrize(("text", "code"), [
@@ -1162,3 +1170,31 @@ def test_a_study_for_a_clot_is_no_clot(tmp_path, capsys):
                       "The right lower extremity was prepped.")
     assert not [i for i in result["items"] if i["category"] in ("problem", "icd10")]
     assert "Can't miss" not in result["notice"]
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("ASSESSMENT: Left buttock abscess.", "L02.31"),
+    ("ASSESSMENT: Gluteal abscess.", "L02.31"),
+    ("DISCHARGE DIAGNOSES: 1. Multiple subcutaneous abscesses, right thigh.", "L02.419"),
+    ("ASSESSMENT: Abscess of the right foot.", "L02.611"),
+    ("ASSESSMENT: Odontogenic abscess.", "K04.7"),
+    ("ASSESSMENT: Perirectal abscess.", "K61.1"),
+])
+def test_an_abscess_is_coded_at_its_site(tmp_path, capsys, text, code):
+    # MTSamples 3979: "Multiple extensive subcutaneous abscesses, right thigh" was L02.91,
+    # cutaneous abscess of unspecified site (21 dev mentions of a buttock abscess alone).
+    codes = [i["code"] for i in analysed(tmp_path, capsys, text)["items"]
+             if i["category"] == "icd10"]
+    assert codes[0] == code and "L02.91" not in codes
+
+
+def test_a_normal_examination_sentence_names_no_disorder():
+    # MTSamples 3013: "Normal mood and affect." named F39, unspecified mood disorder.
+    def named(code, sentence):
+        span = TextSpan(sentence, 0, len(sentence), category="sentence")
+        return code_items([CodeSuggestion(code, "", 0.5, {"sentence"}, [span])],
+                          note_id=1)[0]["supported"]
+
+    assert not named("F39", "Normal mood and affect.")
+    assert named("F39", "Depressed mood and flat affect.")
+    assert named("E86.0", "Dehydration, treated with normal saline.")

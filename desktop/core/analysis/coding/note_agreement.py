@@ -380,10 +380,11 @@ def _what_the_code_names(code: str) -> tuple[frozenset[str], frozenset[str]]:
 # Nor does "hypertension" name "K76.6 Portal hypertension" or "I15.0 Renovascular
 # hypertension": other diseases; nor "hematuria" "R31.29 Other microscopic hematuria"; nor
 # "a white blood cell count of 20.8" "D72.819 Decreased white blood cell count"; nor
-# "degenerative arthritis of the knees" a rheumatoid, pyogenic or juvenile arthritis.
+# "degenerative arthritis of the knees" a rheumatoid, pyogenic or juvenile arthritis, nor
+# "cadaveric renal transplant" a transplant rejection, removal or one awaited.
 REQUIRED_QUALIFIERS = frozenset({"abnorm", "elev", "malign", "neoplasm", "benign", "port",
                                  "renovascular", "microscop", "gros", "decreas", "rheumatoid",
-                                 "pyogen", "juvenil"})
+                                 "pyogen", "juvenil", "reject", "await", "remov"})
 # A word that is also a step of an operation names its condition only with the organ the
 # description names: "Blunt dissection was carried down" named "I71.00 Dissection of aorta".
 OPERATIVE_STEPS = frozenset({"dissect"})
@@ -457,7 +458,11 @@ def names_the_code(code: str, spans: Iterable) -> bool:
     required = words & REQUIRED_QUALIFIERS
     # One piece of evidence must say it all: "pain" and another sentence's "ABDOMEN:" do not
     # name abdominal pain.
+    normal_code = "normal" in description(code).lower()
     for span in spans:
+        if (getattr(span, "category", "") == "sentence" and not normal_code
+                and NORMAL_FINDING.search(span.text)):
+            continue
         stems = _evidence_stems(span.text)
         if words and not (named & stems and required <= stems):
             continue
@@ -469,6 +474,12 @@ def names_the_code(code: str, spans: Iterable) -> bool:
         if not sites or sites & sites_named(span.text):
             return True
     return False
+
+
+# An examination's normal finding names no disorder of what it examined: "Normal mood and
+# affect." named "F39 Unspecified mood [affective] disorder" (MTSamples 3013).
+NORMAL_FINDING = re.compile(r"(?<!ab)\bnormal\b(?!\s+(?:saline|sinus|pressure\s+hydro))",
+                            re.IGNORECASE)
 
 
 def _organs(text: str) -> frozenset[str]:

@@ -71,7 +71,11 @@ RULES_ID = "rules:clinicdesk-notes"
 # is coded at its joint (`terms/osteoarthritis_sites.tsv`: "degenerative arthritis of the
 # knees" M17.0) and a unilateral code's bilateral cousin is its bilateral side; septic
 # arthritis is M00.9, and a degenerative one names no rheumatoid, pyogenic or juvenile one; a
-# "DVT study" is a test, not a clot;
+# "DVT study" is a test, not a clot; an abscess is coded at its site or organ
+# (`terms/abscess_sites.tsv`: "gluteal abscess" L02.31, "abscesses, right thigh" L02.419,
+# "odontogenic abscess" K04.7); the differential leaves out appendicitis and cholecystitis
+# after their organ was taken out; steroid-induced diabetes is E09.9; a transplant names no
+# rejection; an examination's "normal" sentence names no disorder;
 # 24: "hemoglobin and hematocrit of 16 and 46" / "H&H 8.8 and 26" are two results (the
 # hematocrit was 16); "this 1-year-old child", "a 6-year-old child" are the patient; an
 # exported capital header before its first subheader opens its section (",PHYSICAL

@@ -414,3 +414,17 @@ def test_cellulitis_the_note_names_at_a_site_is_named_in_the_note():
     # L03.90, and a facial cellulitis still names it.
     item = _by_name("PREOPERATIVE DIAGNOSES: Left facial cellulitis.")["Cellulitis"]
     assert item.named_in_note
+
+
+def test_no_appendicitis_or_cholecystitis_after_the_organ_was_taken_out():
+    # MTSamples 3341: abdominal pain, fever and anorexia put acute appendicitis first, marked
+    # can't miss, for a patient whose surgical history lists "Appendectomy in 1971".
+    text = ("HISTORY: A 50-year-old woman with a 3-day history of abdominal pain, fever, nausea, "
+            "vomiting and anorexia, and pain in the right upper quadrant.\n"
+            "PAST SURGICAL HISTORY: 1. Appendectomy in 1971. 2. Laparoscopic cholecystectomy "
+            "in 2005.\n")
+    names = _by_name(text)
+    assert "Acute appendicitis" not in names and "Acute cholecystitis" not in names
+    # without the operations they are the first causes to consider
+    names = _by_name(text.split("PAST SURGICAL")[0])
+    assert names["Acute appendicitis"].cannot_miss

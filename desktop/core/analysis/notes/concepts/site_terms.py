@@ -64,6 +64,12 @@ CELLULITIS = SiteTable(
     name="cellulitis", file="cellulitis_sites.tsv", kind="cellulitis",
     generic=("cellulitis", "L03.90"), after_site=("cellulitis",),
     before_of=((("cellulitis",),),))
+# "Left buttock abscess", "abscess of the right thigh", a diagnosis list's "subcutaneous
+# abscesses, right thigh" (``terms/abscess_sites.tsv``).
+ABSCESS = SiteTable(
+    name="abscess", file="abscess_sites.tsv", kind="abscess", generic=("abscess", "L02.91"),
+    after_site=("abscess", "abscesses"), before_of=((("abscess", "abscesses"),),),
+    joins=("of", "in", "on", "over", ","))
 # "Osteoarthritis of the left knee", "bilateral degenerative arthritis of the knees", "right
 # hip DJD": ICD-10-CM codes osteoarthritis by joint (``terms/osteoarthritis_sites.tsv``).
 OSTEOARTHRITIS_WORDS = ("osteoarthritis", "osteoarthrosis", "arthrosis", "djd")
@@ -89,7 +95,7 @@ INJURIES = tuple(
         ("contusion", "contusions", "T14.8XXA", None),
         ("sprain", "sprains", "T14.8XXA", "sprained"),
         ("injury", "injuries", "T14.90XA", "injured")))
-TABLES = {table.name: table for table in (FRACTURES, CANCERS, TUMORS, CELLULITIS,
+TABLES = {table.name: table for table in (FRACTURES, CANCERS, TUMORS, CELLULITIS, ABSCESS,
                                            OSTEOARTHRITIS, *INJURIES)}
 
 
