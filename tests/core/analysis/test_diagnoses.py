@@ -272,6 +272,10 @@ def test_a_code_is_named_by_a_term_of_its_family_or_a_word_of_its_description():
     ("T86.11", "Cadaveric renal transplant in October 1996.", False),
     ("Z76.82", "Cadaveric renal transplant in October 1996.", False),
     ("Z94.0", "Cadaveric renal transplant in October 1996.", True),
+    # MTSamples 1161, 3737: "brow ptosis" named Q10.0 congenital ptosis, "profound hearing
+    # loss" H91.21 sudden idiopathic hearing loss
+    ("Q10.0", "brow ptosis", False),
+    ("H91.21", "the profound hearing loss in her right ear", False),
     ("H54.7", "The vision is 20/20 uncorrected.", False),
     ("H54.7", "visual loss", True),
 ])
@@ -1179,13 +1183,27 @@ def test_a_study_for_a_clot_is_no_clot(tmp_path, capsys):
     ("ASSESSMENT: Abscess of the right foot.", "L02.611"),
     ("ASSESSMENT: Odontogenic abscess.", "K04.7"),
     ("ASSESSMENT: Perirectal abscess.", "K61.1"),
+    # MTSamples 1646: "an acute right S1 radiculopathy" was M54.10, no region; 3737: "Right
+    # profound mixed sensorineural conductive hearing loss" H90.2, conductive only
+    ("IMPRESSION: It reveals an acute right S1 radiculopathy.", "M54.17"),
+    ("PREOPERATIVE DIAGNOSIS: Right profound mixed sensorineural conductive hearing loss.",
+     "H90.8"),
 ])
-def test_an_abscess_is_coded_at_its_site(tmp_path, capsys, text, code):
+def test_an_abscess_and_others_are_coded_at_their_site_and_kind(tmp_path, capsys, text, code):
     # MTSamples 3979: "Multiple extensive subcutaneous abscesses, right thigh" was L02.91,
     # cutaneous abscess of unspecified site (21 dev mentions of a buttock abscess alone).
     codes = [i["code"] for i in analysed(tmp_path, capsys, text)["items"]
              if i["category"] == "icd10"]
     assert codes[0] == code and "L02.91" not in codes
+
+
+def test_skin_prepared_with_alcohol_is_no_alcohol_use(tmp_path, capsys):
+    # MTSamples 3737: an ear operation "prepped with alcohol solution" gave F10.10.
+    text = ("PROCEDURE: The right face, ear, and neck were prepped with alcohol solution. The "
+            "skin was cleaned with alcohol prep pads.")
+    codes = [i["code"] for i in analysed(tmp_path, capsys, text)["items"]
+             if i["category"] == "icd10"]
+    assert not [c for c in codes if c.startswith("F10")]
 
 
 def test_a_normal_examination_sentence_names_no_disorder():

@@ -381,10 +381,12 @@ def _what_the_code_names(code: str) -> tuple[frozenset[str], frozenset[str]]:
 # hypertension": other diseases; nor "hematuria" "R31.29 Other microscopic hematuria"; nor
 # "a white blood cell count of 20.8" "D72.819 Decreased white blood cell count"; nor
 # "degenerative arthritis of the knees" a rheumatoid, pyogenic or juvenile arthritis, nor
-# "cadaveric renal transplant" a transplant rejection, removal or one awaited.
+# "cadaveric renal transplant" a transplant rejection, removal or one awaited; nor "brow
+# ptosis" a congenital ptosis, "hearing loss" a sudden idiopathic one.
 REQUIRED_QUALIFIERS = frozenset({"abnorm", "elev", "malign", "neoplasm", "benign", "port",
                                  "renovascular", "microscop", "gros", "decreas", "rheumatoid",
-                                 "pyogen", "juvenil", "reject", "await", "remov"})
+                                 "pyogen", "juvenil", "reject", "await", "remov", "congenit",
+                                 "sudden", "idiopath"})
 # A word that is also a step of an operation names its condition only with the organ the
 # description names: "Blunt dissection was carried down" named "I71.00 Dissection of aorta".
 OPERATIVE_STEPS = frozenset({"dissect"})

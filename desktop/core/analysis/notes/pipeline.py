@@ -75,7 +75,9 @@ RULES_ID = "rules:clinicdesk-notes"
 # (`terms/abscess_sites.tsv`: "gluteal abscess" L02.31, "abscesses, right thigh" L02.419,
 # "odontogenic abscess" K04.7); the differential leaves out appendicitis and cholecystitis
 # after their organ was taken out; steroid-induced diabetes is E09.9; a transplant names no
-# rejection; an examination's "normal" sentence names no disorder;
+# rejection; an examination's "normal" sentence names no disorder; "S1 radiculopathy" is
+# lumbosacral; mixed sensorineural conductive hearing loss is H90.8; skin prepped with alcohol
+# is no alcohol use; a congenital, sudden or idiopathic code needs the word;
 # 24: "hemoglobin and hematocrit of 16 and 46" / "H&H 8.8 and 26" are two results (the
 # hematocrit was 16); "this 1-year-old child", "a 6-year-old child" are the patient; an
 # exported capital header before its first subheader opens its section (",PHYSICAL

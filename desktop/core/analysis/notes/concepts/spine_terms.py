@@ -23,8 +23,10 @@ from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 
 SPINE = "spine_condition"  # rule metadata: ``spine_condition_of`` names condition and region
 REGIONS = ("cervical", "thoracic", "thoracolumbar", "lumbar", "lumbosacral")
-LEVEL_REGIONS = {"c": "cervical", "t": "thoracic", "l": "lumbar"}
-LEVEL = r"^[CTLctl](?:[1-9]|1[0-2])$"  # "C4", "L5", "T12"
+# "S1" alone (an "S1 radiculopathy", the first sacral root) is coded lumbosacral: the table
+# has no sacral column, and the root leaves at L5-S1.
+LEVEL_REGIONS = {"c": "cervical", "t": "thoracic", "l": "lumbar", "s": "lumbosacral"}
+LEVEL = r"^(?:[CTLctl](?:[1-9]|1[0-2])|[Ss]1)$"  # "C4", "L5", "T12", "S1"
 NEXT_LEVEL = r"^(?:[CTLSctls]?[1-9]|[CTLSctls]?1[0-2])$"  # "C5" of "C4-C5", "5" of "L4-5", "S1"
 # Words that make a disc named after its level a herniation ("herniation L4-5 disk")
 DISPLACED = frozenset({"herniation", "herniated", "bulging", "protrusion", "extrusion",
