@@ -39,6 +39,7 @@ from desktop.core.analysis.notes.context.assertion import (
     history_runs_to_now,
     resolved_in_next_sentence,
 )
+from desktop.core.analysis.notes.context.birth_history import mothers_in_birth_history
 from desktop.core.analysis.notes.context.lists import list_scopes, listed_assertion
 from desktop.core.analysis.notes.note_analysis import Concept, NoteAnalysis
 from desktop.core.analysis.notes.rule_files import rules_checksum
@@ -77,7 +78,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # after their organ was taken out; steroid-induced diabetes is E09.9; a transplant names no
 # rejection; an examination's "normal" sentence names no disorder; "S1 radiculopathy" is
 # lumbosacral; mixed sensorineural conductive hearing loss is H90.8; skin prepped with alcohol
-# is no alcohol use; a congenital, sudden or idiopathic code needs the word;
+# is no alcohol use; a congenital, sudden or idiopathic code needs the word; what a child's
+# birth history places in the pregnancy is the mother's; gestational diabetes is O24.419;
 # 24: "hemoglobin and hematocrit of 16 and 46" / "H&H 8.8 and 26" are two results (the
 # hematocrit was 16); "this 1-year-old child", "a 6-year-old child" are the patient; an
 # exported capital header before its first subheader opens its section (",PHYSICAL
@@ -444,6 +446,7 @@ def analyse_note(text: str, note_id: int | None = None) -> NoteAnalysis:
             modifiers=modifiers.get((span.start_char, span.end_char), ()),
         ))
     return NoteAnalysis(text=text, note_id=note_id, sections=sections, sentences=sentences,
-                        concepts=tuple(at_a_mucosa(text, in_the_notes_region(
-                            cancer_at_its_site(text, concepts)), sentences)),
+                        concepts=tuple(mothers_in_birth_history(
+                            text, sections, sentences, at_a_mucosa(text, in_the_notes_region(
+                                cancer_at_its_site(text, concepts)), sentences))),
                         scopes=scopes + in_lists, other_senses=tuple(other_senses))

@@ -394,6 +394,14 @@ PHRASING = [
                  "eczema.",
                  {"bronchiolitis": "present", "hypertension": "present", "eczema": "family"},
                  id="childrens-hospital-and-family-doctor"),
+    # MTSamples 3866 (a 2-month-old): "Mom stated she had a uterine infection during her
+    # pregnancy" was the infant's past infection; the child's own prematurity stays the child's.
+    pytest.param("BIRTH HISTORY: Mom stated she had a uterine infection during her pregnancy. "
+                 "He was kept in the NICU for a feeding problem.\n",
+                 {"infection": "family", "feeding problem": "historical"},
+                 id="birth-history-pregnancy-is-the-mothers"),
+    pytest.param("PAST MEDICAL HISTORY: She had a urinary infection during her pregnancy.\n",
+                 {"urinary infection": "historical"}, id="an-adults-own-pregnancy"),
 ]
 
 
