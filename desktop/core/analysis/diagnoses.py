@@ -23,6 +23,7 @@ from desktop.core.analysis.coding.note_agreement import (
     contradicts_the_code,
     names_the_code,
     says_as_much,
+    side_variants,
     term_names,
 )
 from desktop.core.analysis.differential import (
@@ -267,8 +268,14 @@ def _specified_form_listed(suggestion: CodeSuggestion, kept: list[CodeSuggestion
     code = suggestion.code
     parent = (code[:7] if len(code) == 8 else code)[:-1]
     for k in kept:
-        if k.code == code or "lexical" not in k.sources or not _same_words(suggestion, k):
+        # a sided form for the same words, however found: "M25.561 Pain in right knee" beside
+        # M25.569, both from "His right knee does pain him"
+        sided = k.code != code and k.code in side_variants(code).values()
+        if k.code == code or ("lexical" not in k.sources and not sided) or not _same_words(
+                suggestion, k):
             continue
+        if sided:
+            return True
         if "." in parent and k.code.startswith(parent) and not _unspecified(k):
             return True
         if says_as_much(k.code, code) and (not _unspecified(k)

@@ -492,10 +492,16 @@ def test_a_code_shows_no_evidence_of_the_opposite_part_and_no_unspecified_form_o
                        [stenosis]),
         CodeSuggestion("M48.00", "Spinal stenosis, site unspecified", 0.19,
                        {"embedding", "sentence"}, [stenosis, similar])]
+    # MTSamples 1432: "His right knee does pain him" gave M25.561 and M25.569 by similar
+    # sentences alike: the unspecified side yields to the sided code for the same words
+    said = TextSpan("His right knee does pain him at times.", 230, 268, category="sentence")
+    suggestions += [
+        CodeSuggestion("M25.461", "Effusion, right knee", 0.3, {"sentence"}, [said]),
+        CodeSuggestion("M25.469", "Effusion, unspecified knee", 0.25, {"sentence"}, [said])]
     # the lateral tear's code stays beside the medial one: it is another condition
     assert [s.code for s in shown_codes(suggestions)] == ["M25.562", "S83.242A", "S83.289A",
-                                                          "D50.9", "M48.02"]
-    assert "3 broader or finer forms of a listed code" in codes_not_shown(suggestions)
+                                                          "D50.9", "M48.02", "M25.461"]
+    assert "4 broader or finer forms of a listed code" in codes_not_shown(suggestions)
     lateral_item = next(i for i in code_items(suggestions, note_id=1)
                         if i["code"] == "S83.289A")
     assert [e["text"] for e in lateral_item["evidence"]] == ["tear to the lateral meniscus"]
@@ -1137,6 +1143,15 @@ def test_a_general_term_beside_its_specific_form_lists_only_the_specific_code(tm
              if i["category"] == "icd10"]
     assert "R31.0" in codes and "R31.9" not in codes
     assert "D68.9" in codes  # "coagulopathy" (26 dev mentions) was no term
+
+
+def test_hypertriglyceridemia_and_protein_in_the_urine_are_coded(tmp_path, capsys):
+    # MTSamples 1432: both named in the assessment, neither was a term
+    text = ("ASSESSMENT: Hyperlipidemia, at last visit, he had 3+ protein in his urine. We "
+            "will treat his hypertriglyceridemia.")
+    codes = {i["code"] for i in analysed(tmp_path, capsys, text)["items"]
+             if i["category"] == "icd10"}
+    assert {"E78.5", "E78.1", "R80.9"} <= codes
 
 
 def test_a_misspelt_or_singular_name_is_coded(tmp_path, capsys):

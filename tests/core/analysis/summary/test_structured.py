@@ -124,6 +124,21 @@ def test_a_lab_result_outside_every_adults_reference_is_marked_low_or_high():
     assert "Potassium 3.2 (low: below 3.5 mEq/L, the adult reference limit)" in labels
 
 
+def test_a_lipid_panel_is_read_and_marked_by_desirable_levels():
+    # MTSamples 1432: "Total cholesterol 192, HDL 37, and triglycerides 487" were no results
+    # at all; the triglycerides are what the plan treats.
+    text = ("LABS: Total cholesterol 192, HDL 37, and triglycerides 487. LDL cholesterol was "
+            "160 mg/dl.\nASSESSMENT: Hypertriglyceridemia.")
+    labels = {i["label"] for i in _by_category(
+        build_structured_result([prepare_note(text, note_id=3)]), "lab")}
+    assert labels == {
+        "Total cholesterol 192",
+        "HDL 37 (low: below 40 mg/dL, the adult reference limit)",
+        "triglycerides 487 (high: above 149 mg/dL, the adult reference limit)",
+        "LDL cholesterol was 160 mg/dl (high: above 129 mg/dL, the adult reference limit)",
+    }
+
+
 def test_a_hemoglobin_and_hematocrit_pair_is_read_as_two_results(mtsamples_text):
     # MTSamples 3283: "hemoglobin and hematocrit of 16 and 46" read as a hematocrit of 16,
     # marked low; the normal pair is one line with no mark
@@ -153,7 +168,7 @@ def test_a_follow_up_visit_lists_its_problems_not_its_vaccine_or_a_risk(mtsample
     result = build_structured_result([note])
     problems = [i["label"] for i in _by_category(result, "problem")]
     assert problems == ["Congestive heart failure", "Diabetes", "Hyperlipidemia",
-                        "Chronic renal insufficiency", "Arthritis"]
+                        "hypertriglyceridemia", "Chronic renal insufficiency", "Arthritis"]
     negatives = [i["label"] for i in _by_category(result, "negative")]
     assert {"No symptoms of CAD", "No symptoms of CHF", "No edema"} <= set(negatives)
     assert not [i for i in _by_category(result, "symptom") if i["label"] == "edema"]
