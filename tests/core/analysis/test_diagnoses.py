@@ -276,6 +276,14 @@ def test_a_code_is_named_by_a_term_of_its_family_or_a_word_of_its_description():
     # loss" H91.21 sudden idiopathic hearing loss
     ("Q10.0", "brow ptosis", False),
     ("H91.21", "the profound hearing loss in her right ear", False),
+    # MTSamples 4745: "History related to this illness dates back to October" named Z92.0
+    # personal history of contraception and "deep vein thrombosis" N48.81 (of the penis); "a
+    # clot in the inferior vena cava" names I82.220, not I82.210 (of the superior one: see
+    # test_the_opposite_part_contradicts_a_code)
+    ("Z92.0", "History related to this illness probably dates back to October.", False),
+    ("Z87.891", "history of smoking", True),
+    ("N48.81", "deep vein thrombosis", False),
+    ("I82.220", "a large clot in the inferior vena cava", True),
     ("H54.7", "The vision is 20/20 uncorrected.", False),
     ("H54.7", "visual loss", True),
 ])
@@ -1085,6 +1093,17 @@ def test_short_of_breath_and_shortness_of_breath_are_one_problem(tmp_path, capsy
     assert [(i["label"], len(i["evidence"])) for i in problems] == [("Shortness of breath", 2)]
 
 
+def test_deep_vein_and_deep_venous_thrombosis_are_one_problem(tmp_path, capsys):
+    # MTSamples 4745: "deep vein thrombosis" and "deep venous thrombosis" were two problems,
+    # and the bare "thrombosis" a third, as it could be either.
+    text = ("CHIEF COMPLAINT: Extensive deep vein thrombosis, right iliac vein.\nHISTORY: "
+            "Because there was no obvious cause of this extensive thrombosis, malignancy was "
+            "suspected.\nPLAN: Continue Lovenox for the deep venous thrombosis.")
+    problems = [i["label"] for i in analysed(tmp_path, capsys, text)["items"]
+                if i["category"] == "problem"]
+    assert problems == ["Deep venous thrombosis (\u201cdeep vein thrombosis\u201d)"]
+
+
 def test_end_stage_renal_disease_and_esrd_are_one_problem(tmp_path, capsys):
     text = "PAST MEDICAL HISTORY: ESRD.\nASSESSMENT: End-stage renal disease on hemodialysis."
     problems = [i for i in analysed(tmp_path, capsys, text)["items"]
@@ -1231,3 +1250,11 @@ def test_a_normal_examination_sentence_names_no_disorder():
     assert not named("F39", "Normal mood and affect.")
     assert named("F39", "Depressed mood and flat affect.")
     assert named("E86.0", "Dehydration, treated with normal saline.")
+
+
+def test_the_opposite_part_contradicts_a_code():
+    from desktop.core.analysis.coding.note_agreement import contradicts_the_code
+
+    assert contradicts_the_code("I82.210", "a large clot in the inferior vena cava")
+    assert not contradicts_the_code("I82.220", "a large clot in the inferior vena cava")
+    assert contradicts_the_code("R31.29", "gross hematuria")

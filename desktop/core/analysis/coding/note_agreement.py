@@ -276,6 +276,9 @@ GENERIC_WORDS = frozenset(
     # an operation's anaesthesia, in nearly every operative note, named "R20.0 Anesthesia of
     # skin" (numbness); the term "numbness" still does
     "anesthesia anesthetic "
+    # what kind of code, not of what: "History related to this illness dates back to October"
+    # named "Z92.0 Personal history of contraception" (MTSamples 4745)
+    "personal history status "
     # where in a part, not what: "the lateral port of the knee" named "Other tear of lateral
     # meniscus"
     "medial lateral upper lower anterior posterior superior inferior proximal distal"
@@ -400,10 +403,12 @@ ORGAN_QUALIFIED = frozenset({"hypertens"})
 # Words a description and its evidence cannot both mean with opposite ones: "Unspecified right
 # bundle-branch block" is not named by "left bundle-branch block", nor "Chronic pulmonary
 # edema" by "acute pulmonary edema", nor "Other tear of lateral meniscus" by "Medial meniscal
-# tear", nor "Other microscopic hematuria" by "gross hematuria".
+# tear", nor "Other microscopic hematuria" by "gross hematuria", nor "thrombosis of superior
+# vena cava" by the "inferior vena cava".
 OPPOSITE_WORDS = {"right": "left", "left": "right", "chronic": "acute", "acute": "chronic",
                   "medial": "lateral", "lateral": "medial", "upper": "lower", "lower": "upper",
-                  "gross": "microscopic", "microscopic": "gross"}
+                  "gross": "microscopic", "microscopic": "gross",
+                  "superior": "inferior", "inferior": "superior"}
 
 
 def _opposed_words(code: str) -> frozenset[str]:

@@ -81,7 +81,10 @@ RULES_ID = "rules:clinicdesk-notes"
 # is no alcohol use; a congenital, sudden or idiopathic code needs the word; what a child's
 # birth history places in the pregnancy is the mother's; gestational diabetes is O24.419;
 # a lipid panel (total, LDL, HDL cholesterol, triglycerides) is read and marked by desirable
-# adult levels; hypertriglyceridemia is E78.1, "protein in his urine" R80.9;
+# adult levels; hypertriglyceridemia is E78.1, "protein in his urine" R80.9; "whether he has
+# X" is a possibility; deep vein and deep venous thrombosis are one problem; a penis is a
+# site the evidence must name; "history" names no history code by itself; smoking names
+# nicotine and tobacco codes; the inferior vena cava is no superior one;
 # 24: "hemoglobin and hematocrit of 16 and 46" / "H&H 8.8 and 26" are two results (the
 # hematocrit was 16); "this 1-year-old child", "a 6-year-old child" are the patient; an
 # exported capital header before its first subheader opens its section (",PHYSICAL

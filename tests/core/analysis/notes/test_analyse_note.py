@@ -402,6 +402,11 @@ PHRASING = [
                  id="birth-history-pregnancy-is-the-mothers"),
     pytest.param("PAST MEDICAL HISTORY: She had a urinary infection during her pregnancy.\n",
                  {"urinary infection": "historical"}, id="an-adults-own-pregnancy"),
+    # MTSamples 2809: "Whether he has ... a primary myopathy remains to be seen" was a
+    # myopathy the note states.
+    pytest.param("Whether he has another underlying muscular disorder such as a primary "
+                 "myopathy remains to be seen. The cause of her anemia remains unclear.",
+                 {"myopathy": "possible", "anemia": "present"}, id="whether-he-has"),
 ]
 
 
