@@ -1222,6 +1222,10 @@ def test_a_study_for_a_clot_is_no_clot(tmp_path, capsys):
     ("IMPRESSION: It reveals an acute right S1 radiculopathy.", "M54.17"),
     ("PREOPERATIVE DIAGNOSIS: Right profound mixed sensorineural conductive hearing loss.",
      "H90.8"),
+    # MTSamples 1692, 4102: "Degenerative disk and joint disease at C5-C6" was M51.9, of no
+    # region; "vestibular hypofunction" (8 dev mentions) no term
+    ("IMPRESSION: Degenerative disk and joint disease at C5-C6.", "M50.30"),
+    ("IMPRESSION: Decompensation vestibular hypofunction.", "H81.8X9"),
 ])
 def test_an_abscess_and_others_are_coded_at_their_site_and_kind(tmp_path, capsys, text, code):
     # MTSamples 3979: "Multiple extensive subcutaneous abscesses, right thigh" was L02.91,

@@ -84,7 +84,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # adult levels; hypertriglyceridemia is E78.1, "protein in his urine" R80.9; "whether he has
 # X" is a possibility; deep vein and deep venous thrombosis are one problem; a penis is a
 # site the evidence must name; "history" names no history code by itself; smoking names
-# nicotine and tobacco codes; the inferior vena cava is no superior one;
+# nicotine and tobacco codes; the inferior vena cava is no superior one; "degenerative disk
+# and joint disease at C5-C6" is cervical disc degeneration; vestibular hypofunction H81.8X9;
 # 24: "hemoglobin and hematocrit of 16 and 46" / "H&H 8.8 and 26" are two results (the
 # hematocrit was 16); "this 1-year-old child", "a 6-year-old child" are the patient; an
 # exported capital header before its first subheader opens its section (",PHYSICAL
