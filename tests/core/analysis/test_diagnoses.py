@@ -284,6 +284,9 @@ def test_a_code_is_named_by_a_term_of_its_family_or_a_word_of_its_description():
     ("Z87.891", "history of smoking", True),
     ("N48.81", "deep vein thrombosis", False),
     ("I82.220", "a large clot in the inferior vena cava", True),
+    # MTSamples 3200: "umbilical hernia" named K44.9, diaphragmatic hernia
+    ("K44.9", "umbilical hernia", False),
+    ("K44.9", "hiatal hernia", True),
     ("H54.7", "The vision is 20/20 uncorrected.", False),
     ("H54.7", "visual loss", True),
 ])
@@ -1226,6 +1229,10 @@ def test_a_study_for_a_clot_is_no_clot(tmp_path, capsys):
     # region; "vestibular hypofunction" (8 dev mentions) no term
     ("IMPRESSION: Degenerative disk and joint disease at C5-C6.", "M50.30"),
     ("IMPRESSION: Decompensation vestibular hypofunction.", "H81.8X9"),
+    # MTSamples 3525, 3200: "Congenital heart disease" (43 dev mentions) was I51.9, heart
+    # disease unspecified; "Adrenal mass, right sided" (22) no term
+    ("PREOPERATIVE DIAGNOSES: Congenital heart disease.", "Q24.9"),
+    ("PREOPERATIVE DIAGNOSES: Adrenal mass, right sided.", "E27.8"),
 ])
 def test_an_abscess_and_others_are_coded_at_their_site_and_kind(tmp_path, capsys, text, code):
     # MTSamples 3979: "Multiple extensive subcutaneous abscesses, right thigh" was L02.91,

@@ -407,6 +407,11 @@ PHRASING = [
     pytest.param("Whether he has another underlying muscular disorder such as a primary "
                  "myopathy remains to be seen. The cause of her anemia remains unclear.",
                  {"myopathy": "possible", "anemia": "present"}, id="whether-he-has"),
+    # MTSamples 3200 (adrenalectomy): "the tumor was dissected free from top of the kidney"
+    # read "No tumor" (100 dev mentions of "dissected free").
+    pytest.param("Along the superior pole of the kidney, the tumor was dissected free from "
+                 "the kidney. The wound is free of infection.",
+                 {"tumor": "present", "infection": "negated"}, id="dissected-free"),
 ]
 
 
