@@ -10,11 +10,14 @@ from functools import lru_cache
 from desktop.core.analysis.notes.rule_files import nlp_resources_dir, read_table
 
 SEX_WORDS = {"woman": "female", "female": "female", "girl": "female", "lady": "female",
-             "man": "male", "male": "male", "boy": "male", "gentleman": "male"}
-# "a 73-year-old female", "This 23-year-old African American woman": the patient's own words
+             "man": "male", "male": "male", "boy": "male", "gentleman": "male",
+             # neurology's "8y/o RHM": right- (left-) handed male (female)
+             "rhm": "male", "lhm": "male", "rhf": "female", "lhf": "female"}
+# "a 73-year-old female", "This 23-year-old African American woman", "a 45 y/o RHF": the
+# patient's own words
 STATED = re.compile(
-    r"\b\d{1,3}[- ]?(?:year|yr|month|week|day)s?[- ]old\s+(?:[a-z-]+\s+){0,3}?"
-    rf"({'|'.join(SEX_WORDS)})\b", re.IGNORECASE)
+    r"\b\d{1,3}[- ]?(?:(?:year|yr|month|week|day)s?[- ]old|yo\b|y/o|y\.o\.)\s*"
+    rf"(?:[a-z-]+\s+){{0,3}}?({'|'.join(SEX_WORDS)})\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)

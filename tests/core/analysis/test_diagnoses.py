@@ -744,6 +744,12 @@ def test_codes_for_the_other_sex_are_left_out_and_a_contradicting_chart_is_flagg
                       "She has endometriosis.\n")
     assert [i["code"] for i in result["items"] if i["category"] == "icd10"][0].startswith("N80")
     assert "Left out" not in result["notice"]
+    # MTSamples 2840: an "8y/o RHM" (right-handed male) got N93.9, abnormal uterine bleeding,
+    # for his birth history's "Pregnancy complicated by vaginal bleeding"
+    result = analysed(tmp_path, capsys, "HX: The patient is an 8y/o RHM with headaches.\n"
+                      "PMH: Pregnancy complicated by vaginal bleeding at 7 months.\n")
+    assert "N93.9" not in [i["code"] for i in result["items"] if i["category"] == "icd10"]
+    assert "as the patient is male" in result["notice"]
     # the chart's sex rules; a note that says otherwise may be another patient's
     patient = vault.add_patient("Chart", sex="male")
     note_id = vault.add_note(patient, text)
@@ -1269,3 +1275,15 @@ def test_the_opposite_part_contradicts_a_code():
     assert contradicts_the_code("I82.210", "a large clot in the inferior vena cava")
     assert not contradicts_the_code("I82.220", "a large clot in the inferior vena cava")
     assert contradicts_the_code("R31.29", "gross hematuria")
+
+
+def test_a_screening_or_a_specialist_for_a_condition_is_no_condition(tmp_path, capsys):
+    # MTSamples: "Colon cancer screening" (26 dev mentions) was a present colon cancer, C18.9;
+    # 2503: "under the care of a cancer specialist" a cancer of unspecified site, C80.1.
+    text = ("HEALTH MAINTENANCE: He is due for colon cancer screening. Breast cancer screening "
+            "was discussed.\nHISTORY: She is under the care of a cancer specialist for her "
+            "mesothelioma.\n")
+    items = analysed(tmp_path, capsys, text)["items"]
+    assert [i["label"] for i in items if i["category"] == "problem"] == ["Mesothelioma"]
+    codes = {i["code"] for i in items if i["category"] == "icd10"}
+    assert not {"C18.9", "C50.919", "C50.911", "C80.1"} & codes

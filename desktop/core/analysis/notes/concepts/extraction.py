@@ -61,16 +61,26 @@ def word_prefix(text: str, start: int) -> str | None:
     return None if match is None else (match.group(1) or match.group(2)).lower()
 
 
+# A condition named before these is a test for it or a service for it, no condition of the
+# patient: "Colon cancer screening" (26 dev mentions), "a cancer specialist", "stroke center".
+SERVICE_WORDS = frozenset({"screening", "screenings", "screen", "specialist", "specialists",
+                           "center", "centre", "centers", "institute", "society", "foundation",
+                           "clinic", "unit"})
+
+
 def after_excluded_word(span: Span) -> bool:
     """True when a term follows a word that makes it something else: "HEARING AIDS" is a
     device, not AIDS; lidocaine "used to infiltrate the skin" is no lung infiltrate; or
-    comes before words that do: "depression of the nasal bone" is no mood disorder."""
+    comes before words that do: "depression of the nasal bone" is no mood disorder, "colon
+    cancer screening" no cancer."""
     rule = span._.target_rule
     metadata = (rule.metadata or {}) if rule is not None else {}
     excluded = metadata.get("not_after")
     if excluded and span.start > 0 and span.doc[span.start - 1].lower_ in excluded:
         return True
     following = " ".join(t.lower_ for t in span.doc[span.end:span.end + 3] if not t.is_space)
+    if span.label_ in CODED_CATEGORIES and following.split(" ", 1)[0] in SERVICE_WORDS:
+        return True
     return any(following == words or following.startswith(words + " ")
                for words in metadata.get("not_before") or ())
 
