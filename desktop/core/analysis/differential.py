@@ -331,6 +331,19 @@ def names_other_part(term: str, condition_name: str) -> bool:
     return any(a in name_words and b in term_words for a, b in _OPPOSITE_PARTS)
 
 
+def _without_explained(items: list[DifferentialItem],
+                       by_name: dict[str, ConditionKnowledge]) -> list[DifferentialItem]:
+    """Without a condition that one finding alone puts on the list when a condition the note
+    names explains that finding: a 4-year-old's "Ruptured appendicitis" with fever listed
+    influenza, COVID-19 and strep throat for the fever (MTSamples 654). A condition with two
+    findings stays, as does one marked can't miss."""
+    explained = {finding for item in items if item.named_in_note
+                 for finding, weight in by_name[item.name].findings.items() if weight > 0}
+    return [i for i in items if i.named_in_note or i.cannot_miss
+            or len({f for f, _ in i.findings_for}) != 1
+            or not {f for f, _ in i.findings_for} <= explained]
+
+
 def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS, *,
                  record_age: float | None = None) -> list[DifferentialItem]:
     """``record_age``: the patient's age on the note's date from the chart, if it has one."""
@@ -395,6 +408,7 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS, *,
         share = (gained - lost) / total * condition.prevalence_factor
         item.score = round(min(1.0, max(0.0, share + bonus)), 4)
         items.append(item)
+    items = _without_explained(items, {c.name: c for c in conditions})
     items.sort(key=lambda i: (-i.score, not i.named_in_note, -len(i.findings_for), i.name))
     # The list's length does not cut off a condition marked can't miss (chest pain and
     # breathlessness: PE, in a long review of systems).

@@ -89,7 +89,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # congenital heart disease Q24.9, adrenal mass E27.8, feeding disorder R63.39; a hernia's
 # diaphragm or umbilicus is a site the evidence must name; what was "dissected free" is there;
 # a condition before "screening", "specialist", "center", "clinic"... is a test or service
-# for it ("colon cancer screening"), no condition;
+# for it ("colon cancer screening"), no condition; the differential leaves out a condition one
+# finding alone brings when a condition the note names explains it;
 # 24: "hemoglobin and hematocrit of 16 and 46" / "H&H 8.8 and 26" are two results (the
 # hematocrit was 16); "this 1-year-old child", "a 6-year-old child" are the patient; an
 # exported capital header before its first subheader opens its section (",PHYSICAL

@@ -428,3 +428,15 @@ def test_no_appendicitis_or_cholecystitis_after_the_organ_was_taken_out():
     # without the operations they are the first causes to consider
     names = _by_name(text.split("PAST SURGICAL")[0])
     assert names["Acute appendicitis"].cannot_miss
+
+
+def test_a_finding_the_named_diagnosis_explains_brings_no_condition_on_its_own():
+    # MTSamples 654: a 4-year-old's "Ruptured appendicitis" with fever listed influenza,
+    # COVID-19 and strep throat, each for the fever alone.
+    text = ("POSTOPERATIVE DIAGNOSIS: Acute appendicitis.\nINDICATIONS: This 4-year-old boy has "
+            "right lower quadrant abdominal pain associated with vomiting and fevers.")
+    names = _by_name(text)
+    assert not {"Influenza", "COVID-19", "Streptococcal pharyngitis"} & set(names)
+    assert names["Acute appendicitis"].named_in_note and "Gastroenteritis" in names
+    # a fever no named diagnosis explains still brings them
+    assert "Influenza" in _by_name("HISTORY: He has had fevers and a cough for two days.")
