@@ -476,7 +476,8 @@ def differential_items(items: list[DifferentialItem], note_id: int | None) -> li
     out = []
     for item in items:
         # One mention can be two findings ("arm pain" and its exertional form): one span.
-        mentions = {(c.start, c.end): c for _, c in item.findings_for + item.findings_against}
+        mentions = {(c.start, c.end): c for _, c in
+                    item.findings_for + item.findings_against + item.not_counted}
         spans = [_span(note_id, c) for c in mentions.values()]
         out.append({
             "label": item.name,

@@ -6,7 +6,9 @@ Score = (weights found present - half the weights documented absent) / all weigh
 condition, times the condition's prevalence factor (an uncommon or rare condition needs more of
 its picture than a common one to rank as high: chest pain alone is angina before aortic
 dissection), so a condition with many characteristic findings present ranks first; one with only
-supportive findings present (hypertension for aortic dissection) is not listed. A symptom
+supportive findings present (hypertension for aortic dissection) is not listed, nor is a
+symptom the note says has lasted a year or more counted for a condition that presents over
+hours to days ("headaches for the past 10 years": no meningitis). A symptom
 whose sentence qualifies it is also the qualified finding: "arm pain ... when she walks" is
 angina's exertional pain, chest pain "radiating to the jaw" is ACS-like. Recorded vital
 signs outside adult limits are findings too (HR 118: tachycardia). A time-critical condition
@@ -54,6 +56,7 @@ class ConditionKnowledge:
     named_by: tuple[str, ...] = ()  # code prefixes that name it too: cellulitis at a site, L03
     # operations that took out its organ: no appendicitis after a past appendectomy
     removed_by: tuple[str, ...] = ()
+    acute: bool = False  # presents over hours to days: no finding that has lasted years
 
 
 # Readings outside these are mistyped or not the vital at all (spinal level T12, "pulse 8").
@@ -101,6 +104,8 @@ class DifferentialItem:
     named_in_note: bool = False
     prevalence: str = "common"
     cannot_miss: bool = False
+    # findings the note says have lasted a year or more: not counted for an acute condition
+    not_counted: list[tuple[str, Concept]] = field(default_factory=list)
 
     @property
     def detail(self) -> str:
@@ -112,7 +117,10 @@ class DifferentialItem:
                   " common condition with as much support.")
         danger = (" Can't miss: dangerous if missed, whatever its rank; rule it out."
                   if self.cannot_miss else "")
-        return f"Findings for: {pro}. Findings against: {con}.{danger}{rarity}"
+        lasting = ", ".join(sorted({f for f, _ in self.not_counted}))
+        old = (f" Not counted, as the note says it has lasted a year or more: {lasting}."
+               if lasting else "")
+        return f"Findings for: {pro}. Findings against: {con}.{old}{danger}{rarity}"
 
 
 @dataclass(frozen=True)
@@ -178,10 +186,34 @@ def knowledge() -> tuple[tuple[ConditionKnowledge, ...], dict[str, str]]:
                            c["prevalence"], float(factors[c["prevalence"]]),
                            bool(c.get("cannot_miss", False)),
                            tuple(c.get("named_by", ())),
-                           tuple(w.lower() for w in c.get("removed_by", ())))
+                           tuple(w.lower() for w in c.get("removed_by", ())),
+                           bool(c.get("acute", False)))
         for c in data["conditions"]
     )
     return conditions, synonyms
+
+
+@lru_cache(maxsize=1)
+@_readable
+def long_standing_cues() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The phrases before and after a finding that say it has lasted a year or more."""
+    rule = _knowledge_file()["long_standing"]
+    return (re.compile(rule["before"], re.IGNORECASE), re.compile(rule["after"], re.IGNORECASE))
+
+
+def long_standing(concept: Concept, analysis: NoteAnalysis) -> bool:
+    """Whether the note says the finding has lasted a year or more: "headaches for the past 10
+    years", "a 15-year history of low back pain", "longstanding numbness" (MTSamples 1237,
+    1643: no aortic dissection, stroke or meningitis for them)."""
+    before, after = long_standing_cues()
+    first, _, rest = concept.text.partition(" ")
+    if rest and before.fullmatch(first + " "):
+        return True  # the term itself: "chronic cough"
+    sentence = analysis.sentence_at(concept.start)
+    start = sentence.start if sentence else max(0, concept.start - 200)
+    end = sentence.end if sentence else concept.end + 200
+    return bool(before.search(analysis.text[start:concept.start])
+                or after.match(analysis.text[concept.end:end]))
 
 
 @lru_cache(maxsize=1)
@@ -361,6 +393,10 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS, *,
     absent += vitals_absent
     # a past operation that took an organ out (the present one is the note's own operation)
     removed = [c.term for c in analysis.concepts_of("procedure", assertions=("historical",))]
+    # symptoms and signs only: "smokes ... for 15 years", "longstanding hypertension" are
+    # risk factors, which last by nature
+    lasting = {id(c) for _, c in present
+               if c.category in ("symptom", "finding") and long_standing(c, analysis)}
     items = []
     for condition in conditions:
         if condition.requires and not any(condition.requires & names for names, _ in present):
@@ -371,7 +407,8 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS, *,
                                 prevalence=condition.prevalence)
         gained = lost = 0.0
         for finding, weight in condition.findings.items():
-            hit_for = next((c for names, c in present if finding in names), None)
+            hit_for = next((c for names, c in present if finding in names
+                            and not (condition.acute and id(c) in lasting)), None)
             hit_against = next((c for names, c in absent if finding in names), None)
             if hit_for is not None:
                 (item.findings_for if weight > 0 else item.findings_against).append(
@@ -381,6 +418,9 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS, *,
             elif hit_against is not None and weight > 0:
                 item.findings_against.append((finding, hit_against))
                 lost += AGAINST_FACTOR * weight
+            elif condition.acute and weight > 0:
+                item.not_counted += [(finding, c) for names, c in present
+                                     if finding in names and id(c) in lasting][:1]
         named = next((c for _, c in present if c.category == "problem" and c.codes
                       and (names_condition(c.codes[0], condition.icd10)
                            or c.codes[0].startswith(condition.named_by or "\0"))

@@ -440,3 +440,39 @@ def test_a_finding_the_named_diagnosis_explains_brings_no_condition_on_its_own()
     assert names["Acute appendicitis"].named_in_note and "Gastroenteritis" in names
     # a fever no named diagnosis explains still brings them
     assert "Influenza" in _by_name("HISTORY: He has had fevers and a cough for two days.")
+
+
+def test_a_finding_that_has_lasted_years_is_no_sign_of_an_acute_condition():
+    # MTSamples 1662: "headaches for the past 10 years" with a fever made the headache count
+    # for bacterial meningitis; 1237: "a 15-year history of low back pain" for aortic dissection.
+    names = _by_name("He has had headaches for the past 10 years. Today he has a fever and a "
+                     "cough.")
+    assert _for(names["Bacterial meningitis"]) == {"fever"}
+    assert not names["Bacterial meningitis"].cannot_miss
+    assert ("Not counted, as the note says it has lasted a year or more: headache."
+            in names["Bacterial meningitis"].detail)
+    assert "headache" not in _for(names["Influenza"])
+    assert "headache" in _for(names["Migraine"])  # a lasting headache is still a migraine's
+    names = _by_name("He reports a 15-year history of low back pain.")
+    assert "Aortic dissection" not in names and "Lumbar strain / mechanical low back pain" in names
+    names = _by_name("She has longstanding numbness of the left hand and slurred speech.")
+    assert _for(names["Stroke"]) == {"slurred speech"}
+    # the same findings of days still point to the acute conditions
+    assert "headache" in _for(_by_name("Headaches and fever for 3 days, with neck stiffness.")[
+        "Bacterial meningitis"])
+    assert "numbness" in _for(_by_name(
+        "She has numbness of the left hand and slurred speech since this morning.")["Stroke"])
+    # acute on chronic is acute; a risk factor lasts by nature
+    assert "back pain" in _for(_by_name(
+        "Acute on chronic back pain with tearing chest pain.")["Aortic dissection"])
+    assert "smoking" in _for(_by_name(
+        "He smokes a pack a day for 15 years. Wheezing and a productive cough.")[
+        "COPD exacerbation"])
+
+
+def test_a_duration_of_another_finding_is_not_this_ones():
+    # "chest pain for 2 days and headaches for years": the chest pain is new.
+    names = _by_name("She has chest pain for 2 days and headaches for years.")
+    assert "chest pain" in _for(names["Acute coronary syndrome"])
+    names = _by_name("He has a 10-year history of hypertension and now has chest pain.")
+    assert "chest pain" in _for(names["Acute coronary syndrome"])
