@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from desktop.core.analysis.differential import differential
 from desktop.core.analysis.notes import ASSERTIONS, CATEGORIES, Concept, analyse_note
 from desktop.core.analysis.notes.concepts.site_terms import cancer_at_its_site
 from desktop.core.errors import InputError
@@ -1776,3 +1777,41 @@ def test_a_cancers_name_never_widens_over_another_concept():
     assert cancer_at_its_site(text, [bladder, cancer]) == [bladder, cancer]
     alone = cancer_at_its_site(text, [cancer])[0]
     assert (alone.text, alone.codes) == ("bladder small cell carcinoma", ("C67.9",))
+
+
+def test_after_a_comma_suspected_names_what_follows_it():
+    # MTSamples 997 (colonoscopy): "Diarrhea, suspected irritable bowel." made the diarrhea
+    # the colonoscopy was for a possibility, and "irritable bowel" was no concept.
+    analysis = analyse_note(
+        "PREOPERATIVE DIAGNOSIS:,  Diarrhea, suspected irritable bowel.,POSTOPERATIVE "
+        "DIAGNOSIS:,  Right pleural effusion, suspected malignant mesothelioma.,IMPRESSION:,"
+        "1. Acute renal failure, suspected. History of IBS.")
+    assert [(c.text, c.codes[:1]) for c in analysis.concepts] == [
+        ("Diarrhea", ("R19.7",)), ("irritable bowel", ("K58.9",)),
+        ("pleural effusion", ("J90",)), ("mesothelioma", ("C45.9",)),
+        ("Acute renal failure", ("N17.9",)), ("IBS", ("K58.9",))]
+    assert_assertions(analysis, {"Diarrhea": "present", "irritable bowel": "possible",
+                                 "pleural effusion": "present", "mesothelioma": "possible",
+                                 "Acute renal failure": "possible", "IBS": "historical"})
+
+
+def test_risk_factors_such_as_a_consent_lists_are_no_diagnoses():
+    # MTSamples 509 (bunionectomy consent): "risk factors such as infection, swelling, scar
+    # tissue, numbness, continued pain" listed an infection and numbness, and put TIA and
+    # stroke on the differential.
+    analysis = analyse_note(
+        "The procedure itself was explained, and risk factors such as infection, swelling, "
+        "scar tissue, numbness, continued pain, recurrence were explained in detail.")
+    assert_assertions(analysis, {"infection": "hypothetical", "numbness": "hypothetical"})
+    assert not {"Transient ischemic attack", "Stroke"} & {
+        i.name for i in differential(analysis)}
+    # the patient's own that the note denies stay denied
+    analysis = analyse_note("She does not have high-risk factors such as angiolymphatic "
+                            "invasion or lymphadenopathy.")
+    assert_assertions(analysis, {"lymphadenopathy": "negated"})
+
+
+def test_a_hyphenated_sacro_iliitis_is_a_term():
+    # MTSamples 330: "Sacro-iliitis (720.2)" in the diagnoses was no concept
+    analysis = analyse_note("PREOPERATIVE DIAGNOSIS: , Sacro-iliitis (720.2).")
+    assert [(c.text, c.codes[:1]) for c in analysis.concepts] == [("Sacro-iliitis", ("M46.1",))]
