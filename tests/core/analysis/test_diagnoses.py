@@ -1267,6 +1267,30 @@ def test_a_normal_examination_sentence_names_no_disorder():
     assert not named("F39", "Normal mood and affect.")
     assert named("F39", "Depressed mood and flat affect.")
     assert named("E86.0", "Dehydration, treated with normal saline.")
+    # MTSamples 2464, a normal examination template: each of these was listed as named
+    for code, sentence in [
+            ("K11.9", "The salivary glands appear unremarkable."),
+            ("N40.2", "Digital examination of the prostate reveals a nontender, non-nodular "
+                      "prostate."),
+            ("J34.2", "The septum is midline."),
+            ("R20.9", "Sensation to light touch is intact and symmetrical."),
+            ("F39", "Mood and affect are appropriate for the present situation.")]:
+        assert not named(code, sentence), code
+    assert named("N40.2", "The prostate is enlarged and nodular.")
+    assert named("J34.2", "The nasal septum is deviated to the left.")
+
+
+def test_a_severe_form_needs_the_word():
+    # MTSamples 462 (PEG tube): "Protein-calorie malnutrition" listed "E43 Unspecified severe
+    # protein-calorie malnutrition" (0.12, by similar sentences) beside E46.
+    def named(code, text):
+        span = TextSpan(text, 0, len(text), category="problem")
+        return code_items([CodeSuggestion(code, "", 0.5, {"embedding"}, [span])],
+                          note_id=1)[0]["supported"]
+
+    assert not named("E43", "Protein-calorie malnutrition")
+    assert named("E43", "Severe protein-calorie malnutrition")
+    assert named("E46", "Protein-calorie malnutrition")
 
 
 def test_the_opposite_part_contradicts_a_code():

@@ -352,8 +352,12 @@ def _synonyms() -> dict[str, frozenset[str]]:
     return {_root(word.strip().lower()): frozenset(_stems(words)) for word, words in rows}
 
 
+# "a nontender, non-nodular prostate" names no "N40.2 Nodular prostate" (MTSamples 2464)
+NOT_PREFIXED = re.compile(r"\bnon-\s*", re.IGNORECASE)
+
+
 def _evidence_stems(text: str) -> set[str]:
-    stems = _stems(text)
+    stems = _stems(NOT_PREFIXED.sub("non", text))
     synonyms = _synonyms()
     return stems.union(*(synonyms[s] for s in stems if s in synonyms))
 
@@ -385,11 +389,22 @@ def _what_the_code_names(code: str) -> tuple[frozenset[str], frozenset[str]]:
 # "a white blood cell count of 20.8" "D72.819 Decreased white blood cell count"; nor
 # "degenerative arthritis of the knees" a rheumatoid, pyogenic or juvenile arthritis, nor
 # "cadaveric renal transplant" a transplant rejection, removal or one awaited; nor "brow
-# ptosis" a congenital ptosis, "hearing loss" a sudden idiopathic one.
+# ptosis" a congenital ptosis, "hearing loss" a sudden idiopathic one; nor "Protein-calorie
+# malnutrition" "E43 Unspecified severe protein-calorie malnutrition" (MTSamples 462).
 REQUIRED_QUALIFIERS = frozenset({"abnorm", "elev", "malign", "neoplasm", "benign", "port",
                                  "renovascular", "microscop", "gros", "decreas", "rheumatoid",
                                  "pyogen", "juvenil", "reject", "await", "remov", "congenit",
-                                 "sudden", "idiopath"})
+                                 "sudden", "idiopath", "sever"})
+# A parenthesised word is another name ("Morbid (severe) obesity", "Chronic kidney disease,
+# stage 4 (severe)") and "unspecified severity" names none: neither is a required qualifier.
+NOT_REQUIRED = re.compile(r"\([^)]*\)|\bseverity\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=8192)
+def _required_words(code: str) -> frozenset[str]:
+    return frozenset(_stems(NOT_REQUIRED.sub(" ", description(code)))) & REQUIRED_QUALIFIERS
+
+
 # A word that is also a step of an operation names its condition only with the organ the
 # description names: "Blunt dissection was carried down" named "I71.00 Dissection of aorta".
 OPERATIVE_STEPS = frozenset({"dissect"})
@@ -462,7 +477,7 @@ def names_the_code(code: str, spans: Iterable) -> bool:
         # named by a sentence about the site: "The laparoscope was removed from the abdomen"
         return False
     named = (words - REQUIRED_QUALIFIERS) or words  # "increased" alone names no gait disorder
-    required = words & REQUIRED_QUALIFIERS
+    required = _required_words(code)
     # One piece of evidence must say it all: "pain" and another sentence's "ABDOMEN:" do not
     # name abdominal pain.
     normal_code = "normal" in description(code).lower()
@@ -484,9 +499,13 @@ def names_the_code(code: str, spans: Iterable) -> bool:
 
 
 # An examination's normal finding names no disorder of what it examined: "Normal mood and
-# affect." named "F39 Unspecified mood [affective] disorder" (MTSamples 3013).
-NORMAL_FINDING = re.compile(r"(?<!ab)\bnormal\b(?!\s+(?:saline|sinus|pressure\s+hydro))",
-                            re.IGNORECASE)
+# affect." named "F39 Unspecified mood [affective] disorder" (MTSamples 3013); a normal
+# examination template's "The salivary glands appear unremarkable", "Sensation ... is
+# intact", "Mood and affect are appropriate" named salivary, sensory and mood disorders (2464).
+NORMAL_FINDING = re.compile(
+    r"(?<!ab)\bnormal\b(?!\s+(?:saline|sinus|pressure\s+hydro))|\bunremarkable\b|"
+    r"\bwithin\s+normal\s+limits\b|\bWNL\b|\b(?:is|are|was|were|remains?)\s+(?:\w+\s+)?"
+    r"(?:intact|appropriate|midline)\b", re.IGNORECASE)
 
 
 def _organs(text: str) -> frozenset[str]:

@@ -58,6 +58,15 @@ from desktop.core.errors import InputError
 from desktop.core.provenance import Provenance
 
 RULES_ID = "rules:clinicdesk-notes"
+# 26: the differential counts no symptom or sign the note says has lasted a year or more
+# ("headaches for the past 10 years", "a 15-year history of low back pain", "longstanding")
+# for a condition that presents over hours to days (meningitis, aortic dissection, stroke...);
+# after a comma, "suspected" names what follows ("Diarrhea, suspected irritable bowel"), not
+# what precedes; "irritable bowel" and "IBS" are K58.9; "risk factors such as" opens a
+# consent's list of complications; "Sacro-iliitis" is M46.1; a severe form (E43, R65.2-)
+# needs the word; an examination's "unremarkable", "is intact", "are appropriate", "is
+# midline" sentence names no disorder, nor "non-nodular" a nodular one; salivary and septum
+# are organ words (display check);
 # 25: "a daughter who was diagnosed with breast cancer" is the daughter's (its "was diagnosed"
 # no longer ends the relative's scope); a term may list words it must not come before
 # ("depression of the nasal bone" is a dent, not F32; ST, J-junctional, scleral, neonatal
@@ -256,7 +265,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # "not limited to" negates nothing, a child's vitals are not judged by adult limits,
 # "may suggest" is a possibility, "a brother who" keeps his conditions, no bare "wound";
 # 10: "T12" no temperature; 9: consent risks hypothetical; 8: cancer sites
-RULES_VERSION = "25"
+RULES_VERSION = "26"
 MAX_NOTE_CHARS = 2_000_000  # ~300k words: far beyond any real note; protects memory
 
 _lock = threading.Lock()
