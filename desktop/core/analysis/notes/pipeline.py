@@ -66,7 +66,11 @@ RULES_ID = "rules:clinicdesk-notes"
 # consent's list of complications; "Sacro-iliitis" is M46.1; a severe form (E43, R65.2-)
 # needs the word; an examination's "unremarkable", "is intact", "are appropriate", "is
 # midline" sentence names no disorder, nor "non-nodular" a nodular one; salivary and septum
-# are organ words (display check);
+# are organ words (display check); a neurology case's "HX:" is its history, "MS:", "CN:",
+# "Motor:"... parts of its examination, "SHX/FHX:" social history, "BIRTH HX:" a birth
+# history; what a patient "was thought to have" is a possibility; temporal and giant cell
+# arteritis are M31.6; a periorbital laceration is the eyelid's (S01.11-); a specialist's
+# field ("psychiatrist specializing in body dysmorphic disorder") is no diagnosis;
 # 25: "a daughter who was diagnosed with breast cancer" is the daughter's (its "was diagnosed"
 # no longer ends the relative's scope); a term may list words it must not come before
 # ("depression of the nasal bone" is a dent, not F32; ST, J-junctional, scleral, neonatal

@@ -1815,3 +1815,37 @@ def test_a_hyphenated_sacro_iliitis_is_a_term():
     # MTSamples 330: "Sacro-iliitis (720.2)" in the diagnoses was no concept
     analysis = analyse_note("PREOPERATIVE DIAGNOSIS: , Sacro-iliitis (720.2).")
     assert [(c.text, c.codes[:1]) for c in analysis.concepts] == [("Sacro-iliitis", ("M46.1",))]
+
+
+def test_a_neurology_case_notes_short_headers_are_sections():
+    # MTSamples 1598 and 140 other University of Iowa neurology cases: "HX:" was no header,
+    # so the whole history was the chief complaint; "MS:", "CN:", "Motor:" stayed in the
+    # medication list or family history before them; "She was thought to have temporal
+    # arteritis and underwent Temporal Artery biopsy" was a current arteritis (I77.6).
+    text = ("CC:, Episodic monocular blindness, OS.,HX:, This 29 y/o RHF had headaches. She was "
+            "thought to have temporal arteritis and underwent biopsy.,FHX:, Father had "
+            "migraine.,EXAM:, BP147/74.,MS: Alert. Confusion denied.,CN: Diplopia on left gaze."
+            ",Motor: Full strength. Weakness of the left foot.")
+    analysis = analyse_note(text)
+    sections = {c.text: c.section for c in analysis.concepts}
+    assert sections["headaches"] == "history_of_present_illness"
+    assert sections["Diplopia"] == sections["Weakness"] == "physical_exam"
+    assert_assertions(analysis, {"temporal arteritis": "possible", "Weakness": "present",
+                                 "migraine": "family"})
+    assert next(c for c in analysis.concepts if c.text == "temporal arteritis").codes[0] == "M31.6"
+
+
+def test_a_periorbital_laceration_is_coded_at_the_eyelid():
+    # MTSamples 1020: "Multiple complex lacerations of the periorbital area" was T14.8XXA, an
+    # injury of unspecified body region.
+    analysis = analyse_note("PREOPERATIVE DIAGNOSIS:,  Multiple complex lacerations of the "
+                            "periorbital area.")
+    assert [c.codes[0] for c in analysis.concepts] == ["S01.119A"]
+
+
+def test_a_specialists_field_is_no_diagnosis():
+    # MTSamples 2428: "seen preoperatively by psychiatrist specializing in body dysmorphic
+    # disorder" gave the cosmetic-surgery patient F45.22.
+    analysis = analyse_note("She was seen preoperatively by psychiatrist specializing in body "
+                            "dysmorphic disorder and was felt to be a suitable candidate.")
+    assert_assertions(analysis, {"body dysmorphic disorder": "hypothetical"})

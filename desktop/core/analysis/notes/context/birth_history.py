@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from desktop.core.analysis.notes.note_analysis import Concept, Section, Sentence
 
-BIRTH_HISTORY = re.compile(r"\s*(?:birth|perinatal|prenatal|pregnancy)\s+history\b",
+BIRTH_HISTORY = re.compile(r"\s*(?:birth|perinatal|prenatal|pregnancy)\s+(?:history|hx)\b",
                            re.IGNORECASE)
 IN_PREGNANCY = re.compile(
     r"\b(?:during|in|throughout)\s+(?:her|the|this|mom's|mother's)\s+pregnancy\b"
