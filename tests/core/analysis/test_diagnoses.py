@@ -1239,6 +1239,14 @@ def test_a_study_for_a_clot_is_no_clot(tmp_path, capsys):
     # disease unspecified; "Adrenal mass, right sided" (22) no term
     ("PREOPERATIVE DIAGNOSES: Congenital heart disease.", "Q24.9"),
     ("PREOPERATIVE DIAGNOSES: Adrenal mass, right sided.", "E27.8"),
+    # MTSamples 780, 844, 1130, 786: a foreign body by where it lodged (26 dev diagnoses);
+    # "Foreign body, right foot" was no concept
+    ("PREOPERATIVE DIAGNOSIS: Foreign body, right foot.", "M79.5"),
+    ("PREOPERATIVE DIAGNOSIS: Esophageal foreign body.", "T18.108A"),
+    ("POSTOPERATIVE DIAGNOSIS: Plastic piece foreign body in the right main stem bronchus.",
+     "T17.508A"),
+    ("POSTOPERATIVE DIAGNOSES: Foreign body, left vallecula at the base of the tongue.",
+     "T17.208A"),
 ])
 def test_an_abscess_and_others_are_coded_at_their_site_and_kind(tmp_path, capsys, text, code):
     # MTSamples 3979: "Multiple extensive subcutaneous abscesses, right thigh" was L02.91,

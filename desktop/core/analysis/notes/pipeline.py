@@ -70,7 +70,9 @@ RULES_ID = "rules:clinicdesk-notes"
 # "Motor:"... parts of its examination, "SHX/FHX:" social history, "BIRTH HX:" a birth
 # history; what a patient "was thought to have" is a possibility; temporal and giant cell
 # arteritis are M31.6; a periorbital laceration is the eyelid's (S01.11-); a specialist's
-# field ("psychiatrist specializing in body dysmorphic disorder") is no diagnosis;
+# field ("psychiatrist specializing in body dysmorphic disorder") is no diagnosis; a foreign
+# body is coded where it lodged (`terms/foreign_body_sites.tsv`: "Esophageal foreign body"
+# T18.108A, "Foreign body, right foot" M79.5);
 # 25: "a daughter who was diagnosed with breast cancer" is the daughter's (its "was diagnosed"
 # no longer ends the relative's scope); a term may list words it must not come before
 # ("depression of the nasal bone" is a dent, not F32; ST, J-junctional, scleral, neonatal

@@ -41,6 +41,7 @@ RULE_FILES = (
     "terms/cellulitis_sites.tsv",
     "terms/osteoarthritis_sites.tsv",
     "terms/abscess_sites.tsv",
+    "terms/foreign_body_sites.tsv",
     "terms/laceration_sites.tsv",
     "terms/abrasion_sites.tsv",
     "terms/contusion_sites.tsv",

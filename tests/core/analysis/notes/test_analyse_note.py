@@ -1849,3 +1849,12 @@ def test_a_specialists_field_is_no_diagnosis():
     analysis = analyse_note("She was seen preoperatively by psychiatrist specializing in body "
                             "dysmorphic disorder and was felt to be a suitable candidate.")
     assert_assertions(analysis, {"body dysmorphic disorder": "hypothetical"})
+
+
+def test_a_foreign_body_without_a_site_is_no_problem():
+    # the site table names a foreign body by where it lodged; the bare words are an
+    # operation's object or a symptom, no diagnosis
+    analysis = analyse_note("PROCEDURE: Removal of foreign body. He had a foreign body "
+                            "sensation in the eye. No foreign body was seen in the cornea.")
+    assert [(c.text, c.category) for c in analysis.concepts] == [
+        ("foreign body sensation", "symptom")]

@@ -80,6 +80,13 @@ OSTEOARTHRITIS = SiteTable(
     before_of=((OSTEOARTHRITIS_WORDS,), (("degenerative",), ("arthritis", "arthrosis")),
                (("degenerative",), ("joint",), ("disease",))),
     joins=("of", "in", "involving"))
+# "Esophageal foreign body", "foreign body in the right main stem bronchus", a diagnosis list's
+# "Foreign body, right foot" (``terms/foreign_body_sites.tsv``): ICD-10-CM codes a foreign
+# body by where it lodged.
+FOREIGN_BODY = SiteTable(
+    name="foreign body", file="foreign_body_sites.tsv", kind="foreign body",
+    generic=("foreign body", "T14.8XXA"), after_site=("foreign body", "foreign bodies"),
+    before_of=((("foreign",), ("body", "bodies")),), joins=("in", "of", "within", ","))
 # Injuries an emergency note names by where they are: "forehead laceration", "a contusion and
 # abrasion to her abdomen", "left ankle sprain".
 # An injury named by its site only ("right knee injury", "injured her back") is the region's
@@ -96,7 +103,7 @@ INJURIES = tuple(
         ("sprain", "sprains", "T14.8XXA", "sprained"),
         ("injury", "injuries", "T14.90XA", "injured")))
 TABLES = {table.name: table for table in (FRACTURES, CANCERS, TUMORS, CELLULITIS, ABSCESS,
-                                           OSTEOARTHRITIS, *INJURIES)}
+                                           OSTEOARTHRITIS, FOREIGN_BODY, *INJURIES)}
 
 
 def _form_words(form: str) -> tuple[str, ...]:
