@@ -223,12 +223,14 @@ def vital_rules() -> tuple[VitalRule, ...]:
 
 
 ADULT_AGE = 18
-# The patient's age as notes state it: "a 4-year-old boy", "18-month-old", "45 yo", "age: 45";
+# The patient's age as notes state it: "a 4-year-old boy", "18-month-old", "a 2-year, 2-month-old",
+# "45 yo", "age: 45";
 # not a relative's ("her 5-year-old son"), nor a newborn's "gestational age 34 weeks", nor
 # when something happened ("diagnosed at age 14", "his sons, ages 5 and 17").
 AGE_NOT_NOW = ("at", "by", "since", "from", "until", "before", "after", "gestational")
 AGE = re.compile(
-    r"(?<![\d/.])\b(?:(\d{1,3}(?:\.\d)?)(-1/2| 1/2| and a half)?"
+    r"(?<![\d/.])\b(?:(?:(\d{1,2})[- ](?:year|yr)s?,?\s+(?:and\s+)?)?"
+    r"(\d{1,3}(?:\.\d)?)(-1/2| 1/2| and a half)?"
     r"[- ]?(year|yr|month|week|day)s?[- ]old"
     r"|(\d{1,3})\s*(?:yo|y/o|y\.o\.)"
     rf"|{''.join(f'(?<!{w} )' for w in AGE_NOT_NOW)}aged?\s*:?\s*(\d{{1,3}})"
@@ -252,10 +254,12 @@ def stated_age(text: str) -> float | None:
     for match in AGE.finditer(text):
         if RELATIVES_BEFORE.search(text[max(0, match.start() - 40):match.start()]):
             continue
-        if match.group(1):  # "a 5-1/2-year-old": five and a half, not two
-            number = float(match.group(1)) + (0.5 if match.group(2) else 0)
-            return number * YEARS_PER[match.group(3).lower()]
-        return float(match.group(4) or match.group(5))
+        if match.group(2):  # "a 5-1/2-year-old": five and a half, not two
+            number = float(match.group(2)) + (0.5 if match.group(3) else 0)
+            # "a 2-year, 2-month-old": two years and two months, not two months
+            years = float(match.group(1)) if match.group(1) else 0.0
+            return years + number * YEARS_PER[match.group(4).lower()]
+        return float(match.group(5) or match.group(6))
     if NEWBORN.search(text):
         return 0.0
     stage = LIFE_STAGE.search(text)

@@ -476,3 +476,14 @@ def test_a_duration_of_another_finding_is_not_this_ones():
     assert "chest pain" in _for(names["Acute coronary syndrome"])
     names = _by_name("He has a 10-year history of hypertension and now has chest pain.")
     assert "chest pain" in _for(names["Acute coronary syndrome"])
+
+
+def test_a_heart_block_the_note_names_explains_the_syncope():
+    # MTSamples 477 (pacemaker): "Mobitz type II block with AV dissociation and syncope" was
+    # no concept, and the syncope listed vasovagal syncope, orthostatic hypotension and aortic
+    # stenosis; the block is a cardiac arrhythmia the note names, which explains it.
+    analysis = analyse_note("PREOPERATIVE DIAGNOSIS: , Mobitz type II block with AV "
+                            "dissociation and syncope.")
+    assert [c.codes[0] for c in analysis.concepts] == ["I44.1", "I45.89", "R55"]
+    items = differential(analysis)
+    assert [i.name for i in items] == ["Cardiac arrhythmia"] and items[0].named_in_note
