@@ -723,7 +723,10 @@ def test_a_childs_age_in_years_and_a_half_is_read_whole(tmp_path, capsys):
     # mentions of "N-1/2-year-old"), which also set a chart's age against the note.
     for text, age in (("The patient is 5-1/2 years old with snoring.", "5 years"),
                       ("A 7-1/2-month-old with fever.", "8 months"),
-                      ("This 10-1/2-year-old boy has a cough.", "10 years")):
+                      ("This 10-1/2-year-old boy has a cough.", "10 years"),
+                      # MTSamples 2696: "a 2-year, 2-month-old little girl" was 2 months old
+                      ("The patient is a 2-year, 2-month-old little girl.", "2 years"),
+                      ("The patient is a 3-year 3 months old girl.", "3 years")):
         notice = analysed(tmp_path, capsys, text)["notice"]
         assert f"The note gives the patient's age as {age}:" in notice, text
 
@@ -1299,6 +1302,9 @@ def test_a_severe_form_needs_the_word():
     assert not named("E43", "Protein-calorie malnutrition")
     assert named("E43", "Severe protein-calorie malnutrition")
     assert named("E46", "Protein-calorie malnutrition")
+    # MTSamples 3354: "Dementia and depression" listed F32.9, a major depressive disorder
+    assert not named("F32.9", "depression")
+    assert named("F32.9", "major depression")
 
 
 def test_the_opposite_part_contradicts_a_code():

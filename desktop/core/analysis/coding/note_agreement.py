@@ -390,11 +390,12 @@ def _what_the_code_names(code: str) -> tuple[frozenset[str], frozenset[str]]:
 # "degenerative arthritis of the knees" a rheumatoid, pyogenic or juvenile arthritis, nor
 # "cadaveric renal transplant" a transplant rejection, removal or one awaited; nor "brow
 # ptosis" a congenital ptosis, "hearing loss" a sudden idiopathic one; nor "Protein-calorie
-# malnutrition" "E43 Unspecified severe protein-calorie malnutrition" (MTSamples 462).
+# malnutrition" "E43 Unspecified severe protein-calorie malnutrition" (MTSamples 462), nor
+# "Dementia and depression" "F32.9 Major depressive disorder" beside F32.A (3354).
 REQUIRED_QUALIFIERS = frozenset({"abnorm", "elev", "malign", "neoplasm", "benign", "port",
                                  "renovascular", "microscop", "gros", "decreas", "rheumatoid",
                                  "pyogen", "juvenil", "reject", "await", "remov", "congenit",
-                                 "sudden", "idiopath", "sever"})
+                                 "sudden", "idiopath", "sever", "major"})
 # A parenthesised word is another name ("Morbid (severe) obesity", "Chronic kidney disease,
 # stage 4 (severe)") and "unspecified severity" names none: neither is a required qualifier.
 NOT_REQUIRED = re.compile(r"\([^)]*\)|\bseverity\b", re.IGNORECASE)
