@@ -118,7 +118,7 @@ class DifferentialItem:
         danger = (" Can't miss: dangerous if missed, whatever its rank; rule it out."
                   if self.cannot_miss else "")
         lasting = ", ".join(sorted({f for f, _ in self.not_counted}))
-        old = (f" Not counted, as the note says it has lasted a year or more: {lasting}."
+        old = (f" Not counted, as the note says it is long-standing: {lasting}."
                if lasting else "")
         return f"Findings for: {pro}. Findings against: {con}.{old}{danger}{rarity}"
 

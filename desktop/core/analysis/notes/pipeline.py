@@ -75,7 +75,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # T18.108A, "Foreign body, right foot" M79.5); first, second (Mobitz) and third degree AV
 # blocks are I44.0-I44.2, AV dissociation I45.89, and a named block is the differential's
 # cardiac arrhythmia; "coronary" is an organ word and "depression" names no major depressive
-# disorder (display check); "a 2-year, 2-month-old" is two years old;
+# disorder (display check); "a 2-year, 2-month-old" is two years old; what a patient "thinks
+# he has" is a possibility; a "residual" deficit is long-standing for the differential;
 # 25: "a daughter who was diagnosed with breast cancer" is the daughter's (its "was diagnosed"
 # no longer ends the relative's scope); a term may list words it must not come before
 # ("depression of the nasal bone" is a dent, not F32; ST, J-junctional, scleral, neonatal

@@ -1858,3 +1858,11 @@ def test_a_foreign_body_without_a_site_is_no_problem():
                             "sensation in the eye. No foreign body was seen in the cornea.")
     assert [(c.text, c.category) for c in analysis.concepts] == [
         ("foreign body sensation", "symptom")]
+
+
+def test_what_the_patient_thinks_he_has_is_a_possibility():
+    # MTSamples 3835: "He thinks he has diabetes but does not know if he is on any diabetic
+    # treatment" listed type 2 diabetes (0.96) as a fact.
+    analysis = analyse_note("He thinks he has diabetes but does not know if he is on any "
+                            "diabetic treatment. She thinks she may be depressed.")
+    assert_assertions(analysis, {"diabetes": "possible"})
