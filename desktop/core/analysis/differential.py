@@ -57,6 +57,7 @@ class ConditionKnowledge:
     # operations that took out its organ: no appendicitis after a past appendectomy
     removed_by: tuple[str, ...] = ()
     acute: bool = False  # presents over hours to days: no finding that has lasted years
+    max_age: float | None = None  # bronchiolitis: only for a patient younger than this
 
 
 # Readings outside these are mistyped or not the vital at all (spinal level T12, "pulse 8").
@@ -187,7 +188,8 @@ def knowledge() -> tuple[tuple[ConditionKnowledge, ...], dict[str, str]]:
                            bool(c.get("cannot_miss", False)),
                            tuple(c.get("named_by", ())),
                            tuple(w.lower() for w in c.get("removed_by", ())),
-                           bool(c.get("acute", False)))
+                           bool(c.get("acute", False)),
+                           float(c["max_age"]) if "max_age" in c else None)
         for c in data["conditions"]
     )
     return conditions, synonyms
@@ -392,6 +394,7 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS, *,
         elif concept.assertion == "negated":
             absent.append((names, concept))
     child = is_child(analysis, record_age)
+    age = patient_age(analysis, record_age)
     vitals_present, vitals_absent = _vital_findings(analysis, child)
     present += vitals_present
     absent += vitals_absent
@@ -436,8 +439,9 @@ def differential(analysis: NoteAnalysis, limit: int = MAX_CONDITIONS, *,
         # adulthood for a child ("smoking" in an infant's note is the household's: it gave
         # lung cancer for a cough).
         telling = any(condition.findings[f] >= MIN_LEADING_WEIGHT for f, _ in item.findings_for)
+        too_old = condition.max_age is not None and (age is None or age >= condition.max_age)
         if named is None and (not telling or gained <= lost or (child and condition.adults_only)
-                              or gone):
+                              or gone or too_old):
             continue
         item.named_in_note = named is not None
         # Marked can't miss on two findings or a characteristic one (chest pain: ACS; pain and

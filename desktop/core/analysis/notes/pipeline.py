@@ -77,6 +77,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # cardiac arrhythmia; "coronary" is an organ word and "depression" names no major depressive
 # disorder (display check); "a 2-year, 2-month-old" is two years old; what a patient "thinks
 # he has" is a possibility; a "residual" deficit is long-standing for the differential;
+# bronchiolitis is a condition of the differential for a patient under two;
 # 25: "a daughter who was diagnosed with breast cancer" is the daughter's (its "was diagnosed"
 # no longer ends the relative's scope); a term may list words it must not come before
 # ("depression of the nasal bone" is a dent, not F32; ST, J-junctional, scleral, neonatal

@@ -491,3 +491,20 @@ def test_a_heart_block_the_note_names_explains_the_syncope():
     assert [c.codes[0] for c in analysis.concepts] == ["I44.1", "I45.89", "R55"]
     items = differential(analysis)
     assert [i.name for i in items] == ["Cardiac arrhythmia"] and items[0].named_in_note
+
+
+def test_an_infants_wheeze_is_bronchiolitis_and_an_adults_is_not():
+    # MTSamples 3435: a 5-month-old's assessment names bronchiolitis, which the knowledge
+    # lacked: asthma led the list, and the cough, wheeze and runny nose the bronchiolitis
+    # explains each listed influenza, COVID-19, allergic rhinitis or anaphylaxis.
+    infant = ("HISTORY: The patient is a 5-month-old infant with a cold, cough, wheezing and "
+              "runny nose for 2 days.\nASSESSMENT AND PLAN: Bronchiolitis.")
+    items = differential(analyse_note(infant))
+    assert items[0].name == "Bronchiolitis" and items[0].named_in_note
+    assert not {"Influenza", "COVID-19", "Allergic rhinitis", "Anaphylaxis"} & {
+        i.name for i in items}
+    # not named, it is still an infant's first thought; never an adult's
+    unnamed = infant.split("\nASSESSMENT")[0]
+    assert differential(analyse_note(unnamed))[0].name == "Bronchiolitis"
+    adult = unnamed.replace("5-month-old infant", "50-year-old man")
+    assert "Bronchiolitis" not in {i.name for i in differential(analyse_note(adult))}
