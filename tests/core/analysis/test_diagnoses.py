@@ -17,7 +17,7 @@ from desktop.core.analysis.diagnoses import (
     run_diagnoses,
     shown_codes,
 )
-from desktop.core.analysis.notes import analyse_note
+from desktop.core.analysis.notes import Concept, analyse_note
 from desktop.core.tasks import Cancelled, CancelToken
 
 DEMO_NOTES = Path(__file__).resolve().parents[3] / "resources" / "demo" / "notes"
@@ -1291,7 +1291,7 @@ def test_a_normal_examination_sentence_names_no_disorder():
     assert named("J34.2", "The nasal septum is deviated to the left.")
 
 
-def test_a_severe_form_needs_the_word():
+def test_a_severe_major_or_toxic_form_needs_the_word():
     # MTSamples 462 (PEG tube): "Protein-calorie malnutrition" listed "E43 Unspecified severe
     # protein-calorie malnutrition" (0.12, by similar sentences) beside E46.
     def named(code, text):
@@ -1305,6 +1305,10 @@ def test_a_severe_form_needs_the_word():
     # MTSamples 3354: "Dementia and depression" listed F32.9, a major depressive disorder
     assert not named("F32.9", "depression")
     assert named("F32.9", "major depression")
+    # MTSamples 4713 (pacemaker lead revision): "poor threshold on the ventricular lead and
+    # chronic lead" named "T56.0 Toxic effects of lead"
+    assert not named("T56.0X1A", "poor threshold on the ventricular lead and chronic lead.")
+    assert named("T56.0X1A", "lead poisoning")
 
 
 def test_the_opposite_part_contradicts_a_code():
@@ -1325,3 +1329,32 @@ def test_a_screening_or_a_specialist_for_a_condition_is_no_condition(tmp_path, c
     assert [i["label"] for i in items if i["category"] == "problem"] == ["Mesothelioma"]
     codes = {i["code"] for i in items if i["category"] == "icd10"}
     assert not {"C18.9", "C50.919", "C50.911", "C80.1"} & codes
+
+
+def test_a_procedures_indications_are_what_the_visit_is_about(tmp_path, capsys):
+    # MTSamples 4713: "INDICATIONS: Sinus bradycardia, sick-sinus syndrome, poor threshold on
+    # the ventricular lead" listed no problem at all ("sick-sinus" was no term).
+    text = ("PROCEDURE: Right ventricular pacemaker lead placement and lead revision.\n"
+            "INDICATIONS: Sinus bradycardia, sick-sinus syndrome, poor threshold on the "
+            "ventricular lead and chronic lead.\n")
+    items = analysed(tmp_path, capsys, text)["items"]
+    assert [i["label"] for i in items if i["category"] == "problem"] == [
+        "Sick sinus syndrome (\u201csick-sinus syndrome\u201d)", "Sinus bradycardia"]
+    assert "I49.5" in {i["code"] for i in items if i["category"] == "icd10"}
+
+
+def test_the_reason_for_the_visit_is_never_cut_from_the_codes():
+    # MTSamples 3136: "REASON FOR CONSULTATION: Metastatic ovarian cancer." was cut from the
+    # top 15 by the codes of each symptom and past condition its history names.
+    def concept(text, code, section):
+        return Concept(text, 0, len(text), "problem", "present", section, codes=(code,))
+
+    others = [CodeSuggestion(code, "", 0.9 - i / 100, {"lexical"},
+                             [concept("chest pain", code, "history_of_present_illness")])
+              for i, code in enumerate(["R07.9", "R05", "R06.00", "R63.4", "R53.83", "J90",
+                                        "I10", "G62.9", "H53.2", "F41.9", "G89.29", "R06.02",
+                                        "I26.99", "F17.210", "R52", "R51.9"])]
+    reason = CodeSuggestion("C56.9", "", 0.2, {"lexical"},
+                            [concept("ovarian cancer", "C56.9", "chief_complaint")])
+    shown = [s.code for s in shown_codes([*others, reason])]
+    assert shown[0] == "C56.9" and len(shown) == 15

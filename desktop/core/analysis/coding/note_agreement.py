@@ -395,7 +395,7 @@ def _what_the_code_names(code: str) -> tuple[frozenset[str], frozenset[str]]:
 REQUIRED_QUALIFIERS = frozenset({"abnorm", "elev", "malign", "neoplasm", "benign", "port",
                                  "renovascular", "microscop", "gros", "decreas", "rheumatoid",
                                  "pyogen", "juvenil", "reject", "await", "remov", "congenit",
-                                 "sudden", "idiopath", "sever", "major"})
+                                 "sudden", "idiopath", "sever", "major", "toxic"})
 # A parenthesised word is another name ("Morbid (severe) obesity", "Chronic kidney disease,
 # stage 4 (severe)") and "unspecified severity" names none: neither is a required qualifier.
 NOT_REQUIRED = re.compile(r"\([^)]*\)|\bseverity\b", re.IGNORECASE)

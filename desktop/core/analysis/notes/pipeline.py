@@ -77,7 +77,9 @@ RULES_ID = "rules:clinicdesk-notes"
 # cardiac arrhythmia; "coronary" is an organ word and "depression" names no major depressive
 # disorder (display check); "a 2-year, 2-month-old" is two years old; what a patient "thinks
 # he has" is a possibility; a "residual" deficit is long-standing for the differential;
-# bronchiolitis is a condition of the differential for a patient under two;
+# bronchiolitis is a condition of the differential for a patient under two; "sick-sinus
+# syndrome" is I49.5; a "Toxic effect" code needs a word of toxicity or poisoning (a pacemaker
+# "lead" named T56.0);
 # 25: "a daughter who was diagnosed with breast cancer" is the daughter's (its "was diagnosed"
 # no longer ends the relative's scope); a term may list words it must not come before
 # ("depression of the nasal bone" is a dent, not F32; ST, J-junctional, scleral, neonatal
