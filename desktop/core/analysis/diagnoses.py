@@ -206,7 +206,7 @@ def _listable(suggestions: list[CodeSuggestion]) -> tuple[list[CodeSuggestion], 
         kept.append(s)
     listed = [k for k in kept
               if not _specified_form_listed(k, kept) and not _general_form_listed(k, kept)
-              and not _other_behaviour_listed(k, kept)]
+              and not _other_behaviour_listed(k, kept) and not _other_kind_listed(k, kept)]
     return listed, other_level + len(kept) - len(listed)
 
 
@@ -246,6 +246,18 @@ def _other_behaviour_listed(suggestion: CodeSuggestion, kept: list[CodeSuggestio
         return False
     return not (behaviour == "secondary"
                 and any("metasta" in c.text.lower() for c in suggestion.concepts))
+
+
+def _other_kind_listed(suggestion: CodeSuggestion, kept: list[CodeSuggestion]) -> bool:
+    """An "Other specified ..." code no term of the note names, for the same words as a code
+    a term names: "E13.9 Other specified diabetes mellitus" beside E11.9 for "Diabetes"
+    (MTSamples 3809, 1432), "H26.8 Other specified cataract" beside H25.11 for "Nuclear
+    sclerotic cataract" (2408). "Other specified" is a kind the note did not give."""
+    if not suggestion.description.lower().startswith("other specified") or any(
+            term_names(suggestion.code, c) for c in suggestion.concepts):
+        return False
+    return any(k is not suggestion and "lexical" in k.sources and _same_words(suggestion, k)
+               and any(term_names(k.code, c) for c in k.concepts) for k in kept)
 
 
 def _naming(suggestion: CodeSuggestion) -> list[Concept]:

@@ -14,6 +14,7 @@ from desktop.core.analysis.diagnoses import (
     NOTICE,
     code_items,
     codes_not_shown,
+    problem_items,
     run_diagnoses,
     shown_codes,
 )
@@ -1358,3 +1359,30 @@ def test_the_reason_for_the_visit_is_never_cut_from_the_codes():
                             [concept("ovarian cancer", "C56.9", "chief_complaint")])
     shown = [s.code for s in shown_codes([*others, reason])]
     assert shown[0] == "C56.9" and len(shown) == 15
+
+
+def test_an_other_specified_kind_is_not_listed_beside_the_named_one():
+    # MTSamples 3809, 2408: "Diabetes" listed "E13.9 Other specified diabetes mellitus" beside
+    # E11.9; "Nuclear sclerotic cataract" "H26.8 Other specified cataract" beside H25.11.
+    def concept(text, codes):
+        return Concept(text, 0, len(text), "problem", "present", "diagnoses", codes=codes)
+
+    diabetes = concept("Diabetes", ("E11.9",))
+    suggestions = [
+        CodeSuggestion("E11.9", "Type 2 diabetes mellitus without complications", 0.9,
+                       {"lexical", "embedding"}, [diabetes]),
+        CodeSuggestion("E13.9", "Other specified diabetes mellitus without complications",
+                       0.42, {"embedding"}, [diabetes])]
+    assert [s.code for s in shown_codes(suggestions)] == ["E11.9"]
+    # a kind the note names stays ("runny nose" is J34.89, other specified disorders of nose)
+    nose = concept("runny nose", ("J34.89",))
+    assert [s.code for s in shown_codes([CodeSuggestion(
+        "J34.89", "Other specified disorders of nose and nasal sinuses", 0.7, {"lexical"},
+        [nose])])] == ["J34.89"]
+
+
+def test_high_cholesterol_and_hypercholesterolemia_are_one_problem():
+    # MTSamples 3081: the letter's "hypercholesterolemia" and "high cholesterol" were two
+    analysis = analyse_note("ASSESSMENT: 1. Hypercholesterolemia. 2. He has high cholesterol.")
+    items = problem_items(analysis, None)
+    assert [(i["label"], len(i["evidence"])) for i in items] == [("Hypercholesterolemia", 2)]

@@ -79,7 +79,7 @@ RULES_ID = "rules:clinicdesk-notes"
 # he has" is a possibility; a "residual" deficit is long-standing for the differential;
 # bronchiolitis is a condition of the differential for a patient under two; "sick-sinus
 # syndrome" is I49.5; a "Toxic effect" code needs a word of toxicity or poisoning (a pacemaker
-# "lead" named T56.0);
+# "lead" named T56.0); high and elevated cholesterol are hypercholesterolemia (one problem);
 # 25: "a daughter who was diagnosed with breast cancer" is the daughter's (its "was diagnosed"
 # no longer ends the relative's scope); a term may list words it must not come before
 # ("depression of the nasal bone" is a dent, not F32; ST, J-junctional, scleral, neonatal
