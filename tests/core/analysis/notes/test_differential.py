@@ -508,3 +508,18 @@ def test_an_infants_wheeze_is_bronchiolitis_and_an_adults_is_not():
     assert differential(analyse_note(unnamed))[0].name == "Bronchiolitis"
     adult = unnamed.replace("5-month-old infant", "50-year-old man")
     assert "Bronchiolitis" not in {i.name for i in differential(analyse_note(adult))}
+
+
+def test_a_headache_with_papilledema_or_an_intracranial_mass_is_a_brain_tumor_to_rule_out():
+    # MTSamples 1606 (pilocytic astrocytoma): an 8-year-old's two years of morning headaches
+    # with vomiting, papilledema, ataxia and "a brain CT revealed an intracranial mass" put
+    # migraine first and no intracranial cause at all.
+    text = ("HX: The patient is an 8y/o RHM with a 2 year history of early morning headaches "
+            "relieved by vomiting. A brain CT revealed an intracranial mass.\nEXAM: Bilateral "
+            "papilledema. Truncal ataxia.")
+    items = differential(analyse_note(text))
+    assert items[0].name == "Brain tumor or other intracranial mass" and items[0].cannot_miss
+    assert {"papilledema", "intracranial mass", "ataxia"} <= _for(items[0])
+    # a headache with vomiting alone is no brain tumor to rule out
+    assert "Brain tumor or other intracranial mass" not in _by_name(
+        "Headache and vomiting for 2 days.")
