@@ -249,11 +249,12 @@ def _other_behaviour_listed(suggestion: CodeSuggestion, kept: list[CodeSuggestio
 
 
 def _other_kind_listed(suggestion: CodeSuggestion, kept: list[CodeSuggestion]) -> bool:
-    """An "Other specified ..." code no term of the note names, for the same words as a code
-    a term names: "E13.9 Other specified diabetes mellitus" beside E11.9 for "Diabetes"
-    (MTSamples 3809, 1432), "H26.8 Other specified cataract" beside H25.11 for "Nuclear
-    sclerotic cataract" (2408). "Other specified" is a kind the note did not give."""
-    if not suggestion.description.lower().startswith("other specified") or any(
+    """An "Other ..." code no term of the note names, for the same words as a code a term
+    names: "E13.9 Other specified diabetes mellitus" beside E11.9 for "Diabetes" (MTSamples
+    3809, 1432), "H26.8 Other specified cataract" beside H25.11 for "Nuclear sclerotic
+    cataract" (2408), "K64.8 Other hemorrhoids" beside K64.4 for "external hemorrhoids"
+    (3308). "Other" is a kind the note did not give."""
+    if not suggestion.description.lower().startswith("other ") or any(
             term_names(suggestion.code, c) for c in suggestion.concepts):
         return False
     return any(k is not suggestion and "lexical" in k.sources and _same_words(suggestion, k)

@@ -1246,6 +1246,9 @@ def test_a_study_for_a_clot_is_no_clot(tmp_path, capsys):
     # MTSamples 780, 844, 1130, 786: a foreign body by where it lodged (26 dev diagnoses);
     # "Foreign body, right foot" was no concept
     ("PREOPERATIVE DIAGNOSIS: Foreign body, right foot.", "M79.5"),
+    # MTSamples 4492: "occasional moderate alcohol use" was F10.99, alcohol use with an
+    # unspecified alcohol-induced disorder
+    ("SOCIAL HISTORY: He does note occasional moderate alcohol use.", "F10.90"),
     ("PREOPERATIVE DIAGNOSIS: Esophageal foreign body.", "T18.108A"),
     ("POSTOPERATIVE DIAGNOSIS: Plastic piece foreign body in the right main stem bronchus.",
      "T17.508A"),
@@ -1361,7 +1364,7 @@ def test_the_reason_for_the_visit_is_never_cut_from_the_codes():
     assert shown[0] == "C56.9" and len(shown) == 15
 
 
-def test_an_other_specified_kind_is_not_listed_beside_the_named_one():
+def test_an_other_kind_is_not_listed_beside_the_named_one():
     # MTSamples 3809, 2408: "Diabetes" listed "E13.9 Other specified diabetes mellitus" beside
     # E11.9; "Nuclear sclerotic cataract" "H26.8 Other specified cataract" beside H25.11.
     def concept(text, codes):
@@ -1374,6 +1377,11 @@ def test_an_other_specified_kind_is_not_listed_beside_the_named_one():
         CodeSuggestion("E13.9", "Other specified diabetes mellitus without complications",
                        0.42, {"embedding"}, [diabetes])]
     assert [s.code for s in shown_codes(suggestions)] == ["E11.9"]
+    piles = concept("external hemorrhoids", ("K64.4",))
+    assert [s.code for s in shown_codes([
+        CodeSuggestion("K64.8", "Other hemorrhoids", 0.59, {"embedding"}, [piles]),
+        CodeSuggestion("K64.4", "Residual hemorrhoidal skin tags", 0.55, {"lexical"},
+                       [piles])])] == ["K64.4"]
     # a kind the note names stays ("runny nose" is J34.89, other specified disorders of nose)
     nose = concept("runny nose", ("J34.89",))
     assert [s.code for s in shown_codes([CodeSuggestion(
@@ -1386,3 +1394,32 @@ def test_high_cholesterol_and_hypercholesterolemia_are_one_problem():
     analysis = analyse_note("ASSESSMENT: 1. Hypercholesterolemia. 2. He has high cholesterol.")
     items = problem_items(analysis, None)
     assert [(i["label"], len(i["evidence"])) for i in items] == [("Hypercholesterolemia", 2)]
+
+
+def test_alcohol_alone_names_no_alcohol_disorder(tmp_path, capsys):
+    # MTSamples 3216 (hand laceration): "He has been drinking alcohol today, but has no
+    # history of alcohol or drug abuse" listed alcohol abuse, dependence, dependence in
+    # remission and with withdrawal, each named by the word "alcohol"; "TETANUS STATUS:
+    # Up-to-date" listed A35, tetanus.
+    def named(code, text):
+        span = TextSpan(text, 0, len(text), category="sentence")
+        return code_items([CodeSuggestion(code, "", 0.5, {"sentence"}, [span])],
+                          note_id=1)[0]["supported"]
+
+    sentence = ("He has been drinking alcohol today, but has no history of alcohol or drug "
+                "abuse.")
+    assert not named("F10.20", sentence) and not named("F10.23", sentence)
+    assert named("F10.20", "History of alcohol dependence.")
+    assert named("F10.10", "ETOH abuse.") and named("F17.210", "He smokes a pack a day.")
+    # MTSamples 3374: what prevents tetanus names no tetanus
+    assert not named("A35", "Consequently, he has declined to update his tetanus "
+                            "immunization.")
+    assert not named("A35", "HE IS ALLERGIC ONLY TO TETANUS SERUM.")
+    assert named("A35", "He developed tetanus after the injury.")
+    text = f"TETANUS STATUS: , Up-to-date.,SOCIAL HISTORY: , {sentence}"
+    analysis = analyse_note(text)
+    assert [(c.text, c.assertion) for c in analysis.concepts if c.category == "problem"] == [
+        ("alcohol or drug abuse", "negated")]
+    codes = {i["code"] for i in analysed(tmp_path, capsys, text)["items"]
+             if i["category"] == "icd10"}
+    assert not {"F10.10", "F19.10"} & codes and not [c for c in codes if c.startswith("A3")]

@@ -356,8 +356,16 @@ def _synonyms() -> dict[str, frozenset[str]]:
 NOT_PREFIXED = re.compile(r"\bnon-\s*", re.IGNORECASE)
 
 
+# What prevents a disease or records whether one was prevented names no case of it: "his last
+# tetanus shot", "declined to update his tetanus immunization", "allergic to tetanus serum"
+# named "A35 Other tetanus" (MTSamples 3374); "DVT prophylaxis" names no DVT.
+PREVENTION = re.compile(
+    r"\b[\w-]+\s+(?:shots?|immuni[sz]ations?|vaccines?|vaccinations?|boosters?|toxoid|"
+    r"serum|status|update|prophylaxis)\b", re.IGNORECASE)
+
+
 def _evidence_stems(text: str) -> set[str]:
-    stems = _stems(NOT_PREFIXED.sub("non", text))
+    stems = _stems(PREVENTION.sub(" ", NOT_PREFIXED.sub("non", text)))
     synonyms = _synonyms()
     return stems.union(*(synonyms[s] for s in stems if s in synonyms))
 
@@ -391,11 +399,13 @@ def _what_the_code_names(code: str) -> tuple[frozenset[str], frozenset[str]]:
 # "cadaveric renal transplant" a transplant rejection, removal or one awaited; nor "brow
 # ptosis" a congenital ptosis, "hearing loss" a sudden idiopathic one; nor "Protein-calorie
 # malnutrition" "E43 Unspecified severe protein-calorie malnutrition" (MTSamples 462), nor
-# "Dementia and depression" "F32.9 Major depressive disorder" beside F32.A (3354).
+# "Dementia and depression" "F32.9 Major depressive disorder" beside F32.A (3354), nor "He
+# has been drinking alcohol today" an alcohol dependence or abuse (3216).
 REQUIRED_QUALIFIERS = frozenset({"abnorm", "elev", "malign", "neoplasm", "benign", "port",
                                  "renovascular", "microscop", "gros", "decreas", "rheumatoid",
                                  "pyogen", "juvenil", "reject", "await", "remov", "congenit",
-                                 "sudden", "idiopath", "sever", "major", "toxic"})
+                                 "sudden", "idiopath", "sever", "major", "toxic", "dependenc",
+                                 "abus"})
 # A parenthesised word is another name ("Morbid (severe) obesity", "Chronic kidney disease,
 # stage 4 (severe)") and "unspecified severity" names none: neither is a required qualifier.
 NOT_REQUIRED = re.compile(r"\([^)]*\)|\bseverity\b", re.IGNORECASE)
@@ -502,11 +512,13 @@ def names_the_code(code: str, spans: Iterable) -> bool:
 # An examination's normal finding names no disorder of what it examined: "Normal mood and
 # affect." named "F39 Unspecified mood [affective] disorder" (MTSamples 3013); a normal
 # examination template's "The salivary glands appear unremarkable", "Sensation ... is
-# intact", "Mood and affect are appropriate" named salivary, sensory and mood disorders (2464).
+# intact", "Mood and affect are appropriate" named salivary, sensory and mood disorders (2464);
+# an immunization "up-to-date" names no disease it prevents ("TETANUS STATUS: Up-to-date.",
+# 3216: A33, tetanus neonatorum).
 NORMAL_FINDING = re.compile(
     r"(?<!ab)\bnormal\b(?!\s+(?:saline|sinus|pressure\s+hydro))|\bunremarkable\b|"
     r"\bwithin\s+normal\s+limits\b|\bWNL\b|\b(?:is|are|was|were|remains?)\s+(?:\w+\s+)?"
-    r"(?:intact|appropriate|midline)\b", re.IGNORECASE)
+    r"(?:intact|appropriate|midline)\b|\bup[- ]to[- ]date\b", re.IGNORECASE)
 
 
 def _organs(text: str) -> frozenset[str]:

@@ -80,6 +80,14 @@ RULES_ID = "rules:clinicdesk-notes"
 # bronchiolitis is a condition of the differential for a patient under two; "sick-sinus
 # syndrome" is I49.5; a "Toxic effect" code needs a word of toxicity or poisoning (a pacemaker
 # "lead" named T56.0); high and elevated cholesterol are hypercholesterolemia (one problem);
+# "Diabetes is therefore a major concern" is a possibility; "alcohol use" is F10.90 (not a
+# disorder, F10.99); the differential considers a brain tumor or other intracranial mass
+# (papilledema, an intracranial mass, a seizure or ataxia with headache; can't miss); an
+# "Other ..." code no term names is not listed beside a term-named one for the same words;
+# "alcohol or drug abuse/use" is a term (denied, it denies both); an alcohol or drug
+# dependence or abuse code needs the word (display check); "TETANUS STATUS:" is no tetanus,
+# nor does a shot, immunization, serum or prophylaxis name the disease it prevents, nor an
+# "up-to-date" sentence any disease (display check);
 # 25: "a daughter who was diagnosed with breast cancer" is the daughter's (its "was diagnosed"
 # no longer ends the relative's scope); a term may list words it must not come before
 # ("depression of the nasal bone" is a dent, not F32; ST, J-junctional, scleral, neonatal

@@ -1866,3 +1866,11 @@ def test_what_the_patient_thinks_he_has_is_a_possibility():
     analysis = analyse_note("He thinks he has diabetes but does not know if he is on any "
                             "diabetic treatment. She thinks she may be depressed.")
     assert_assertions(analysis, {"diabetes": "possible"})
+
+
+def test_a_condition_that_is_a_concern_is_a_possibility():
+    # MTSamples 3308: "She continues to gain weight. Diabetes is therefore a major concern."
+    # listed type 2 diabetes (0.95) for a patient who has none.
+    analysis = analyse_note("She continues to gain weight.  Diabetes is therefore a major "
+                            "concern.  Hypertension is well controlled.")
+    assert_assertions(analysis, {"Diabetes": "possible", "Hypertension": "present"})
