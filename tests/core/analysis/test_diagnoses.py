@@ -1249,6 +1249,11 @@ def test_a_study_for_a_clot_is_no_clot(tmp_path, capsys):
     # MTSamples 4492: "occasional moderate alcohol use" was F10.99, alcohol use with an
     # unspecified alcohol-induced disorder
     ("SOCIAL HISTORY: He does note occasional moderate alcohol use.", "F10.90"),
+    # MTSamples 4776: "Acute coronary artery syndrome" was no concept, and the "in-stent
+    # thrombosis of the left anterior descending artery" a venous thrombosis (I82.90)
+    ("PREOPERATIVE DIAGNOSES: Acute coronary artery syndrome.", "I24.9"),
+    ("ASSESSMENT: Occlusion related to in-stent thrombosis of the left anterior descending "
+     "artery.", "T82.867A"),
     ("PREOPERATIVE DIAGNOSIS: Esophageal foreign body.", "T18.108A"),
     ("POSTOPERATIVE DIAGNOSIS: Plastic piece foreign body in the right main stem bronchus.",
      "T17.508A"),
