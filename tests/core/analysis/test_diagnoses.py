@@ -37,6 +37,13 @@ def analysed(tmp_path: Path, capsys, text: str) -> dict:
     return json.loads(capsys.readouterr().out)["result"]
 
 
+def named(code: str, text: str, category: str = "sentence") -> bool:
+    """Whether the Diagnoses pane shows ``code`` as named by evidence ``text`` (unflagged)."""
+    span = TextSpan(text, 0, len(text), category=category)
+    return code_items([CodeSuggestion(code, "", 0.5, {category}, [span])],
+                      note_id=1)[0]["supported"]
+
+
 def assert_spans_match(note_text: str, spans: list[dict]) -> None:
     assert spans
     for span in spans:
@@ -1279,11 +1286,6 @@ def test_skin_prepared_with_alcohol_is_no_alcohol_use(tmp_path, capsys):
 
 def test_a_normal_examination_sentence_names_no_disorder():
     # MTSamples 3013: "Normal mood and affect." named F39, unspecified mood disorder.
-    def named(code, sentence):
-        span = TextSpan(sentence, 0, len(sentence), category="sentence")
-        return code_items([CodeSuggestion(code, "", 0.5, {"sentence"}, [span])],
-                          note_id=1)[0]["supported"]
-
     assert not named("F39", "Normal mood and affect.")
     assert named("F39", "Depressed mood and flat affect.")
     assert named("E86.0", "Dehydration, treated with normal saline.")
@@ -1303,11 +1305,6 @@ def test_a_normal_examination_sentence_names_no_disorder():
 def test_a_severe_major_or_toxic_form_needs_the_word():
     # MTSamples 462 (PEG tube): "Protein-calorie malnutrition" listed "E43 Unspecified severe
     # protein-calorie malnutrition" (0.12, by similar sentences) beside E46.
-    def named(code, text):
-        span = TextSpan(text, 0, len(text), category="problem")
-        return code_items([CodeSuggestion(code, "", 0.5, {"embedding"}, [span])],
-                          note_id=1)[0]["supported"]
-
     assert not named("E43", "Protein-calorie malnutrition")
     assert named("E43", "Severe protein-calorie malnutrition")
     assert named("E46", "Protein-calorie malnutrition")
@@ -1406,11 +1403,6 @@ def test_alcohol_alone_names_no_alcohol_disorder(tmp_path, capsys):
     # history of alcohol or drug abuse" listed alcohol abuse, dependence, dependence in
     # remission and with withdrawal, each named by the word "alcohol"; "TETANUS STATUS:
     # Up-to-date" listed A35, tetanus.
-    def named(code, text):
-        span = TextSpan(text, 0, len(text), category="sentence")
-        return code_items([CodeSuggestion(code, "", 0.5, {"sentence"}, [span])],
-                          note_id=1)[0]["supported"]
-
     sentence = ("He has been drinking alcohol today, but has no history of alcohol or drug "
                 "abuse.")
     assert not named("F10.20", sentence) and not named("F10.23", sentence)
