@@ -88,7 +88,8 @@ RULES_ID = "rules:clinicdesk-notes"
 # dependence or abuse code needs the word (display check); "TETANUS STATUS:" is no tetanus,
 # nor does a shot, immunization, serum or prophylaxis name the disease it prevents, nor an
 # "up-to-date" sentence any disease (display check); "acute coronary artery syndrome" is
-# I24.9, "in-stent thrombosis" T82.867A, "ST-segment elevation" R94.31;
+# I24.9, "in-stent thrombosis" T82.867A, "ST-segment elevation" R94.31; "he thinks that he
+# is ..." is no possibility cue (only "thinks he has/had/may");
 # 25: "a daughter who was diagnosed with breast cancer" is the daughter's (its "was diagnosed"
 # no longer ends the relative's scope); a term may list words it must not come before
 # ("depression of the nasal bone" is a dent, not F32; ST, J-junctional, scleral, neonatal

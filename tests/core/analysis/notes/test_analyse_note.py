@@ -1864,8 +1864,12 @@ def test_what_the_patient_thinks_he_has_is_a_possibility():
     # MTSamples 3835: "He thinks he has diabetes but does not know if he is on any diabetic
     # treatment" listed type 2 diabetes (0.96) as a fact.
     analysis = analyse_note("He thinks he has diabetes but does not know if he is on any "
-                            "diabetic treatment. She thinks she may be depressed.")
-    assert_assertions(analysis, {"diabetes": "possible"})
+                            "diabetic treatment. She thinks she may be depressed. He thinks "
+                            "that he is not taking Lipitor. He thinks that he is dropping "
+                            "objects due to weakness.")
+    # what he thinks he is doing or not doing keeps its own assertion (MTSamples 2804, 2809)
+    assert_assertions(analysis, {"diabetes": "possible", "Lipitor": "negated",
+                                 "weakness": "present"})
 
 
 def test_a_condition_that_is_a_concern_is_a_possibility():
