@@ -309,14 +309,19 @@ def _same_words(suggestion: CodeSuggestion, other: CodeSuggestion) -> bool:
                for c in spans or suggestion.concepts)
 
 
-def _stated(suggestion: CodeSuggestion) -> bool:
-    """The term of a current concept in the note's diagnoses or assessment gives the code
-    (at most at another side or level): not "K57.00 Diverticulitis of small intestine with
-    perforation and abscess", which a similar description found for "diverticulitis"."""
-    return any(getattr(c, "section", "") in STATED_SECTIONS and c.assertion == "present"
+def _given_in(suggestion: CodeSuggestion, sections: tuple[str, ...]) -> bool:
+    """The term of a current concept in one of ``sections`` gives the code (at most at
+    another side or level): not "K57.00 Diverticulitis of small intestine with perforation
+    and abscess", which a similar description found for "diverticulitis"."""
+    return any(getattr(c, "section", "") in sections and c.assertion == "present"
                and term_names(suggestion.code, c)
                and not contradicts_the_code(suggestion.code, c.text)
                for c in suggestion.concepts)
+
+
+def _stated(suggestion: CodeSuggestion) -> bool:
+    """A diagnosis the note's diagnoses or assessment state."""
+    return _given_in(suggestion, STATED_SECTIONS)
 
 
 def shown_codes(suggestions: list[CodeSuggestion]) -> list[CodeSuggestion]:
@@ -331,11 +336,10 @@ def shown_codes(suggestions: list[CodeSuggestion]) -> list[CodeSuggestion]:
 
 
 def _the_reason(suggestion: CodeSuggestion) -> bool:
-    """The term of a current concept in the reason for the visit or procedure gives the code:
-    a consult's "REASON FOR CONSULTATION: Metastatic ovarian cancer." (MTSamples 3136) was
-    cut from the top 15 by the codes of each symptom and past condition of its history."""
-    return any(getattr(c, "section", "") in REASON_SECTIONS and c.assertion == "present"
-               and term_names(suggestion.code, c) for c in suggestion.concepts)
+    """What the reason for the visit or procedure names: a consult's "REASON FOR
+    CONSULTATION: Metastatic ovarian cancer." (MTSamples 3136) was cut from the top 15 by
+    the codes of each symptom and past condition of its history."""
+    return _given_in(suggestion, REASON_SECTIONS)
 
 
 def codes_not_shown(suggestions: list[CodeSuggestion]) -> str | None:

@@ -105,7 +105,8 @@ class DifferentialItem:
     named_in_note: bool = False
     prevalence: str = "common"
     cannot_miss: bool = False
-    # findings the note says have lasted a year or more: not counted for an acute condition
+    # findings the note says are long-standing (a year or more, chronic, residual): not
+    # counted for an acute condition
     not_counted: list[tuple[str, Concept]] = field(default_factory=list)
 
     @property
@@ -119,9 +120,9 @@ class DifferentialItem:
         danger = (" Can't miss: dangerous if missed, whatever its rank; rule it out."
                   if self.cannot_miss else "")
         lasting = ", ".join(sorted({f for f, _ in self.not_counted}))
-        old = (f" Not counted, as the note says it is long-standing: {lasting}."
-               if lasting else "")
-        return f"Findings for: {pro}. Findings against: {con}.{old}{danger}{rarity}"
+        uncounted = (f" Not counted, as the note says it is long-standing: {lasting}."
+                     if lasting else "")
+        return f"Findings for: {pro}. Findings against: {con}.{uncounted}{danger}{rarity}"
 
 
 @dataclass(frozen=True)

@@ -1413,6 +1413,8 @@ def test_alcohol_alone_names_no_alcohol_disorder(tmp_path, capsys):
                             "immunization.")
     assert not named("A35", "HE IS ALLERGIC ONLY TO TETANUS SERUM.")
     assert named("A35", "He developed tetanus after the injury.")
+    # ... while a status or a serum result is still what it says
+    assert named("R41.82", "He had mental status changes.")
     text = f"TETANUS STATUS: , Up-to-date.,SOCIAL HISTORY: , {sentence}"
     analysis = analyse_note(text)
     assert [(c.text, c.assertion) for c in analysis.concepts if c.category == "problem"] == [

@@ -358,10 +358,11 @@ NOT_PREFIXED = re.compile(r"\bnon-\s*", re.IGNORECASE)
 
 # What prevents a disease or records whether one was prevented names no case of it: "his last
 # tetanus shot", "declined to update his tetanus immunization", "allergic to tetanus serum"
-# named "A35 Other tetanus" (MTSamples 3374); "DVT prophylaxis" names no DVT.
+# named "A35 Other tetanus" (MTSamples 3374); "DVT prophylaxis" names no DVT. Not any word
+# before "serum" or "status": "elevated serum creatinine" and "mental status changes" do.
 PREVENTION = re.compile(
     r"\b[\w-]+\s+(?:shots?|immuni[sz]ations?|vaccines?|vaccinations?|boosters?|toxoid|"
-    r"serum|status|update|prophylaxis)\b", re.IGNORECASE)
+    r"update|prophylaxis)\b|\b(?:tetanus|horse|diphtheria)\s+serum\b", re.IGNORECASE)
 
 
 def _evidence_stems(text: str) -> set[str]:
